@@ -1,0 +1,28 @@
+import Foundation
+import PackagePlugin
+
+/// `swift package lint-providers [FILES…]`: runs the Switchboard linter on the given files, or on
+/// providers.yaml at the package root, and fails when it reports errors.
+@main
+struct LintProviders: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) async throws {
+        let tool = try context.tool(named: "switchboard-lint")
+        var arguments = arguments
+        if !arguments.contains(where: { !$0.hasPrefix("-") }) {
+            arguments.append(context.package.directoryURL.appending(path: "providers.yaml").path())
+        }
+        let process = Process()
+        process.executableURL = tool.url
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        if process.terminationReason != .exit || process.terminationStatus != 0 {
+            Diagnostics.error("switchboard-lint found problems (exit status \(process.terminationStatus))")
+            throw LintFailed()
+        }
+    }
+
+    struct LintFailed: Error, CustomStringConvertible {
+        var description: String { "providers.yaml has lint errors" }
+    }
+}

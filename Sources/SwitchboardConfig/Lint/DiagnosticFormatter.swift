@@ -1,0 +1,95 @@
+import Foundation
+
+/// Prints diagnostics the way compilers do (`path:line:col: error: message [rule]`, the line, a caret),
+/// or as JSON for tools.
+public struct DiagnosticFormatter: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    public var useColor: Bool
+    /// Source lines longer than this are shown as a window around the column.
+    public var maxLineWidth = 160
+
+    public init(useColor: Bool = false) {
+        self.useColor = useColor
+    }
+
+    // MARK: - Text
+
+    public func text(_ report: LintReport) -> String {
+        let lines = report.source.map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+        var output = ""
+        for diagnostic in report.diagnostics {
+            let severity = diagnostic.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
+            output += paint("\(diagnostic.file ?? report.file):\(diagnostic.location):", "1")
+            output += " \(severity): \(diagnostic.message) [\(diagnostic.rule.rawValue)]\n"
+            let index = diagnostic.location.line - 1
+            if lines.indices.contains(index) {
+                // Keys pasted into the file are not echoed into terminals and CI logs.
+                let text = SecretScanner.redact(String(lines[index]).replacingOccurrences(of: "\r", with: ""))
+                let (line, caretColumn) = excerpt(text, column: diagnostic.location.column)
+                output += line + "\n"
+                output += caretIndent(line, column: caretColumn) + paint("^", "1;32") + "\n"
+            }
+        }
+        return output
+    }
+
+    public func summary(_ reports: [LintReport]) -> String {
+        let errors = reports.reduce(0) { $0 + $1.errorCount }
+        let warnings = reports.reduce(0) { $0 + $1.warningCount }
+        let files = reports.count == 1 ? "1 file" : "\(reports.count) files"
+        return "\(files) checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+    }
+
+    /// The line (or a window of it) and the caret's column within what is shown.
+    private func excerpt(_ line: String, column: Int) -> (String, Int) {
+        let scalars = Array(line.unicodeScalars)
+        guard scalars.count > maxLineWidth else { return (line, column) }
+        let start = max(0, min(column - 1 - maxLineWidth / 2, scalars.count - maxLineWidth))
+        let end = min(scalars.count, start + maxLineWidth)
+        var shown = String(String.UnicodeScalarView(scalars[start..<end]))
+        var caret = column - start
+        if start > 0 {
+            shown = "…" + shown
+            caret += 1
+        }
+        if end < scalars.count { shown += "…" }
+        return (shown, caret)
+    }
+
+    /// Spaces up to the column, keeping tabs so the caret lines up under tab-indented text.
+    private func caretIndent(_ line: String, column: Int) -> String {
+        String(line.unicodeScalars.prefix(max(0, column - 1)).map { $0 == "\t" ? "\t" : " " })
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        useColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    // MARK: - JSON
+
+    /// An array of `{column, file, line, message, rule, severity}`, keys sorted (SwiftLint's shape).
+    public func json(_ reports: [LintReport]) -> String {
+        struct Entry: Encodable {
+            var file: String
+            var line: Int
+            var column: Int
+            var severity: String
+            var rule: String
+            var message: String
+        }
+        let entries = reports.flatMap { report in
+            report.diagnostics.map {
+                Entry(file: $0.file ?? report.file, line: $0.location.line, column: $0.location.column,
+                      severity: $0.severity.rawValue, rule: $0.rule.rawValue, message: $0.message)
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(entries) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

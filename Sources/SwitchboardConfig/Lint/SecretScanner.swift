@@ -1,0 +1,92 @@
+/// Finds values shaped like API keys written into the YAML itself. Keys belong in the environment; a key
+/// in a committed file is a leak. Messages never repeat the value.
+public enum SecretScanner {
+    /// The kinds of key recognised, by the prefix real keys carry.
+    enum Kind: String {
+        case huggingFace = "a Hugging Face token (hf_…)"
+        case openAI = "an OpenAI-style key (sk-…)"
+        case bearer = "a bearer credential"
+    }
+
+    /// Real keys are long: `hf_` plus 34 characters, `sk-` plus 48 or more. A bare prefix (`prefix: hf_`)
+    /// or a short example is not flagged.
+    static let minimumBodyLength = 20
+
+    public static func looksLikeSecret(_ text: String) -> Bool { kind(of: text) != nil }
+
+    static func kind(of text: String) -> Kind? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= minimumBodyLength else { return nil }
+        if hasToken(bytes, prefix: Array("hf_".utf8), allowDash: false) { return .huggingFace }
+        if hasToken(bytes, prefix: Array("sk-".utf8), allowDash: true) { return .openAI }
+        if hasToken(bytes, prefix: Array("Bearer ".utf8), allowDash: true) { return .bearer }
+        return nil
+    }
+
+    /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.
+    static func scan(_ root: YAMLNode) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        root.forEachNode { node in
+            guard let scalar = node.scalar, let kind = kind(of: scalar.value) else { return }
+            diagnostics.append(
+                .error(.literalSecret,
+                       "this value looks like \(kind.rawValue): API keys must not be written in the file; put the key "
+                           + "in an environment variable and list the variable's name in a key pool's 'env'",
+                       at: node.location))
+        }
+        return diagnostics
+    }
+
+    /// `text` with the body of every key-shaped token replaced by `********`, for echoing source lines.
+    public static func redact(_ text: String) -> String {
+        var bytes = Array(text.utf8)
+        guard bytes.count >= minimumBodyLength else { return text }
+        var changed = false
+        for (prefix, allowDash) in patterns {
+            var searchFrom = 0
+            while let body = tokenBody(bytes, prefix: prefix, allowDash: allowDash, from: searchFrom) {
+                bytes.replaceSubrange(body, with: Array("********".utf8))
+                searchFrom = body.lowerBound + 8
+                changed = true
+            }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
+    private static let patterns: [(prefix: [UInt8], allowDash: Bool)] = [
+        (Array("hf_".utf8), false), (Array("sk-".utf8), true), (Array("Bearer ".utf8), true),
+    ]
+
+    private static func hasToken(_ bytes: [UInt8], prefix: [UInt8], allowDash: Bool) -> Bool {
+        tokenBody(bytes, prefix: prefix, allowDash: allowDash, from: 0) != nil
+    }
+
+    /// The range of the first token body after `from`: `prefix` at a word boundary followed by at least
+    /// `minimumBodyLength` key characters.
+    private static func tokenBody(_ bytes: [UInt8], prefix: [UInt8], allowDash: Bool, from: Int) -> Range<Int>? {
+        var start = from
+        while start + prefix.count + minimumBodyLength <= bytes.count {
+            if bytes[start..<(start + prefix.count)].elementsEqual(prefix),
+                start == 0 || !isKeyByte(bytes[start - 1], allowDash: allowDash)
+            {
+                var end = start + prefix.count
+                while end < bytes.count, isKeyByte(bytes[end], allowDash: allowDash) { end += 1 }
+                if end - start - prefix.count >= minimumBodyLength { return (start + prefix.count)..<end }
+            }
+            start += 1
+        }
+        return nil
+    }
+
+    private static func isKeyByte(_ byte: UInt8, allowDash: Bool) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+            return true
+        case UInt8(ascii: "-"):
+            return allowDash
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,97 @@
+extension ConfigDecoder {
+    /// Validates adapter options or target parameters against the adapter's specs and fills in defaults.
+    /// `providerOptions` resolves `keyOf` references from a target to its provider's options; for a
+    /// provider's own options they resolve against the options being decoded.
+    mutating func decodeOptions(
+        _ node: YAMLNode?, specs: [OptionSpec], what: String, ownerLocation: SourceLocation,
+        providerOptions: OptionValues?
+    ) -> OptionValues {
+        var values = OptionValues()
+        var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
+        var written: Set<String> = []
+        if let node {
+            let known = specs.map(\.name)
+            forEachEntry(of: node, what: what) { decoder, name, value, key in
+                guard let spec = specs.first(where: { $0.name == name }) else {
+                    let accepted = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
+                    decoder.diagnostics.append(
+                        .error(.invalidAdapterOption,
+                               "unknown option '\(Self.excerpt(name))' in \(what); \(accepted)"
+                                   + Suggestion.hint(for: name, in: known),
+                               at: key.location))
+                    return
+                }
+                written.insert(name)
+                guard !value.isNull else { return }
+                guard let decoded = decoder.decodeOption(value, spec: spec, in: what) else { return }
+                if case .keyOf = spec.type, let text = decoded.string { references.append((spec, text, value)) }
+                values[name] = decoded
+            }
+        }
+        for spec in specs where values[spec.name] == nil && !written.contains(spec.name) {
+            if let defaultValue = spec.defaultValue {
+                values[spec.name] = defaultValue
+            } else if spec.isRequired {
+                diagnostics.append(
+                    .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
+                           at: node?.location ?? ownerLocation))
+            }
+        }
+        for reference in references {
+            guard case .keyOf(let option) = reference.spec.type else { continue }
+            let names = (providerOptions ?? values)[option]?.stringMap.map { Array($0.keys).sorted() } ?? []
+            if !names.contains(reference.value) {
+                diagnostics.append(
+                    .error(.invalidAdapterOption,
+                           "'\(reference.spec.name)' in \(what) names '\(Self.excerpt(reference.value))', which is not "
+                               + "one of the provider's \(option)"
+                               + (names.isEmpty ? "" : " (\(names.joined(separator: ", ")))")
+                               + Suggestion.hint(for: reference.value, in: names),
+                           at: reference.node.location))
+            }
+        }
+        return values
+    }
+
+    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: String) -> OptionValue? {
+        let before = diagnostics.count
+        let value: OptionValue?
+        switch spec.type {
+        case .string, .keyOf:
+            value = string(node, field: spec.name, in: what).map(OptionValue.string)
+        case .integer(let range):
+            value = integer(node, field: spec.name, in: what, range: range).map(OptionValue.integer)
+        case .number(let range):
+            value = number(node, field: spec.name, in: what, range: range).map(OptionValue.number)
+        case .boolean:
+            value = boolean(node, field: spec.name, in: what).map(OptionValue.boolean)
+        case .duration:
+            value = duration(node, field: spec.name, in: what).map(OptionValue.duration)
+        case .oneOf(let words):
+            guard let text = string(node, field: spec.name, in: what) else { value = nil; break }
+            if words.contains(text) {
+                value = .string(text)
+            } else {
+                value = nil
+                diagnostics.append(
+                    .error(.invalidAdapterOption,
+                           "'\(spec.name)' in \(what) must be \(spec.type.description), found '\(Self.excerpt(text))'"
+                               + Suggestion.hint(for: text, in: words),
+                           at: node.location))
+            }
+        case .stringList:
+            value = stringList(node, field: spec.name, in: what).map { .stringList($0.map(\.0)) }
+        case .stringMap:
+            var map: [String: String] = [:]
+            forEachEntry(of: node, what: "'\(spec.name)' in \(what)") { decoder, name, item, _ in
+                if let text = decoder.string(item, field: name, in: "'\(spec.name)' in \(what)") { map[name] = text }
+            }
+            value = .stringMap(map)
+        }
+        // The option's schema is the adapter's, so its shape errors carry the adapter-option rule.
+        for index in before..<diagnostics.count where diagnostics[index].rule != .literalSecret {
+            diagnostics[index].rule = .invalidAdapterOption
+        }
+        return value
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+extension ConfigDecoder {
+    static let providerFields = ["adapter", "base_url", "key_pool", "timeouts", "headers", "options"]
+    static let timeoutFields = ["connect", "request"]
+
+    mutating func decodeProviders(_ node: YAMLNode) -> [Provider] {
+        var providers: [Provider] = []
+        forEachEntry(of: node, what: "providers") { decoder, name, value, key in
+            if let provider = decoder.decodeProvider(name: name, value, key: key) { providers.append(provider) }
+        }
+        return providers
+    }
+
+    private mutating func decodeProvider(name: String, _ node: YAMLNode, key: YAMLNode) -> Provider? {
+        let what = "provider '\(name)'"
+        guard let reader = MappingReader(
+            node, what: what, known: Self.providerFields, nameLocation: key.location, diagnostics: &diagnostics)
+        else { return nil }
+        guard let adapterNode = reader.required("adapter", diagnostics: &diagnostics),
+            let adapter = string(adapterNode, field: "adapter", in: what)
+        else { return nil }
+        var provider = Provider(name: name, adapter: adapter, source: reader.source)
+        let declaration = catalog[adapter]
+        if declaration == nil {
+            diagnostics.append(
+                .error(.unknownAdapter,
+                       "unknown adapter type '\(Self.excerpt(adapter))' in \(what); registered types: "
+                           + catalog.names.joined(separator: ", ") + Suggestion.hint(for: adapter, in: catalog.names),
+                       at: adapterNode.location))
+        }
+
+        if let urlNode = reader.value("base_url"), let url = string(urlNode, field: "base_url", in: what) {
+            if checkBaseURL(url, at: urlNode.location, in: what) { provider.baseURL = url }
+        } else if declaration?.usesNetwork == true {
+            _ = reader.required("base_url", diagnostics: &diagnostics)
+        }
+        if let pool = reader.value("key_pool") { provider.keyPool = string(pool, field: "key_pool", in: what) }
+        if let timeouts = reader.value("timeouts") { provider.timeouts = decodeTimeouts(timeouts, in: what) }
+        if let headers = reader.value("headers") { provider.headers = decodeHeaders(headers, in: what) }
+        if let declaration {
+            provider.options = decodeOptions(
+                reader.value("options"), specs: declaration.options, what: "options of \(what)",
+                ownerLocation: key.location, providerOptions: nil)
+        }
+        return provider
+    }
+
+    /// False (with a diagnostic) when the URL cannot be used; plain http to a remote host only warns.
+    private mutating func checkBaseURL(_ text: String, at location: SourceLocation, in what: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            diagnostics.append(
+                .error(.invalidURL,
+                       "'base_url' in \(what) must be an absolute http:// or https:// URL, found '\(Self.excerpt(text))'",
+                       at: location))
+            return false
+        }
+        if components.query != nil || components.fragment != nil {
+            diagnostics.append(
+                .error(.invalidURL, "'base_url' in \(what) must not carry a query or fragment", at: location))
+            return false
+        }
+        if scheme == "http", !Self.isLoopback(host) {
+            diagnostics.append(
+                .warning(.insecureURL,
+                         "'base_url' in \(what) uses plain http:// to '\(host)': keys and prompts cross the network unencrypted",
+                         at: location))
+        }
+        return true
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host.hasPrefix("127.")
+    }
+
+    private mutating func decodeTimeouts(_ node: YAMLNode, in what: String) -> Provider.Timeouts {
+        var timeouts = Provider.Timeouts()
+        guard let reader = MappingReader(
+            node, what: "timeouts of \(what)", known: Self.timeoutFields, diagnostics: &diagnostics)
+        else { return timeouts }
+        if let value = reader.value("connect"), let duration = duration(value, field: "connect", in: reader.what) {
+            timeouts.connect = duration
+        }
+        if let value = reader.value("request"), let duration = duration(value, field: "request", in: reader.what) {
+            timeouts.request = duration
+        }
+        return timeouts
+    }
+
+    private mutating func decodeHeaders(_ node: YAMLNode, in what: String) -> [Provider.Header] {
+        var headers: [Provider.Header] = []
+        forEachEntry(of: node, what: "headers of \(what)") { decoder, name, value, key in
+            guard name.utf8.allSatisfy(Self.isTokenByte) else {
+                decoder.diagnostics.append(
+                    .error(.invalidValue, "'\(Self.excerpt(name))' is not a valid HTTP header name", at: key.location))
+                return
+            }
+            guard let text = decoder.string(value, field: name, in: "headers of \(what)") else { return }
+            headers.append(Provider.Header(name: name, value: text))
+        }
+        return headers
+    }
+
+    /// RFC 9110 token characters.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+extension ConfigDecoder {
+    static let routeFields = ["targets", "policy"]
+    static let targetFields = ["provider", "model", "priority", "parameters"]
+    static let policyFields = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
+    static let backoffFields = ["initial", "max", "multiplier", "jitter"]
+
+    mutating func decodeRoutes(_ node: YAMLNode, defaultPolicy: RoutePolicy, providers: [Provider]) -> [Route] {
+        let providersByName = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var routes: [Route] = []
+        forEachEntry(of: node, what: "routes") { decoder, name, value, key in
+            if let route = decoder.decodeRoute(
+                name: name, value, key: key, defaultPolicy: defaultPolicy, providers: providersByName)
+            {
+                routes.append(route)
+            }
+        }
+        return routes
+    }
+
+    /// A route is a mapping with `targets` (and maybe `policy`), or just its list of targets.
+    private mutating func decodeRoute(
+        name: String, _ node: YAMLNode, key: YAMLNode, defaultPolicy: RoutePolicy, providers: [String: Provider]
+    ) -> Route? {
+        let what = "route '\(name)'"
+        var policy = defaultPolicy
+        var source = SourceMap(range: node.range, nameLocation: key.location)
+        let targetsNode: YAMLNode?
+        if node.sequence != nil {
+            targetsNode = node
+        } else {
+            guard let reader = MappingReader(
+                node, what: what, known: Self.routeFields, nameLocation: key.location, diagnostics: &diagnostics)
+            else { return nil }
+            source = reader.source
+            targetsNode = reader.required("targets", diagnostics: &diagnostics)
+            if let policyNode = reader.value("policy") {
+                policy = decodePolicy(policyNode, base: defaultPolicy, what: "policy of \(what)")
+            }
+        }
+        var targets: [Target] = []
+        if let targetsNode {
+            if let items = targetsNode.sequence {
+                for (index, item) in items.enumerated() {
+                    if let target = decodeTarget(item, what: "target \(index + 1) of \(what)", providers: providers) {
+                        targets.append(target)
+                    }
+                }
+            } else {
+                typeMismatch(targetsNode, expected: "a list of targets", field: "targets", in: what)
+            }
+        }
+        return Route(name: name, targets: targets, policy: policy, source: source)
+    }
+
+    private mutating func decodeTarget(_ node: YAMLNode, what: String, providers: [String: Provider]) -> Target? {
+        guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
+        else { return nil }
+        let providerName = reader.required("provider", diagnostics: &diagnostics).flatMap {
+            string($0, field: "provider", in: what)
+        }
+        let priority = reader.required("priority", diagnostics: &diagnostics).flatMap {
+            integer($0, field: "priority", in: what, range: 0...1_000_000_000)
+        }
+        let provider = providerName.flatMap { providers[$0] }
+        if let providerName, provider == nil {
+            let names = providers.keys.sorted()
+            diagnostics.append(
+                .error(.unknownProvider,
+                       "\(what) names provider '\(Self.excerpt(providerName))', which is not declared under providers"
+                           + Suggestion.hint(for: providerName, in: names),
+                       at: reader.source.value("provider")))
+        }
+        let declaration = provider.flatMap { catalog[$0.adapter] }
+        var model: String?
+        if let modelNode = reader.value("model") {
+            model = string(modelNode, field: "model", in: what)
+        } else if declaration?.requiresModel ?? false {
+            _ = reader.required("model", diagnostics: &diagnostics)
+        }
+        var parameters = OptionValues()
+        let parametersNode = reader.value("parameters")
+        if let declaration {
+            parameters = decodeOptions(
+                parametersNode, specs: AdapterDeclaration.commonTargetParameters + declaration.targetParameters,
+                what: "parameters of \(what)", ownerLocation: reader.source.nameLocation,
+                providerOptions: provider?.options)
+        } else if let parametersNode {
+            // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
+            parameters = decodeCommonParameters(parametersNode, what: "parameters of \(what)")
+        }
+        guard let providerName, let priority else { return nil }
+        return Target(
+            provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source)
+    }
+
+    private mutating func decodeCommonParameters(_ node: YAMLNode, what: String) -> OptionValues {
+        guard let pairs = node.mapping else {
+            typeMismatch(node, expected: "a mapping", field: "parameters", in: what)
+            return OptionValues()
+        }
+        let common = Set(AdapterDeclaration.commonTargetParameters.map(\.name))
+        let present = YAMLNode(
+            .mapping(pairs.filter { common.contains($0.key.string ?? "") }), range: node.range, tag: node.tag)
+        return decodeOptions(
+            present, specs: AdapterDeclaration.commonTargetParameters, what: what, ownerLocation: node.location,
+            providerOptions: nil)
+    }
+
+    // MARK: - Policy
+
+    mutating func decodePolicy(_ node: YAMLNode, base: RoutePolicy, what: String) -> RoutePolicy {
+        var policy = base
+        guard let reader = MappingReader(node, what: what, known: Self.policyFields, diagnostics: &diagnostics)
+        else { return policy }
+        if let value = reader.value("deadline"), let duration = duration(value, field: "deadline", in: what) {
+            policy.deadline = duration
+        }
+        if let value = reader.value("attempt_timeout"),
+            let duration = duration(value, field: "attempt_timeout", in: what)
+        {
+            policy.attemptTimeout = duration
+        }
+        if let value = reader.value("max_attempts"),
+            let attempts = integer(value, field: "max_attempts", in: what, range: 1...1_000)
+        {
+            policy.maxAttempts = attempts
+        }
+        if let value = reader.value("backoff") { policy.backoff = decodeBackoff(value, base: policy.backoff, in: what) }
+        if policy.attemptTimeout > policy.deadline {
+            diagnostics.append(
+                .warning(.invalidValue,
+                         "attempt_timeout (\(DurationParser.format(policy.attemptTimeout))) is longer than the deadline "
+                             + "(\(DurationParser.format(policy.deadline))) in \(what): attempts are cut at the deadline",
+                         at: reader.source.value("attempt_timeout")))
+        }
+        return policy
+    }
+
+    private mutating func decodeBackoff(_ node: YAMLNode, base: RoutePolicy.Backoff, in policy: String)
+        -> RoutePolicy.Backoff
+    {
+        var backoff = base
+        let what = "backoff of \(policy)"
+        guard let reader = MappingReader(node, what: what, known: Self.backoffFields, diagnostics: &diagnostics)
+        else { return backoff }
+        if let value = reader.value("initial"), let duration = duration(value, field: "initial", in: what) {
+            backoff.initial = duration
+        }
+        if let value = reader.value("max"), let duration = duration(value, field: "max", in: what) {
+            backoff.max = duration
+        }
+        if let value = reader.value("multiplier"),
+            let multiplier = number(value, field: "multiplier", in: what, range: 1...10)
+        {
+            backoff.multiplier = multiplier
+        }
+        if let value = reader.value("jitter"), let jitter = boolean(value, field: "jitter", in: what) {
+            backoff.jitter = jitter
+        }
+        if backoff.initial > backoff.max {
+            diagnostics.append(
+                .warning(.invalidValue, "'initial' is longer than 'max' in \(what): every wait is 'max'",
+                         at: reader.source.value("initial")))
+        }
+        return backoff
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+
+/// Turns the node tree of a providers.yaml into a `SwitchboardConfiguration`, collecting every problem
+/// it meets as a located diagnostic instead of stopping at the first. Entries that cannot be decoded are
+/// left out, so later checks still run on the rest.
+struct ConfigDecoder {
+    let catalog: AdapterCatalog
+    var diagnostics: [Diagnostic] = []
+
+    init(catalog: AdapterCatalog) {
+        self.catalog = catalog
+    }
+
+    static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules"]
+
+    mutating func decode(_ root: YAMLNode) -> SwitchboardConfiguration {
+        guard let reader = MappingReader(
+            root, what: "the top level", known: Self.topLevelFields, diagnostics: &diagnostics)
+        else { return SwitchboardConfiguration() }
+
+        var configuration = SwitchboardConfiguration()
+        if let node = reader.required("version", diagnostics: &diagnostics),
+            let version = integer(node, field: "version", in: "the top level", range: 0...Int.max)
+        {
+            if SwitchboardConfiguration.supportedVersions.contains(version) {
+                configuration.version = version
+            } else {
+                diagnostics.append(
+                    .error(.unsupportedVersion,
+                           "version \(version) is not supported; this build reads version 1", at: node.location))
+            }
+        }
+        if let pools = reader.value("key_pools") { configuration.keyPools = decodeKeyPools(pools) }
+        if let providers = reader.value("providers") { configuration.providers = decodeProviders(providers) }
+        var defaultPolicy = RoutePolicy()
+        if let policy = reader.value("policy") { defaultPolicy = decodePolicy(policy, base: defaultPolicy, what: "policy") }
+        if let routes = reader.value("routes") {
+            configuration.routes = decodeRoutes(routes, defaultPolicy: defaultPolicy, providers: configuration.providers)
+        }
+        if let rules = reader.value("error_rules") { configuration.errorRules = decodeErrorRules(rules) }
+        return configuration
+    }
+
+    // MARK: - Entries of a mapping
+
+    /// Calls `body` with each entry's name, value and key node, reporting non-scalar names.
+    mutating func forEachEntry(
+        of node: YAMLNode, what: String, _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
+    ) {
+        guard let pairs = node.mapping else {
+            diagnostics.append(
+                .error(.wrongType, "\(what) must be a mapping of names, found \(node.kindDescription)",
+                       at: node.location))
+            return
+        }
+        for pair in pairs {
+            guard let name = pair.key.string, !name.isEmpty else {
+                diagnostics.append(
+                    .error(.wrongType, "names in \(what) must be non-empty strings", at: pair.key.location))
+                continue
+            }
+            if name.hasPrefix("x-") { continue }
+            body(&self, name, pair.value, pair.key)
+        }
+    }
+
+    // MARK: - Scalars
+
+    mutating func string(_ node: YAMLNode, field: String, in what: String) -> String? {
+        guard let scalar = node.scalar else {
+            typeMismatch(node, expected: "a string", field: field, in: what)
+            return nil
+        }
+        return scalar.value
+    }
+
+    mutating func integer(_ node: YAMLNode, field: String, in what: String, range: ClosedRange<Int>) -> Int? {
+        guard let scalar = node.scalar, scalar.isPlain, let value = Int(scalar.value) else {
+            typeMismatch(node, expected: "an integer", field: field, in: what)
+            return nil
+        }
+        guard range.contains(value) else {
+            diagnostics.append(
+                .error(.invalidValue,
+                       "'\(field)' in \(what) must be \(Self.describe(range)), found \(value)", at: node.location))
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ node: YAMLNode, field: String, in what: String, range: ClosedRange<Double>) -> Double? {
+        guard let scalar = node.scalar, scalar.isPlain, let value = Double(scalar.value), value.isFinite else {
+            typeMismatch(node, expected: "a number", field: field, in: what)
+            return nil
+        }
+        guard range.contains(value) else {
+            diagnostics.append(
+                .error(.invalidValue,
+                       "'\(field)' in \(what) must be from \(range.lowerBound) to \(range.upperBound), found \(value)",
+                       at: node.location))
+            return nil
+        }
+        return value
+    }
+
+    mutating func boolean(_ node: YAMLNode, field: String, in what: String) -> Bool? {
+        if let scalar = node.scalar, scalar.isPlain {
+            switch scalar.value.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default: break
+            }
+        }
+        typeMismatch(node, expected: "true or false", field: field, in: what)
+        return nil
+    }
+
+    mutating func duration(_ node: YAMLNode, field: String, in what: String) -> Duration? {
+        guard let scalar = node.scalar else {
+            typeMismatch(node, expected: "a duration", field: field, in: what)
+            return nil
+        }
+        if let duration = DurationParser.parse(scalar.value) { return duration }
+        let hint = Int(scalar.value) != nil ? " (add a unit: \(scalar.value)s or \(scalar.value)ms)" : ""
+        diagnostics.append(
+            .error(.invalidDuration,
+                   "'\(field)' in \(what) must be a duration such as 250ms, 30s, 2m or 1h (at most a week), "
+                       + "found '\(Self.excerpt(scalar.value))'\(hint)",
+                   at: node.location))
+        return nil
+    }
+
+    mutating func oneOf<Word: RawRepresentable & CaseIterable>(
+        _ node: YAMLNode, field: String, in what: String, as _: Word.Type
+    ) -> Word? where Word.RawValue == String {
+        guard let text = string(node, field: field, in: what) else { return nil }
+        if let word = Word(rawValue: text) { return word }
+        let words = Word.allCases.map(\.rawValue)
+        diagnostics.append(
+            .error(.invalidValue,
+                   "'\(field)' in \(what) must be one of \(words.joined(separator: ", ")), found '\(Self.excerpt(text))'"
+                       + Suggestion.hint(for: text, in: words),
+                   at: node.location))
+        return nil
+    }
+
+    /// A list of strings; a single string is accepted as a list of one.
+    mutating func stringList(_ node: YAMLNode, field: String, in what: String) -> [(String, YAMLNode)]? {
+        if let scalar = node.scalar { return [(scalar.value, node)] }
+        guard let items = node.sequence else {
+            typeMismatch(node, expected: "a list of strings", field: field, in: what)
+            return nil
+        }
+        var values: [(String, YAMLNode)] = []
+        for item in items {
+            guard let value = item.scalar?.value else {
+                typeMismatch(item, expected: "a string", field: field, in: what)
+                continue
+            }
+            values.append((value, item))
+        }
+        return values
+    }
+
+    mutating func typeMismatch(_ node: YAMLNode, expected: String, field: String, in what: String) {
+        let found: String
+        if let scalar = node.scalar, !node.isNull {
+            found = (scalar.isPlain ? "'" : "the quoted string '") + Self.excerpt(scalar.value) + "'"
+        } else {
+            found = node.kindDescription
+        }
+        diagnostics.append(
+            .error(.wrongType, "'\(field)' in \(what) must be \(expected), found \(found)", at: node.location))
+    }
+
+    /// Values are echoed in messages only in part, so a long (or secret) value never fills the output.
+    static func excerpt(_ text: String) -> String {
+        if SecretScanner.looksLikeSecret(text) { return "<redacted>" }
+        return text.count <= 40 ? text : String(text.prefix(37)) + "…"
+    }
+
+    static func describe(_ range: ClosedRange<Int>) -> String {
+        if range.upperBound == Int.max { return "at least \(range.lowerBound)" }
+        return "from \(range.lowerBound) to \(range.upperBound)"
+    }
+}

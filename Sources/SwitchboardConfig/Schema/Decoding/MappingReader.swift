@@ -1,0 +1,56 @@
+/// Reads one mapping of the schema: checks the node is a mapping, reports keys the schema does not know
+/// (with the nearest known one), and records where each field was written.
+///
+/// Keys starting with `x-` are ignored everywhere, so a file can keep anchors for merge keys (`<<`) in
+/// blocks like `x-defaults:` without tripping the unknown-field check.
+struct MappingReader {
+    let what: String
+    private(set) var source: SourceMap
+    private var fields: [String: YAMLNode.Pair] = [:]
+
+    /// Nil (with a `wrong-type` diagnostic) when `node` is not a mapping.
+    init?(
+        _ node: YAMLNode, what: String, known: [String], nameLocation: SourceLocation? = nil,
+        diagnostics: inout [Diagnostic]
+    ) {
+        guard let pairs = node.mapping else {
+            diagnostics.append(
+                .error(.wrongType, "\(what) must be a mapping, found \(node.kindDescription)", at: node.location))
+            return nil
+        }
+        self.what = what
+        self.source = SourceMap(range: node.range, nameLocation: nameLocation)
+        for pair in pairs {
+            guard let name = pair.key.string else {
+                diagnostics.append(
+                    .error(.wrongType, "keys in \(what) must be plain names, found \(pair.key.kindDescription)",
+                           at: pair.key.location))
+                continue
+            }
+            if name.hasPrefix("x-") { continue }
+            guard known.contains(name) else {
+                diagnostics.append(
+                    .error(.unknownField,
+                           "unknown field '\(name)' in \(what)" + Suggestion.hint(for: name, in: known),
+                           at: pair.key.location))
+                continue
+            }
+            fields[name] = pair
+            source.record(field: name, key: pair.key.location, value: pair.value.location)
+        }
+    }
+
+    /// The field's value, or nil when absent or written as `null`.
+    func value(_ name: String) -> YAMLNode? {
+        guard let value = fields[name]?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    /// The field's value; a `missing-field` error when absent.
+    func required(_ name: String, diagnostics: inout [Diagnostic]) -> YAMLNode? {
+        if let value = value(name) { return value }
+        diagnostics.append(
+            .error(.missingField, "\(what) is missing required field '\(name)'", at: source.nameLocation))
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+/// A provider: one API endpoint served by one adapter type, with the keys it may use.
+public struct Provider: Sendable, Hashable {
+    public struct Timeouts: Sendable, Hashable {
+        /// Establishing the TCP (and TLS) connection.
+        public var connect: Duration
+        /// One whole attempt, from sending the request to the last byte of the answer. The route's
+        /// `attempt_timeout` and remaining deadline can only shorten it.
+        public var request: Duration
+
+        public init(connect: Duration = .seconds(10), request: Duration = .seconds(60)) {
+            self.connect = connect
+            self.request = request
+        }
+    }
+
+    public var name: String
+    /// The adapter type, by its registered name (`openai-chat`, `hf-inference`, `template`, …).
+    public var adapter: String
+    public var baseURL: String?
+    /// The key pool the provider draws from; nil for keyless providers (template, local servers).
+    public var keyPool: String?
+    public var timeouts: Timeouts
+    /// Extra headers sent with every upstream request, in file order.
+    public var headers: [Header]
+    /// Adapter-specific options, validated against the adapter's option schema, defaults filled in.
+    public var options: OptionValues
+    public var source: SourceMap
+
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(
+        name: String, adapter: String, baseURL: String? = nil, keyPool: String? = nil,
+        timeouts: Timeouts = Timeouts(), headers: [Header] = [], options: OptionValues = OptionValues(),
+        source: SourceMap = .none
+    ) {
+        self.name = name
+        self.adapter = adapter
+        self.baseURL = baseURL
+        self.keyPool = keyPool
+        self.timeouts = timeouts
+        self.headers = headers
+        self.options = options
+        self.source = source
+    }
+}

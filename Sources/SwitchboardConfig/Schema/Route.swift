@@ -1,0 +1,42 @@
+/// A named fallback chain: targets tried in priority order under one policy.
+public struct Route: Sendable, Hashable {
+    public var name: String
+    /// Sorted by priority, lowest number first.
+    public var targets: [Target]
+    public var policy: RoutePolicy
+    public var source: SourceMap
+
+    public init(name: String, targets: [Target], policy: RoutePolicy = RoutePolicy(), source: SourceMap = .none) {
+        self.name = name
+        self.targets = targets.sorted { $0.priority < $1.priority }
+        self.policy = policy
+        self.source = source
+    }
+}
+
+/// One step of a route: a model on a provider, at a priority, with per-target parameters.
+public struct Target: Sendable, Hashable {
+    public var provider: String
+    /// The model id sent upstream (e.g. `HuggingFaceH4/zephyr-7b-beta:featherless-ai`); nil for
+    /// adapters that need none.
+    public var model: String?
+    /// Lower is tried first. Reordering fallbacks means editing priorities, nothing else.
+    public var priority: Int
+    /// Common parameters (`max_tokens`, `temperature`, `top_p`) and the adapter's own (`task`, `template`).
+    public var parameters: OptionValues
+    public var source: SourceMap
+
+    public init(
+        provider: String, model: String?, priority: Int, parameters: OptionValues = OptionValues(),
+        source: SourceMap = .none
+    ) {
+        self.provider = provider
+        self.model = model
+        self.priority = priority
+        self.parameters = parameters
+        self.source = source
+    }
+
+    /// The cap on generated tokens, if the target sets one.
+    public var maxTokens: Int? { parameters["max_tokens"]?.integer }
+}

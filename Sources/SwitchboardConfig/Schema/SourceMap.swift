@@ -1,0 +1,29 @@
+/// Where a configuration entity and each of its fields were written, so that checks made after decoding
+/// (unknown provider, duplicate priority, …) can point at the exact line and column.
+public struct SourceMap: Sendable, Hashable {
+    /// The entity's own node (a mapping, usually).
+    public var range: SourceRange
+    /// Where the entity is named: its key in the parent mapping, or its node when it sits in a list.
+    public var nameLocation: SourceLocation
+    private var keys: [String: SourceLocation] = [:]
+    private var values: [String: SourceLocation] = [:]
+
+    public init(range: SourceRange, nameLocation: SourceLocation? = nil) {
+        self.range = range
+        self.nameLocation = nameLocation ?? range.start
+    }
+
+    /// Sources for entities built in code rather than read from a file.
+    public static let none = SourceMap(range: SourceRange(at: .start))
+
+    mutating func record(field: String, key: SourceLocation, value: SourceLocation) {
+        keys[field] = key
+        values[field] = value
+    }
+
+    /// The position of a field's value, or of the entity if the field was not written.
+    public func value(_ field: String) -> SourceLocation { values[field] ?? nameLocation }
+
+    /// The position of a field's key, or of the entity if the field was not written.
+    public func key(_ field: String) -> SourceLocation { keys[field] ?? nameLocation }
+}

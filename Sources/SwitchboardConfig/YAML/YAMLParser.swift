@@ -1,0 +1,136 @@
+import CLibYAML
+
+/// Reads one YAML document into a `YAMLNode` tree through libyaml's event API.
+///
+/// This is the only file that imports libyaml. The parser lives in memory we allocate, so it never moves
+/// while libyaml holds pointers into it, and the input bytes stay alive for the whole parse.
+public enum YAMLParser {
+    /// Bounds that keep hostile or broken input from exhausting the stack or memory.
+    public struct Limits: Sendable, Hashable {
+        /// Deepest nesting of sequences and mappings accepted.
+        public var maxDepth: Int
+        /// Most nodes that aliases may add to the tree in total (refuses "billion laughs").
+        public var maxAliasExpansion: Int
+
+        public init(maxDepth: Int = 256, maxAliasExpansion: Int = 1_000_000) {
+            self.maxDepth = maxDepth
+            self.maxAliasExpansion = maxAliasExpansion
+        }
+    }
+
+    public static func parse(_ text: String, limits: Limits = Limits()) throws(YAMLError) -> YAMLNode {
+        try parse(Array(text.utf8), limits: limits)
+    }
+
+    public static func parse(_ bytes: [UInt8], limits: Limits = Limits()) throws(YAMLError) -> YAMLNode {
+        if bytes.isEmpty {
+            throw YAMLError(.structure, "the file is empty: expected a YAML mapping", at: .start)
+        }
+        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard yaml_parser_initialize(parser) == 1 else {
+            throw YAMLError(.syntax, "libyaml could not initialise a parser (out of memory)", at: .start)
+        }
+        defer { yaml_parser_delete(parser) }
+
+        var composer = YAMLComposer(limits: limits)
+        let outcome: Result<Void, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return .success(()) }
+            yaml_parser_set_input_string(parser, base, buffer.count)
+            yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+            while true {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(parser, &event) == 1 else {
+                    return .failure(syntaxError(parser.pointee, bytes: buffer))
+                }
+                defer { yaml_event_delete(&event) }
+                if event.type == YAML_STREAM_END_EVENT { return .success(()) }
+                do throws(YAMLError) {
+                    try composer.handle(convert(event))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        try outcome.get()
+        return try composer.result()
+    }
+
+    // MARK: - Events
+
+    private static func convert(_ event: yaml_event_t) -> YAMLEvent {
+        let range = SourceRange(start: location(event.start_mark), end: location(event.end_mark))
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            return .documentStart(range.start)
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let value = data.value.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
+            } ?? ""
+            let scalar = YAMLNode.Scalar(
+                value: value, isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag))
+            return .scalar(scalar, anchor: string(data.anchor), range: range)
+        case YAML_SEQUENCE_START_EVENT:
+            let data = event.data.sequence_start
+            return .sequenceStart(anchor: string(data.anchor), tag: string(data.tag), start: range.start)
+        case YAML_SEQUENCE_END_EVENT:
+            return .sequenceEnd(end: range.end)
+        case YAML_MAPPING_START_EVENT:
+            let data = event.data.mapping_start
+            return .mappingStart(anchor: string(data.anchor), tag: string(data.tag), start: range.start)
+        case YAML_MAPPING_END_EVENT:
+            return .mappingEnd(end: range.end)
+        case YAML_ALIAS_EVENT:
+            return .alias(anchor: string(event.data.alias.anchor) ?? "", range: range)
+        default:
+            return .ignored
+        }
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+    }
+
+    private static func location(_ mark: yaml_mark_t) -> SourceLocation {
+        SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    // MARK: - Errors
+
+    private static func syntaxError(_ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>) -> YAMLError {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+        if parser.error == YAML_MEMORY_ERROR {
+            return YAMLError(.syntax, "libyaml ran out of memory", at: .start)
+        }
+        if parser.error == YAML_READER_ERROR {
+            // Reader errors (bad encoding, control characters) carry a byte offset, not a mark.
+            let offset = Int(parser.problem_offset)
+            var message = problem
+            if parser.problem_value >= 0 {
+                message += " (byte 0x\(String(parser.problem_value, radix: 16, uppercase: true)))"
+            }
+            return YAMLError(.syntax, message, at: location(ofByte: offset, in: bytes))
+        }
+        var message = problem
+        if let context = parser.context.map({ String(cString: $0) }) {
+            message += " (\(context) at \(location(parser.context_mark)))"
+        }
+        return YAMLError(.syntax, message, at: location(parser.problem_mark))
+    }
+
+    /// Line and column (in Unicode scalars) of a byte offset, counting only the valid UTF-8 before it.
+    private static func location(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> SourceLocation {
+        let end = min(max(offset, 0), bytes.count)
+        var line = 1
+        var lineStart = 0
+        for index in 0..<end where bytes[index] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = index + 1
+        }
+        // Continuation bytes (10xxxxxx) do not start a character.
+        let column = bytes[lineStart..<end].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+        return SourceLocation(line: line, column: column)
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import SwitchboardConfig
+
+/// The options and behaviour of `switchboard lint`, shared with the lint-only `switchboard-lint` tool
+/// that the `lint-providers` plugin runs.
+public struct LintOptions: ParsableArguments {
+    @Argument(help: "Configuration files to check.", completion: .file(extensions: ["yaml", "yml"]))
+    public var files: [String] = ["providers.yaml"]
+
+    @Option(help: "Output format: text (compiler style, with the source line) or json.")
+    public var format: DiagnosticFormatter.Format = .text
+
+    @Flag(help: "Treat warnings as errors (exit 1 when there are any).")
+    public var strict = false
+
+    @Flag(help: "Also check the environment: key variables unset, placeholders, wrong prefixes, routes with no usable key.")
+    public var checkEnv = false
+
+    @Flag(help: "List every rule id with what it checks, then exit.")
+    public var listRules = false
+
+    public init() {}
+
+    /// Lints, prints, and returns the exit code: 0 clean, 1 when errors (or, with `--strict`, warnings)
+    /// were found.
+    public func run() -> ExitCode {
+        if listRules {
+            for rule in LintRule.allCases { print("\(rule.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(rule.summary)") }
+            return .success
+        }
+        let linter = Linter(environment: checkEnv ? ProcessInfo.processInfo.environment : nil)
+        let reports = files.map { linter.lint(file: $0) }
+        switch format {
+        case .json:
+            print(DiagnosticFormatter().json(reports))
+        case .text:
+            let formatter = DiagnosticFormatter(useColor: Self.stdoutIsColorTerminal)
+            for report in reports { print(formatter.text(report), terminator: "") }
+            print(formatter.summary(reports))
+        }
+        let failed = reports.contains { $0.errorCount > 0 || (strict && $0.warningCount > 0) }
+        return failed ? .failure : .success
+    }
+
+    private static var stdoutIsColorTerminal: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+}
+
+extension DiagnosticFormatter.Format: ExpressibleByArgument {}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import SwitchboardLintCLI
+
+/// The linter alone, for the `lint-providers` plugin: it builds without the server's dependencies.
+struct SwitchboardLint: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard-lint",
+        abstract: "Check providers.yaml files (the same checks as `switchboard lint`)."
+    )
+
+    @OptionGroup var options: LintOptions
+
+    func run() throws {
+        let code = options.run()
+        if code != .success { throw code }
+    }
+}
+
+SwitchboardLint.main()

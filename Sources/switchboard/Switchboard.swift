@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct Switchboard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "An LLM gateway: answers every request from the best provider that works.",
+        discussion: "Providers, keys, routes and failover rules are declared in providers.yaml.",
+        version: "0.1.0",
+        subcommands: [Lint.self]
+    )
+}
