@@ -8,7 +8,7 @@ struct LintProviders: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
         let tool = try context.tool(named: "switchboard-lint")
         var arguments = arguments
-        if !arguments.contains(where: { !$0.hasPrefix("-") }) {
+        if !Self.namesFile(arguments) {
             arguments.append(context.package.directoryURL.appending(path: "providers.yaml").path())
         }
         let process = Process()
@@ -20,6 +20,21 @@ struct LintProviders: CommandPlugin {
             Diagnostics.error("switchboard-lint found problems (exit status \(process.terminationStatus))")
             throw LintFailed()
         }
+    }
+
+    /// Whether the arguments name a file, as opposed to only flags and option values (`--format json`).
+    private static func namesFile(_ arguments: [String]) -> Bool {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--format" {
+                index += 2
+                continue
+            }
+            if !argument.hasPrefix("-") { return true }
+            index += 1
+        }
+        return false
     }
 
     struct LintFailed: Error, CustomStringConvertible {

@@ -19,22 +19,42 @@ public struct DiagnosticFormatter: Sendable {
     // MARK: - Text
 
     public func text(_ report: LintReport) -> String {
-        let lines = report.source.map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+        guard !report.diagnostics.isEmpty else { return "" }
+        let lines = SourceLines(report.source ?? "")
         var output = ""
         for diagnostic in report.diagnostics {
             let severity = diagnostic.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
             output += paint("\(diagnostic.file ?? report.file):\(diagnostic.location):", "1")
             output += " \(severity): \(diagnostic.message) [\(diagnostic.rule.rawValue)]\n"
-            let index = diagnostic.location.line - 1
-            if lines.indices.contains(index) {
+            if let source = lines[diagnostic.location.line] {
                 // Keys pasted into the file are not echoed into terminals and CI logs.
-                let text = SecretScanner.redact(String(lines[index]).replacingOccurrences(of: "\r", with: ""))
+                let text = SecretScanner.redact(source)
                 let (line, caretColumn) = excerpt(text, column: diagnostic.location.column)
                 output += line + "\n"
                 output += caretIndent(line, column: caretColumn) + paint("^", "1;32") + "\n"
             }
         }
         return output
+    }
+
+    /// Lines by number, found by one pass over the bytes (splitting a large file into Characters costs
+    /// more than linting it).
+    private struct SourceLines {
+        let bytes: [UInt8]
+        var starts: [Int] = [0]
+
+        init(_ text: String) {
+            bytes = Array(text.utf8)
+            for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(index + 1) }
+        }
+
+        /// Line `number` (1-based) without its line break, or nil past the end.
+        subscript(number: Int) -> String? {
+            guard number >= 1, number <= starts.count else { return nil }
+            var end = number < starts.count ? starts[number] - 1 : bytes.count
+            if end > starts[number - 1], bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            return String(decoding: bytes[starts[number - 1]..<max(end, starts[number - 1])], as: UTF8.self)
+        }
     }
 
     public func summary(_ reports: [LintReport]) -> String {

@@ -15,8 +15,9 @@ public enum SecretScanner {
     public static func looksLikeSecret(_ text: String) -> Bool { kind(of: text) != nil }
 
     static func kind(of text: String) -> Kind? {
+        // Most scalars are short names: decide before copying anything.
+        guard text.utf8.count >= minimumBodyLength + 3 else { return nil }
         let bytes = Array(text.utf8)
-        guard bytes.count >= minimumBodyLength else { return nil }
         if hasToken(bytes, prefix: Array("hf_".utf8), allowDash: false) { return .huggingFace }
         if hasToken(bytes, prefix: Array("sk-".utf8), allowDash: true) { return .openAI }
         if hasToken(bytes, prefix: Array("Bearer ".utf8), allowDash: true) { return .bearer }

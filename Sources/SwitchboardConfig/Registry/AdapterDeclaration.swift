@@ -32,6 +32,9 @@ public struct AdapterDeclaration: Sendable, Hashable {
         self.canFail = canFail
     }
 
+    /// The common target parameters followed by the adapter's own.
+    public var allTargetParameters: [OptionSpec] { Self.commonTargetParameters + targetParameters }
+
     /// Parameters every target accepts, whatever its adapter.
     public static let commonTargetParameters: [OptionSpec] = [
         OptionSpec(

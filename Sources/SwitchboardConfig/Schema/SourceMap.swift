@@ -5,8 +5,14 @@ public struct SourceMap: Sendable, Hashable {
     public var range: SourceRange
     /// Where the entity is named: its key in the parent mapping, or its node when it sits in a list.
     public var nameLocation: SourceLocation
-    private var keys: [String: SourceLocation] = [:]
-    private var values: [String: SourceLocation] = [:]
+    /// A handful of fields per entity: a list searched in order beats hashing here.
+    private var fields: [Field] = []
+
+    private struct Field: Sendable, Hashable {
+        var name: String
+        var key: SourceLocation
+        var value: SourceLocation
+    }
 
     public init(range: SourceRange, nameLocation: SourceLocation? = nil) {
         self.range = range
@@ -17,13 +23,16 @@ public struct SourceMap: Sendable, Hashable {
     public static let none = SourceMap(range: SourceRange(at: .start))
 
     mutating func record(field: String, key: SourceLocation, value: SourceLocation) {
-        keys[field] = key
-        values[field] = value
+        fields.append(Field(name: field, key: key, value: value))
     }
 
     /// The position of a field's value, or of the entity if the field was not written.
-    public func value(_ field: String) -> SourceLocation { values[field] ?? nameLocation }
+    public func value(_ field: String) -> SourceLocation {
+        fields.last(where: { $0.name == field })?.value ?? nameLocation
+    }
 
     /// The position of a field's key, or of the entity if the field was not written.
-    public func key(_ field: String) -> SourceLocation { keys[field] ?? nameLocation }
+    public func key(_ field: String) -> SourceLocation {
+        fields.last(where: { $0.name == field })?.key ?? nameLocation
+    }
 }

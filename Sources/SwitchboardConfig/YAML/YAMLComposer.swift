@@ -4,35 +4,72 @@
 struct YAMLComposer {
     private let limits: YAMLParser.Limits
 
-    /// An open collection, waiting for its end event.
+    /// An open collection, waiting for its end event. Frames are classes so that appending to the
+    /// innermost one mutates it in place instead of copying its children each time.
     private enum Frame {
         case sequence(Sequence)
         case mapping(Mapping)
     }
 
-    private struct Sequence {
+    private final class Sequence {
         var anchor: String?
         var tag: String?
         var start: SourceLocation
         var items: [YAMLNode] = []
         var nodeCount = 1
+
+        init(anchor: String?, tag: String?, start: SourceLocation) {
+            self.anchor = anchor
+            self.tag = tag
+            self.start = start
+        }
     }
 
-    private struct Mapping {
+    private final class Mapping {
         var anchor: String?
         var tag: String?
         var start: SourceLocation
         /// Entries in source order; a merge (`<<`) entry keeps its place among the explicit ones.
         var entries: [Entry] = []
         var pendingKey: YAMLNode?
-        var explicitKeys: [String: SourceLocation] = [:]
+        /// Explicit keys with their positions, for the duplicate check. Most mappings are small, so the
+        /// list is searched in order until it grows past `indexThreshold`, then indexed.
+        var explicitKeys: [(name: String, location: SourceLocation)] = []
+        var keyIndex: [String: SourceLocation]?
+        var hasMerge = false
         var nodeCount = 1
+        static let indexThreshold = 12
+
+        func firstLocation(of name: String) -> SourceLocation? {
+            if let keyIndex { return keyIndex[name] }
+            return explicitKeys.first(where: { $0.name == name })?.location
+        }
+
+        func insertKey(_ name: String, at location: SourceLocation) {
+            explicitKeys.append((name, location))
+            if keyIndex != nil {
+                keyIndex?[name] = location
+            } else if explicitKeys.count > Self.indexThreshold {
+                keyIndex = Dictionary(explicitKeys.map { ($0.name, $0.location) }, uniquingKeysWith: { first, _ in first })
+            }
+        }
+
+        init(anchor: String?, tag: String?, start: SourceLocation) {
+            self.anchor = anchor
+            self.tag = tag
+            self.start = start
+        }
     }
 
     private enum Entry {
         case pair(YAMLNode.Pair)
         /// Mappings merged in by `<<`, earliest first: in YAML's merge-key semantics the first wins.
         case merge([[YAMLNode.Pair]])
+
+        var pair: YAMLNode.Pair? {
+            if case .pair(let pair) = self { return pair }
+            return nil
+        }
     }
 
     private struct Anchored {
@@ -92,7 +129,7 @@ struct YAMLComposer {
                 throw YAMLError(.structure, "unexpected end of a mapping", at: end)
             }
             let node = YAMLNode(
-                .mapping(Self.resolveMerges(mapping.entries)),
+                .mapping(mapping.hasMerge ? Self.resolveMerges(mapping) : mapping.entries.compactMap(\.pair)),
                 range: SourceRange(start: mapping.start, end: end), tag: mapping.tag)
             try close(node, anchor: mapping.anchor, nodeCount: mapping.nodeCount)
         }
@@ -136,38 +173,37 @@ struct YAMLComposer {
 
     /// Adds a finished node to the innermost open collection, or makes it the document root.
     private mutating func add(_ node: YAMLNode, nodeCount: Int) throws(YAMLError) {
-        guard let frame = stack.popLast() else {
+        guard let frame = stack.last else {
             root = node
             return
         }
         switch frame {
-        case .sequence(var sequence):
+        case .sequence(let sequence):
             sequence.items.append(node)
             sequence.nodeCount += nodeCount
-            stack.append(.sequence(sequence))
-        case .mapping(var mapping):
+        case .mapping(let mapping):
             mapping.nodeCount += nodeCount
             if let key = mapping.pendingKey {
                 mapping.pendingKey = nil
-                try addEntry(key: key, value: node, to: &mapping)
+                try addEntry(key: key, value: node, to: mapping)
             } else {
                 mapping.pendingKey = node
             }
-            stack.append(.mapping(mapping))
         }
     }
 
-    private func addEntry(key: YAMLNode, value: YAMLNode, to mapping: inout Mapping) throws(YAMLError) {
+    private func addEntry(key: YAMLNode, value: YAMLNode, to mapping: Mapping) throws(YAMLError) {
         if let scalar = key.scalar, scalar.isPlain, scalar.value == "<<" {
             mapping.entries.append(.merge(try Self.mergeSources(value)))
+            mapping.hasMerge = true
             return
         }
         if let name = key.string {
-            if let first = mapping.explicitKeys[name] {
+            if let first = mapping.firstLocation(of: name) {
                 throw YAMLError(
                     .duplicateKey, "duplicate key '\(name)' (first defined at \(first))", at: key.location)
             }
-            mapping.explicitKeys[name] = key.location
+            mapping.insertKey(name, at: key.location)
         }
         mapping.entries.append(.pair(YAMLNode.Pair(key: key, value: value)))
     }
@@ -197,23 +233,11 @@ struct YAMLComposer {
     }
 
     /// Explicit keys win over merged ones; among merged mappings the earlier wins.
-    private static func resolveMerges(_ entries: [Entry]) -> [YAMLNode.Pair] {
-        var hasMerge = false
-        var explicit: Set<String> = []
-        for entry in entries {
-            switch entry {
-            case .pair(let pair): if let name = pair.key.string { explicit.insert(name) }
-            case .merge: hasMerge = true
-            }
-        }
+    private static func resolveMerges(_ mapping: Mapping) -> [YAMLNode.Pair] {
+        let explicit = Set(mapping.explicitKeys.map(\.name))
         var pairs: [YAMLNode.Pair] = []
-        pairs.reserveCapacity(entries.count)
-        guard hasMerge else {
-            for case .pair(let pair) in entries { pairs.append(pair) }
-            return pairs
-        }
         var merged: Set<String> = []
-        for entry in entries {
+        for entry in mapping.entries {
             switch entry {
             case .pair(let pair):
                 pairs.append(pair)

@@ -1,6 +1,9 @@
 /// A YAML node with its source range. Aliases are already resolved and merge keys (`<<`) already
 /// applied, so consumers see plain scalars, sequences and mappings.
-public struct YAMLNode: Sendable, Hashable {
+///
+/// Nodes are immutable and shared: an alias reuses its anchor's node, and passing a subtree around
+/// costs a reference count rather than a copy of its children.
+public final class YAMLNode: Sendable, Hashable {
     public enum Content: Sendable, Hashable {
         case scalar(Scalar)
         case sequence([YAMLNode])
@@ -32,14 +35,24 @@ public struct YAMLNode: Sendable, Hashable {
         }
     }
 
-    public var content: Content
-    public var range: SourceRange
-    public var tag: String?
+    public let content: Content
+    public let range: SourceRange
+    public let tag: String?
 
     public init(_ content: Content, range: SourceRange, tag: String? = nil) {
         self.content = content
         self.range = range
         self.tag = tag
+    }
+
+    public static func == (lhs: YAMLNode, rhs: YAMLNode) -> Bool {
+        lhs === rhs || (lhs.range == rhs.range && lhs.tag == rhs.tag && lhs.content == rhs.content)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(range)
+        hasher.combine(tag)
+        hasher.combine(content)
     }
 
     public var location: SourceLocation { range.start }

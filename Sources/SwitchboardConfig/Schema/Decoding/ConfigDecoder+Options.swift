@@ -10,9 +10,9 @@ extension ConfigDecoder {
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
         var written: Set<String> = []
         if let node {
-            let known = specs.map(\.name)
             forEachEntry(of: node, what: what) { decoder, name, value, key in
                 guard let spec = specs.first(where: { $0.name == name }) else {
+                    let known = specs.map(\.name)
                     let accepted = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
                     decoder.diagnostics.append(
                         .error(.invalidAdapterOption,

@@ -81,7 +81,7 @@ extension ConfigDecoder {
         let parametersNode = reader.value("parameters")
         if let declaration {
             parameters = decodeOptions(
-                parametersNode, specs: AdapterDeclaration.commonTargetParameters + declaration.targetParameters,
+                parametersNode, specs: targetParameterSpecs[declaration.name] ?? declaration.allTargetParameters,
                 what: "parameters of \(what)", ownerLocation: reader.source.nameLocation,
                 providerOptions: provider?.options)
         } else if let parametersNode {

@@ -5,10 +5,13 @@ import Foundation
 /// left out, so later checks still run on the rest.
 struct ConfigDecoder {
     let catalog: AdapterCatalog
+    /// Each adapter's complete target-parameter specs, built once rather than per target.
+    let targetParameterSpecs: [String: [OptionSpec]]
     var diagnostics: [Diagnostic] = []
 
     init(catalog: AdapterCatalog) {
         self.catalog = catalog
+        self.targetParameterSpecs = catalog.declarations.mapValues(\.allTargetParameters)
     }
 
     static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules"]

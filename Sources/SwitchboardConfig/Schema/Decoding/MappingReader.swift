@@ -6,7 +6,8 @@
 struct MappingReader {
     let what: String
     private(set) var source: SourceMap
-    private var fields: [String: YAMLNode.Pair] = [:]
+    /// The known fields present, in file order (few per mapping, so a list).
+    private var fields: [(name: String, value: YAMLNode)] = []
 
     /// Nil (with a `wrong-type` diagnostic) when `node` is not a mapping.
     init?(
@@ -35,14 +36,14 @@ struct MappingReader {
                            at: pair.key.location))
                 continue
             }
-            fields[name] = pair
+            fields.append((name, pair.value))
             source.record(field: name, key: pair.key.location, value: pair.value.location)
         }
     }
 
     /// The field's value, or nil when absent or written as `null`.
     func value(_ name: String) -> YAMLNode? {
-        guard let value = fields[name]?.value, !value.isNull else { return nil }
+        guard let value = fields.first(where: { $0.name == name })?.value, !value.isNull else { return nil }
         return value
     }
 

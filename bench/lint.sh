@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Lint benchmark: release-build `switchboard-lint` on a generated 10,000-target providers.yaml.
+# Reports wall time (median of RUNS) and peak RSS, next to two baselines measured in the same run:
+# the same binary on the small root providers.yaml (process start-up), and PyYAML's libyaml-backed
+# CSafeLoader parsing the big file (parsing alone, no schema or checks).
+#
+#   bash bench/lint.sh [TARGETS] [RUNS]     (defaults: 10000 targets, 15 runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets=${1:-10000}
+runs=${2:-15}
+out=bench/out
+mkdir -p "$out"
+
+swift build -c release --product switchboard-lint >/dev/null
+bin=$(swift build -c release --show-bin-path)/switchboard-lint
+python3 bench/generate_config.py "$targets" > "$out/providers-$targets.yaml"
+big="$out/providers-$targets.yaml"
+
+# median wall-clock milliseconds of a command over $runs runs
+median_ms() {
+    local times=()
+    for _ in $(seq "$runs"); do
+        local start end
+        start=$(date +%s%N)
+        "$@" >/dev/null 2>&1 || true
+        end=$(date +%s%N)
+        times+=($(( (end - start) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+
+peak_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'; }
+
+"$bin" "$big" >/dev/null || { echo "the generated file does not lint clean:"; "$bin" "$big" | tail -5; exit 1; }
+
+small_ms=$(median_ms "$bin" providers.yaml)
+big_ms=$(median_ms "$bin" "$big")
+pyyaml_ms=$(median_ms python3 -c "import yaml,sys; yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)" "$big")
+small_kb=$(peak_kb "$bin" providers.yaml)
+big_kb=$(peak_kb "$bin" "$big")
+
+printf '\nswitchboard-lint, release build, %s runs each, median wall time (%s, %s cores)\n' "$runs" "$(uname -m)" "$(nproc)"
+printf '%-48s %10s %12s\n' "case" "time (ms)" "peak RSS (MB)"
+printf '%-48s %10s %12s\n' "root providers.yaml ($(wc -l < providers.yaml) lines)" "$small_ms" "$(awk "BEGIN {printf \"%.1f\", $small_kb/1024}")"
+printf '%-48s %10s %12s\n' "generated, $targets targets ($(wc -l < "$big") lines)" "$big_ms" "$(awk "BEGIN {printf \"%.1f\", $big_kb/1024}")"
+printf '%-48s %10s %12s\n' "baseline: PyYAML CSafeLoader parse of the same" "$pyyaml_ms" "-"
+printf '\nratios: 10k lint / small lint = %s;  10k lint / PyYAML parse = %s\n' \
+    "$(awk "BEGIN {printf \"%.2f\", $big_ms/$small_ms}")" "$(awk "BEGIN {printf \"%.2f\", $big_ms/$pyyaml_ms}")"
+printf 'targets: under 150 ms and under 50 MB for 10,000 targets\n'
