@@ -27,16 +27,34 @@ public enum OptionValue: Sendable, Hashable {
 
 /// The options of one provider or the parameters of one target, after validation.
 public struct OptionValues: Sendable, Hashable {
-    public private(set) var values: [String: OptionValue]
+    /// A handful of entries at most: a list in insertion order is cheaper than a hash table.
+    private var entries: [(name: String, value: OptionValue)] = []
 
     public init(_ values: [String: OptionValue] = [:]) {
-        self.values = values
+        entries = values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     public subscript(name: String) -> OptionValue? {
-        get { values[name] }
-        set { values[name] = newValue }
+        get { entries.first(where: { $0.name == name })?.value }
+        set {
+            let index = entries.firstIndex(where: { $0.name == name })
+            switch (index, newValue) {
+            case (let index?, let value?): entries[index].value = value
+            case (let index?, nil): entries.remove(at: index)
+            case (nil, let value?): entries.append((name, value))
+            case (nil, nil): break
+            }
+        }
     }
 
-    public var isEmpty: Bool { values.isEmpty }
+    /// Every option by name.
+    public var values: [String: OptionValue] {
+        Dictionary(entries.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    public static func == (lhs: OptionValues, rhs: OptionValues) -> Bool { lhs.values == rhs.values }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(values) }
 }

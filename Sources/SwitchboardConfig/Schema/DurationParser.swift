@@ -6,11 +6,14 @@ public enum DurationParser {
         let units: [(suffix: String, milliseconds: Double)] = [
             ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
         ]
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // Foundation's trimming is costly for the thousands of durations in a large file; skip it
+        // when there is nothing to trim.
+        let trimmed = text.first == " " || text.last == " " ? text.trimmingCharacters(in: .whitespaces) : text
         for unit in units where trimmed.hasSuffix(unit.suffix) {
-            let number = trimmed.dropLast(unit.suffix.count)
-            guard !number.isEmpty, number.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-                let value = Double(number), value.isFinite
+            let number = trimmed.utf8.dropLast(unit.suffix.utf8.count)
+            guard !number.isEmpty,
+                number.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") }),
+                let value = Double(Substring(number)), value.isFinite
             else { return nil }
             let milliseconds = value * unit.milliseconds
             // A week is far beyond any timeout or cooldown; refusing more keeps arithmetic safe.

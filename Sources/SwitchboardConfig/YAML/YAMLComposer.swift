@@ -1,44 +1,39 @@
-/// Builds the node tree from parse events without recursion: resolves aliases against completed anchors,
+/// Builds a `YAMLTree` from parse events without recursion: resolves aliases against completed anchors,
 /// applies merge keys (`<<`), and makes the checks libyaml leaves to its callers (duplicate keys, alias
 /// cycles, alias bombs, nesting depth, a single document).
+///
+/// Finished nodes wait on `pending` until their collection closes; then their indices move to
+/// `children` in one block.
 struct YAMLComposer {
     private let limits: YAMLParser.Limits
 
-    /// An open collection, waiting for its end event. Frames are classes so that appending to the
-    /// innermost one mutates it in place instead of copying its children each time.
-    private enum Frame {
-        case sequence(Sequence)
-        case mapping(Mapping)
-    }
+    /// An open collection, waiting for its end event.
+    private final class Frame {
+        let kind: YAMLTree.Kind
+        let anchor: String?
+        let tag: Int32
+        let start: SourceLocation
+        /// Where this collection's children begin on `pending`.
+        let pendingStart: Int
+        var size: Int32 = 1
+        /// Mappings: explicit keys with their positions, for the duplicate check. Most mappings are small,
+        /// so the list is searched in order until it grows past `indexThreshold`, then indexed.
+        var explicitKeys: [(name: String, location: SourceLocation)] = []
+        var keyIndex: [String: SourceLocation]?
+        /// Mappings: a key waiting for its value (keys go to `pending` only with their value, so that a
+        /// merge key never lands there).
+        var pendingKey: Int32?
+        /// Mappings: merged sources by the number of explicit pairs before the `<<`, earliest first.
+        var merges: [(position: Int, sources: [Int32])] = []
+        static let indexThreshold = 12
 
-    private final class Sequence {
-        var anchor: String?
-        var tag: String?
-        var start: SourceLocation
-        var items: [YAMLNode] = []
-        var nodeCount = 1
-
-        init(anchor: String?, tag: String?, start: SourceLocation) {
+        init(kind: YAMLTree.Kind, anchor: String?, tag: Int32, start: SourceLocation, pendingStart: Int) {
+            self.kind = kind
             self.anchor = anchor
             self.tag = tag
             self.start = start
+            self.pendingStart = pendingStart
         }
-    }
-
-    private final class Mapping {
-        var anchor: String?
-        var tag: String?
-        var start: SourceLocation
-        /// Entries in source order; a merge (`<<`) entry keeps its place among the explicit ones.
-        var entries: [Entry] = []
-        var pendingKey: YAMLNode?
-        /// Explicit keys with their positions, for the duplicate check. Most mappings are small, so the
-        /// list is searched in order until it grows past `indexThreshold`, then indexed.
-        var explicitKeys: [(name: String, location: SourceLocation)] = []
-        var keyIndex: [String: SourceLocation]?
-        var hasMerge = false
-        var nodeCount = 1
-        static let indexThreshold = 12
 
         func firstLocation(of name: String) -> SourceLocation? {
             if let keyIndex { return keyIndex[name] }
@@ -53,36 +48,21 @@ struct YAMLComposer {
                 keyIndex = Dictionary(explicitKeys.map { ($0.name, $0.location) }, uniquingKeysWith: { first, _ in first })
             }
         }
-
-        init(anchor: String?, tag: String?, start: SourceLocation) {
-            self.anchor = anchor
-            self.tag = tag
-            self.start = start
-        }
     }
 
-    private enum Entry {
-        case pair(YAMLNode.Pair)
-        /// Mappings merged in by `<<`, earliest first: in YAML's merge-key semantics the first wins.
-        case merge([[YAMLNode.Pair]])
-
-        var pair: YAMLNode.Pair? {
-            if case .pair(let pair) = self { return pair }
-            return nil
-        }
-    }
-
-    private struct Anchored {
-        var node: YAMLNode
-        var nodeCount: Int
-    }
+    private var records: [YAMLTree.Record] = []
+    private var children: [Int32] = []
+    private var strings: [String] = []
+    private var tags: [String] = []
+    private var tagIndex: [String: Int32] = [:]
 
     private var stack: [Frame] = []
-    private var anchors: [String: Anchored] = [:]
+    private var pending: [Int32] = []
+    private var anchors: [String: Int32] = [:]
     private var openAnchors: Set<String> = []
     private var aliasExpansion = 0
     private var documents = 0
-    private var root: YAMLNode?
+    private var root: Int32?
 
     init(limits: YAMLParser.Limits) {
         self.limits = limits
@@ -93,7 +73,8 @@ struct YAMLComposer {
         guard let root else {
             throw YAMLError(.structure, "the file is empty: expected a YAML mapping", at: .start)
         }
-        return root
+        let tree = YAMLTree(records: records, children: children, strings: strings, tags: tags)
+        return YAMLNode(tree: tree, index: root)
     }
 
     mutating func handle(_ event: YAMLEvent) throws(YAMLError) {
@@ -108,150 +89,184 @@ struct YAMLComposer {
                     at: location)
             }
         case .scalar(let scalar, let anchor, let range):
-            let node = YAMLNode(.scalar(scalar), range: range, tag: scalar.tag)
-            if let anchor { anchors[anchor] = Anchored(node: node, nodeCount: 1) }
-            try add(node, nodeCount: 1)
+            strings.append(scalar.value)
+            let index = append(
+                kind: .scalar, isPlain: scalar.isPlain, range: range, tag: intern(scalar.tag),
+                payload: Int32(strings.count - 1), count: 0, size: 1)
+            if let anchor { anchors[anchor] = index }
+            try add(index)
         case .alias(let name, let range):
             try addAlias(name, range: range)
         case .sequenceStart(let anchor, let tag, let start):
-            try push(.sequence(Sequence(anchor: anchor, tag: tag, start: start)), anchor: anchor, at: start)
+            try push(.sequence, anchor: anchor, tag: tag, at: start)
         case .mappingStart(let anchor, let tag, let start):
-            try push(.mapping(Mapping(anchor: anchor, tag: tag, start: start)), anchor: anchor, at: start)
-        case .sequenceEnd(let end):
-            guard case .sequence(let sequence)? = stack.popLast() else {
-                throw YAMLError(.structure, "unexpected end of a sequence", at: end)
+            try push(.mapping, anchor: anchor, tag: tag, at: start)
+        case .sequenceEnd(let end), .mappingEnd(let end):
+            guard let frame = stack.popLast() else {
+                throw YAMLError(.structure, "unexpected end of a collection", at: end)
             }
-            let node = YAMLNode(
-                .sequence(sequence.items), range: SourceRange(start: sequence.start, end: end), tag: sequence.tag)
-            try close(node, anchor: sequence.anchor, nodeCount: sequence.nodeCount)
-        case .mappingEnd(let end):
-            guard case .mapping(let mapping)? = stack.popLast() else {
-                throw YAMLError(.structure, "unexpected end of a mapping", at: end)
+            let first = Int32(children.count)
+            if frame.kind == .mapping && !frame.merges.isEmpty {
+                appendMerged(frame)
+            } else {
+                children.append(contentsOf: pending[frame.pendingStart...])
             }
-            let node = YAMLNode(
-                .mapping(mapping.hasMerge ? Self.resolveMerges(mapping) : mapping.entries.compactMap(\.pair)),
-                range: SourceRange(start: mapping.start, end: end), tag: mapping.tag)
-            try close(node, anchor: mapping.anchor, nodeCount: mapping.nodeCount)
+            pending.removeSubrange(frame.pendingStart...)
+            let index = append(
+                kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frame.tag,
+                payload: first, count: Int32(children.count) - first, size: frame.size)
+            if let anchor = frame.anchor {
+                openAnchors.remove(anchor)
+                anchors[anchor] = index
+            }
+            try add(index)
         }
     }
 
     // MARK: - Building
 
-    private mutating func push(_ frame: Frame, anchor: String?, at location: SourceLocation) throws(YAMLError) {
-        if stack.count >= limits.maxDepth {
-            throw YAMLError(
-                .structure, "nesting is deeper than \(limits.maxDepth) levels", at: location)
-        }
-        if let anchor { openAnchors.insert(anchor) }
-        stack.append(frame)
+    private mutating func append(
+        kind: YAMLTree.Kind, isPlain: Bool, range: SourceRange, tag: Int32, payload: Int32, count: Int32, size: Int32
+    ) -> Int32 {
+        records.append(YAMLTree.Record(
+            kind: kind, isPlain: isPlain,
+            startLine: Int32(clamping: range.start.line), startColumn: Int32(clamping: range.start.column),
+            endLine: Int32(clamping: range.end.line), endColumn: Int32(clamping: range.end.column),
+            tag: tag, payload: payload, count: count, size: size))
+        return Int32(records.count - 1)
     }
 
-    private mutating func close(_ node: YAMLNode, anchor: String?, nodeCount: Int) throws(YAMLError) {
-        if let anchor {
-            openAnchors.remove(anchor)
-            anchors[anchor] = Anchored(node: node, nodeCount: nodeCount)
+    private mutating func intern(_ tag: String?) -> Int32 {
+        guard let tag else { return -1 }
+        if let index = tagIndex[tag] { return index }
+        tags.append(tag)
+        let index = Int32(tags.count - 1)
+        tagIndex[tag] = index
+        return index
+    }
+
+    private mutating func push(_ kind: YAMLTree.Kind, anchor: String?, tag: String?, at location: SourceLocation)
+        throws(YAMLError)
+    {
+        if stack.count >= limits.maxDepth {
+            throw YAMLError(.structure, "nesting is deeper than \(limits.maxDepth) levels", at: location)
         }
-        try add(node, nodeCount: nodeCount)
+        if let anchor { openAnchors.insert(anchor) }
+        stack.append(Frame(kind: kind, anchor: anchor, tag: intern(tag), start: location, pendingStart: pending.count))
     }
 
     private mutating func addAlias(_ name: String, range: SourceRange) throws(YAMLError) {
         if openAnchors.contains(name) {
             throw YAMLError(.alias, "alias '*\(name)' refers to a node that contains it (a cycle)", at: range.start)
         }
-        guard let anchored = anchors[name] else {
+        guard let index = anchors[name] else {
             throw YAMLError(.alias, "alias '*\(name)' names no anchor defined before it", at: range.start)
         }
-        aliasExpansion += anchored.nodeCount
+        aliasExpansion += Int(records[Int(index)].size)
         if aliasExpansion > limits.maxAliasExpansion {
             throw YAMLError(
-                .alias,
-                "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)",
+                .alias, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)",
                 at: range.start)
         }
-        try add(anchored.node, nodeCount: anchored.nodeCount)
+        try add(index)
     }
 
     /// Adds a finished node to the innermost open collection, or makes it the document root.
-    private mutating func add(_ node: YAMLNode, nodeCount: Int) throws(YAMLError) {
+    private mutating func add(_ index: Int32) throws(YAMLError) {
         guard let frame = stack.last else {
-            root = node
+            root = index
             return
         }
-        switch frame {
-        case .sequence(let sequence):
-            sequence.items.append(node)
-            sequence.nodeCount += nodeCount
-        case .mapping(let mapping):
-            mapping.nodeCount += nodeCount
-            if let key = mapping.pendingKey {
-                mapping.pendingKey = nil
-                try addEntry(key: key, value: node, to: mapping)
-            } else {
-                mapping.pendingKey = node
-            }
-        }
-    }
-
-    private func addEntry(key: YAMLNode, value: YAMLNode, to mapping: Mapping) throws(YAMLError) {
-        if let scalar = key.scalar, scalar.isPlain, scalar.value == "<<" {
-            mapping.entries.append(.merge(try Self.mergeSources(value)))
-            mapping.hasMerge = true
+        let size = records[Int(index)].size
+        frame.size = frame.size &+ size
+        guard frame.kind == .mapping else {
+            pending.append(index)
             return
         }
-        if let name = key.string {
-            if let first = mapping.firstLocation(of: name) {
-                throw YAMLError(
-                    .duplicateKey, "duplicate key '\(name)' (first defined at \(first))", at: key.location)
-            }
-            mapping.insertKey(name, at: key.location)
+        guard let key = frame.pendingKey else {
+            frame.pendingKey = index
+            return
         }
-        mapping.entries.append(.pair(YAMLNode.Pair(key: key, value: value)))
+        frame.pendingKey = nil
+        let keyRecord = records[Int(key)]
+        guard keyRecord.kind == .scalar else {
+            pending.append(key)
+            pending.append(index)
+            return
+        }
+        let name = strings[Int(keyRecord.payload)]
+        let location = SourceLocation(line: Int(keyRecord.startLine), column: Int(keyRecord.startColumn))
+        if keyRecord.isPlain && name == "<<" {
+            frame.merges.append((position: (pending.count - frame.pendingStart) / 2, sources: try mergeSources(index)))
+            return
+        }
+        if let first = frame.firstLocation(of: name) {
+            throw YAMLError(.duplicateKey, "duplicate key '\(name)' (first defined at \(first))", at: location)
+        }
+        frame.insertKey(name, at: location)
+        pending.append(key)
+        pending.append(index)
     }
 
     // MARK: - Merge keys
 
-    private static func mergeSources(_ value: YAMLNode) throws(YAMLError) -> [[YAMLNode.Pair]] {
-        switch value.content {
-        case .mapping(let pairs):
-            return [pairs]
-        case .sequence(let items):
-            var sources: [[YAMLNode.Pair]] = []
-            for item in items {
-                guard let pairs = item.mapping else {
-                    throw YAMLError(
-                        .structure, "a merge key ('<<') takes a mapping or a list of mappings, not \(item.kindDescription)",
-                        at: item.location)
-                }
-                sources.append(pairs)
+    /// The mappings a `<<` value names: one mapping or a list of mappings.
+    private func mergeSources(_ index: Int32) throws(YAMLError) -> [Int32] {
+        let record = records[Int(index)]
+        switch record.kind {
+        case .mapping:
+            return [index]
+        case .sequence:
+            let items = Array(children[Int(record.payload)..<Int(record.payload + record.count)])
+            for item in items where records[Int(item)].kind != .mapping {
+                throw YAMLError(
+                    .structure, "a merge key ('<<') takes a mapping or a list of mappings",
+                    at: location(of: item))
             }
-            return sources
+            return items
         case .scalar:
             throw YAMLError(
-                .structure, "a merge key ('<<') takes a mapping or a list of mappings, not \(value.kindDescription)",
-                at: value.location)
+                .structure, "a merge key ('<<') takes a mapping or a list of mappings, not a scalar",
+                at: location(of: index))
         }
     }
 
-    /// Explicit keys win over merged ones; among merged mappings the earlier wins.
-    private static func resolveMerges(_ mapping: Mapping) -> [YAMLNode.Pair] {
-        let explicit = Set(mapping.explicitKeys.map(\.name))
-        var pairs: [YAMLNode.Pair] = []
+    /// Appends a mapping's pairs to `children`: explicit keys win over merged ones, and among merged
+    /// mappings the earlier wins. Merged pairs take the place of their `<<`.
+    private mutating func appendMerged(_ frame: Frame) {
+        let explicit = Set(frame.explicitKeys.map(\.name))
         var merged: Set<String> = []
-        for entry in mapping.entries {
-            switch entry {
-            case .pair(let pair):
-                pairs.append(pair)
-            case .merge(let sources):
-                for source in sources {
-                    for pair in source {
-                        guard let name = pair.key.string else { continue }
+        let pairs = Array(pending[frame.pendingStart...])
+        var mergeIndex = 0
+        for position in 0...(pairs.count / 2) {
+            while mergeIndex < frame.merges.count, frame.merges[mergeIndex].position == position {
+                for source in frame.merges[mergeIndex].sources {
+                    let record = records[Int(source)]
+                    var entry = Int(record.payload)
+                    while entry < Int(record.payload + record.count) {
+                        let key = children[entry]
+                        let value = children[entry + 1]
+                        entry += 2
+                        let keyRecord = records[Int(key)]
+                        guard keyRecord.kind == .scalar else { continue }
+                        let name = strings[Int(keyRecord.payload)]
                         if explicit.contains(name) || merged.contains(name) { continue }
                         merged.insert(name)
-                        pairs.append(pair)
+                        children.append(key)
+                        children.append(value)
                     }
                 }
+                mergeIndex += 1
+            }
+            if position < pairs.count / 2 {
+                children.append(pairs[position * 2])
+                children.append(pairs[position * 2 + 1])
             }
         }
-        return pairs
+    }
+
+    private func location(of index: Int32) -> SourceLocation {
+        let record = records[Int(index)]
+        return SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
     }
 }

@@ -1,9 +1,9 @@
 /// A YAML node with its source range. Aliases are already resolved and merge keys (`<<`) already
 /// applied, so consumers see plain scalars, sequences and mappings.
 ///
-/// Nodes are immutable and shared: an alias reuses its anchor's node, and passing a subtree around
-/// costs a reference count rather than a copy of its children.
-public final class YAMLNode: Sendable, Hashable {
+/// A node is a cheap handle into its document's `YAMLTree`: copying one copies a reference, and an alias
+/// shares its anchor's node.
+public struct YAMLNode: Sendable, Hashable {
     public enum Content: Sendable, Hashable {
         case scalar(Scalar)
         case sequence([YAMLNode])
@@ -35,57 +35,98 @@ public final class YAMLNode: Sendable, Hashable {
         }
     }
 
-    public let content: Content
-    public let range: SourceRange
-    public let tag: String?
+    let tree: YAMLTree
+    let index: Int32
 
-    public init(_ content: Content, range: SourceRange, tag: String? = nil) {
-        self.content = content
-        self.range = range
-        self.tag = tag
+    init(tree: YAMLTree, index: Int32) {
+        self.tree = tree
+        self.index = index
     }
 
+    private var record: YAMLTree.Record { tree.records[Int(index)] }
+
+    public var range: SourceRange { record.range }
+
+    public var location: SourceLocation {
+        let record = record
+        return SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
+    }
+
+    public var tag: String? {
+        let tag = record.tag
+        return tag < 0 ? nil : tree.tags[Int(tag)]
+    }
+
+    public var content: Content {
+        let record = record
+        switch record.kind {
+        case .scalar:
+            return .scalar(Scalar(value: tree.strings[Int(record.payload)], isPlain: record.isPlain, tag: tag))
+        case .sequence:
+            return .sequence(childIndices(record).map { YAMLNode(tree: tree, index: $0) })
+        case .mapping:
+            let indices = childIndices(record)
+            return .mapping(stride(from: 0, to: indices.count, by: 2).map {
+                Pair(key: YAMLNode(tree: tree, index: indices[indices.startIndex + $0]),
+                     value: YAMLNode(tree: tree, index: indices[indices.startIndex + $0 + 1]))
+            })
+        }
+    }
+
+    private func childIndices(_ record: YAMLTree.Record) -> ArraySlice<Int32> {
+        tree.children[Int(record.payload)..<Int(record.payload + record.count)]
+    }
+
+    /// Structural equality: same content, positions and tags (two parses of one file are equal).
     public static func == (lhs: YAMLNode, rhs: YAMLNode) -> Bool {
-        lhs === rhs || (lhs.range == rhs.range && lhs.tag == rhs.tag && lhs.content == rhs.content)
+        if lhs.tree === rhs.tree && lhs.index == rhs.index { return true }
+        return lhs.range == rhs.range && lhs.tag == rhs.tag && lhs.content == rhs.content
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(range)
         hasher.combine(tag)
-        hasher.combine(content)
+        hasher.combine(record.kind.rawValue)
+        if let scalar { hasher.combine(scalar.value) }
     }
-
-    public var location: SourceLocation { range.start }
 }
 
 // MARK: - Convenience accessors
 
 extension YAMLNode {
     public var scalar: Scalar? {
+        guard record.kind == .scalar else { return nil }
         if case .scalar(let scalar) = content { return scalar }
         return nil
     }
 
     public var sequence: [YAMLNode]? {
+        guard record.kind == .sequence else { return nil }
         if case .sequence(let items) = content { return items }
         return nil
     }
 
     public var mapping: [Pair]? {
+        guard record.kind == .mapping else { return nil }
         if case .mapping(let pairs) = content { return pairs }
         return nil
     }
 
     /// The scalar text of a node, if it is a scalar.
-    public var string: String? { scalar?.value }
+    public var string: String? {
+        let record = record
+        return record.kind == .scalar ? tree.strings[Int(record.payload)] : nil
+    }
 
     /// True for a plain `null`, `~`, empty scalar, or an explicit `!!null`.
     public var isNull: Bool {
-        guard let scalar else { return false }
-        if scalar.tag == "tag:yaml.org,2002:null" { return true }
-        guard scalar.isPlain, scalar.tag == nil else { return false }
-        return scalar.value.isEmpty || scalar.value == "~" || scalar.value == "null"
-            || scalar.value == "Null" || scalar.value == "NULL"
+        let record = record
+        guard record.kind == .scalar else { return false }
+        let tag = tag
+        if tag == "tag:yaml.org,2002:null" { return true }
+        guard record.isPlain, tag == nil else { return false }
+        let value = tree.strings[Int(record.payload)]
+        return value.isEmpty || value == "~" || value == "null" || value == "Null" || value == "NULL"
     }
 
     /// The value for a scalar key in a mapping, if present.
@@ -95,12 +136,10 @@ extension YAMLNode {
 
     /// A short human name of the node's kind, for messages ("a mapping", "a string", …).
     public var kindDescription: String {
-        switch content {
+        switch record.kind {
         case .sequence: return "a list"
         case .mapping: return "a mapping"
-        case .scalar:
-            if isNull { return "null" }
-            return "a scalar"
+        case .scalar: return isNull ? "null" : "a scalar"
         }
     }
 
@@ -110,15 +149,9 @@ extension YAMLNode {
         var stack: [YAMLNode] = [self]
         while let node = stack.popLast() {
             body(node)
-            switch node.content {
-            case .scalar: break
-            case .sequence(let items): stack.append(contentsOf: items.reversed())
-            case .mapping(let pairs):
-                for pair in pairs.reversed() {
-                    stack.append(pair.value)
-                    stack.append(pair.key)
-                }
-            }
+            let record = node.record
+            guard record.kind != .scalar else { continue }
+            for child in node.childIndices(record).reversed() { stack.append(YAMLNode(tree: tree, index: child)) }
         }
     }
 }

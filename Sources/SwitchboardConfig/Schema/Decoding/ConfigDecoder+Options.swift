@@ -1,17 +1,19 @@
 extension ConfigDecoder {
     /// Validates adapter options or target parameters against the adapter's specs and fills in defaults.
     /// `providerOptions` resolves `keyOf` references from a target to its provider's options; for a
-    /// provider's own options they resolve against the options being decoded.
+    /// provider's own options they resolve against the options being decoded. With `ignoringUnknown`,
+    /// entries the specs do not name are skipped silently (their adapter's schema is unknown).
     mutating func decodeOptions(
         _ node: YAMLNode?, specs: [OptionSpec], what: String, ownerLocation: SourceLocation,
-        providerOptions: OptionValues?
+        providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
         var values = OptionValues()
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
-        var written: Set<String> = []
+        var written: [String] = []
         if let node {
             forEachEntry(of: node, what: what) { decoder, name, value, key in
                 guard let spec = specs.first(where: { $0.name == name }) else {
+                    if ignoringUnknown { return }
                     let known = specs.map(\.name)
                     let accepted = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
                     decoder.diagnostics.append(
@@ -21,7 +23,7 @@ extension ConfigDecoder {
                                at: key.location))
                     return
                 }
-                written.insert(name)
+                written.append(name)
                 guard !value.isNull else { return }
                 guard let decoded = decoder.decodeOption(value, spec: spec, in: what) else { return }
                 if case .keyOf = spec.type, let text = decoded.string { references.append((spec, text, value)) }

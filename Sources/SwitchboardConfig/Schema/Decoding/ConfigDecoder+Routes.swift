@@ -94,16 +94,13 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeCommonParameters(_ node: YAMLNode, what: String) -> OptionValues {
-        guard let pairs = node.mapping else {
+        guard node.mapping != nil else {
             typeMismatch(node, expected: "a mapping", field: "parameters", in: what)
             return OptionValues()
         }
-        let common = Set(AdapterDeclaration.commonTargetParameters.map(\.name))
-        let present = YAMLNode(
-            .mapping(pairs.filter { common.contains($0.key.string ?? "") }), range: node.range, tag: node.tag)
         return decodeOptions(
-            present, specs: AdapterDeclaration.commonTargetParameters, what: what, ownerLocation: node.location,
-            providerOptions: nil)
+            node, specs: AdapterDeclaration.commonTargetParameters, what: what, ownerLocation: node.location,
+            providerOptions: nil, ignoringUnknown: true)
     }
 
     // MARK: - Policy
