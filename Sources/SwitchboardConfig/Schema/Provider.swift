@@ -14,6 +14,8 @@ public struct Provider: Sendable, Hashable {
     }
 
     public var name: String
+    /// How messages name the provider ("All HuggingFace Router API keys failed"); defaults to `name`.
+    public var displayName: String
     /// The adapter type, by its registered name (`openai-chat`, `hf-inference`, `template`, …).
     public var adapter: String
     public var baseURL: String?
@@ -37,11 +39,12 @@ public struct Provider: Sendable, Hashable {
     }
 
     public init(
-        name: String, adapter: String, baseURL: String? = nil, keyPool: String? = nil,
+        name: String, displayName: String? = nil, adapter: String, baseURL: String? = nil, keyPool: String? = nil,
         timeouts: Timeouts = Timeouts(), headers: [Header] = [], options: OptionValues = OptionValues(),
         source: SourceMap = .none
     ) {
         self.name = name
+        self.displayName = displayName ?? name
         self.adapter = adapter
         self.baseURL = baseURL
         self.keyPool = keyPool

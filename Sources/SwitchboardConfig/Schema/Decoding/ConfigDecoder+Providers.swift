@@ -1,7 +1,7 @@
 import Foundation
 
 extension ConfigDecoder {
-    static let providerFields = ["adapter", "base_url", "key_pool", "timeouts", "headers", "options"]
+    static let providerFields = ["adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options"]
     static let timeoutFields = ["connect", "request"]
 
     mutating func decodeProviders(_ node: YAMLNode) -> [Provider] {
@@ -36,6 +36,9 @@ extension ConfigDecoder {
             _ = reader.required("base_url", diagnostics: &diagnostics)
         }
         if let pool = reader.value("key_pool") { provider.keyPool = string(pool, field: "key_pool", in: what) }
+        if let display = reader.value("display_name"), let text = string(display, field: "display_name", in: what) {
+            provider.displayName = text
+        }
         if let timeouts = reader.value("timeouts") { provider.timeouts = decodeTimeouts(timeouts, in: what) }
         if let headers = reader.value("headers") { provider.headers = decodeHeaders(headers, in: what) }
         if let declaration {
