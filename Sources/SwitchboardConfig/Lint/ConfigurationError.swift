@@ -14,7 +14,20 @@ extension SwitchboardConfiguration {
     public static func load(
         file path: String, catalog: AdapterCatalog = .builtIn
     ) throws(ConfigurationError) -> (configuration: SwitchboardConfiguration, warnings: [Diagnostic]) {
-        let report = Linter(catalog: catalog).lint(file: path)
+        try accept(Linter(catalog: catalog).lint(file: path))
+    }
+
+    /// Lints and decodes providers.yaml text held in memory; `file` names it in diagnostics.
+    public static func parse(
+        _ text: String, file: String = "providers.yaml", catalog: AdapterCatalog = .builtIn
+    ) throws(ConfigurationError) -> (configuration: SwitchboardConfiguration, warnings: [Diagnostic]) {
+        try accept(Linter(catalog: catalog).lint(Array(text.utf8), file: file))
+    }
+
+    private static func accept(
+        _ report: LintReport
+    ) throws(ConfigurationError) -> (configuration: SwitchboardConfiguration, warnings: [Diagnostic]) {
+        let path = report.file
         let errors = report.diagnostics.filter { $0.severity == .error }
         guard errors.isEmpty, let configuration = report.configuration else {
             throw ConfigurationError(file: path, diagnostics: errors)

@@ -20,13 +20,13 @@ public struct DiagnosticFormatter: Sendable {
 
     public func text(_ report: LintReport) -> String {
         guard !report.diagnostics.isEmpty else { return "" }
-        let lines = SourceLines(report.source ?? "")
+        let lines = report.source.map(SourceLines.init)
         var output = ""
         for diagnostic in report.diagnostics {
             let severity = diagnostic.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
             output += paint("\(diagnostic.file ?? report.file):\(diagnostic.location):", "1")
             output += " \(severity): \(diagnostic.message) [\(diagnostic.rule.rawValue)]\n"
-            if let source = lines[diagnostic.location.line] {
+            if let source = lines?[diagnostic.location.line] {
                 // Keys pasted into the file are not echoed into terminals and CI logs.
                 let text = SecretScanner.redact(source)
                 let (line, caretColumn) = excerpt(text, column: diagnostic.location.column)

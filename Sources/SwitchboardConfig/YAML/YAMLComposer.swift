@@ -157,10 +157,12 @@ struct YAMLComposer {
 
     private mutating func addAlias(_ name: String, range: SourceRange) throws(YAMLError) {
         if openAnchors.contains(name) {
-            throw YAMLError(.alias, "alias '*\(name)' refers to a node that contains it (a cycle)", at: range.start)
+            throw YAMLError(
+                .alias, "alias '*\(SafeText.excerpt(name))' refers to a node that contains it (a cycle)", at: range.start)
         }
         guard let index = anchors[name] else {
-            throw YAMLError(.alias, "alias '*\(name)' names no anchor defined before it", at: range.start)
+            throw YAMLError(
+                .alias, "alias '*\(SafeText.excerpt(name))' names no anchor defined before it", at: range.start)
         }
         aliasExpansion += Int(records[Int(index)].size)
         if aliasExpansion > limits.maxAliasExpansion {
@@ -201,7 +203,8 @@ struct YAMLComposer {
             return
         }
         if let first = frame.firstLocation(of: name) {
-            throw YAMLError(.duplicateKey, "duplicate key '\(name)' (first defined at \(first))", at: location)
+            throw YAMLError(
+                .duplicateKey, "duplicate key '\(SafeText.excerpt(name))' (first defined at \(first))", at: location)
         }
         frame.insertKey(name, at: location)
         pending.append(key)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import SwitchboardLintCLI
 
-extension Switchboard {
+extension SwitchboardCommand {
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check providers.yaml files for errors before shipping them.",

@@ -12,11 +12,12 @@ extension ConfigDecoder {
         return items.enumerated().compactMap { index, item in decodeErrorRule(item, what: "error rule \(index + 1)") }
     }
 
-    private mutating func decodeErrorRule(_ node: YAMLNode, what: String) -> ErrorRule? {
+    private mutating func decodeErrorRule(_ node: YAMLNode, what position: String) -> ErrorRule? {
+        // Name the rule by its class in every message when it has one.
+        let what = node["class"]?.string.map { "error rule '\(SafeText.excerpt($0))'" } ?? position
         guard let reader = MappingReader(node, what: what, known: Self.ruleFields, diagnostics: &diagnostics)
         else { return nil }
         let name = reader.required("class", diagnostics: &diagnostics).flatMap { string($0, field: "class", in: what) }
-        let what = name.map { "error rule '\($0)'" } ?? what
         let match = reader.required("match", diagnostics: &diagnostics).flatMap { decodeMatch($0, in: what) }
         let action = reader.required("action", diagnostics: &diagnostics).flatMap {
             oneOf($0, field: "action", in: what, as: ErrorAction.self)
@@ -90,6 +91,13 @@ extension ConfigDecoder {
                 .error(.conflictingMatch,
                        "\(what) has no condition: give status, status_range, body_contains or transport",
                        at: node.location))
+            return nil
+        }
+        let emptyList = (transportNode?.sequence?.isEmpty ?? false)
+            || [reader.value("status"), reader.value("status_range")].contains { $0?.sequence?.isEmpty ?? false }
+        if emptyList {
+            diagnostics.append(
+                .error(.conflictingMatch, "\(what) has an empty list, so the rule could never match", at: node.location))
             return nil
         }
         if transportNode != nil { return failures.isEmpty ? nil : .transport(failures) }

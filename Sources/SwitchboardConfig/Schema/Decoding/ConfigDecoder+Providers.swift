@@ -74,9 +74,16 @@ extension ConfigDecoder {
         return true
     }
 
+    /// `localhost`, `*.localhost`, `::1`, or a dotted IPv4 address in 127.0.0.0/8.
     static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets[0] == "127" else { return false }
+        return octets.allSatisfy { octet in
+            guard !octet.isEmpty, octet.count <= 3, octet.allSatisfy(\.isASCII), let value = Int(octet) else { return false }
+            return (0...255).contains(value)
+        }
     }
 
     private mutating func decodeTimeouts(_ node: YAMLNode, in what: String) -> Provider.Timeouts {

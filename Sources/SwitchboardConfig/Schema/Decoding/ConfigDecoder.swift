@@ -177,10 +177,7 @@ struct ConfigDecoder {
     }
 
     /// Values are echoed in messages only in part, so a long (or secret) value never fills the output.
-    static func excerpt(_ text: String) -> String {
-        if SecretScanner.looksLikeSecret(text) { return "<redacted>" }
-        return text.count <= 40 ? text : String(text.prefix(37)) + "…"
-    }
+    static func excerpt(_ text: String) -> String { SafeText.excerpt(text) }
 
     static func describe(_ range: ClosedRange<Int>) -> String {
         if range.upperBound == Int.max { return "at least \(range.lowerBound)" }

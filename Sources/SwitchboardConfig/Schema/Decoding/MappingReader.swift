@@ -32,7 +32,7 @@ struct MappingReader {
             guard known.contains(name) else {
                 diagnostics.append(
                     .error(.unknownField,
-                           "unknown field '\(name)' in \(what)" + Suggestion.hint(for: name, in: known),
+                           "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known),
                            at: pair.key.location))
                 continue
             }

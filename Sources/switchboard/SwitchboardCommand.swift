@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Switchboard: AsyncParsableCommand {
+struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "An LLM gateway: answers every request from the best provider that works.",
