@@ -12,6 +12,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libyaml from the system (Debian: libyaml-dev). Only YAMLParser.swift imports it.
@@ -26,6 +31,19 @@ let package = Package(
             name: "SwitchboardConfig",
             dependencies: ["CLibYAML"]
         ),
+        // The failover engine and the Swift API: adapters, keys, routing, telemetry.
+        .target(
+            name: "Switchboard",
+            dependencies: [
+                "SwitchboardConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The `lint` command shared by `switchboard lint` and the lint-only `switchboard-lint`.
         .target(
             name: "SwitchboardLintCLI",
@@ -37,8 +55,10 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
+                "Switchboard",
                 "SwitchboardConfig",
                 "SwitchboardLintCLI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +84,19 @@ let package = Package(
             name: "SwitchboardConfigTests",
             dependencies: ["SwitchboardConfig", "SwitchboardLintCLI"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SwitchboardTests",
+            dependencies: [
+                "Switchboard",
+                "SwitchboardConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SwitchboardConfig
+
+/// The Hugging Face serverless task API: `POST {base_url}/{model}` with `{"inputs", "parameters"}`.
+///
+/// Chat messages are flattened into one prompt (see `prompt(for:task:)`). Text generation answers
+/// `[{"generated_text": …}]`, summarization `[{"summary_text": …}]`. While a cold model loads the API
+/// answers 503 with `{"error": "… is currently loading", "estimated_time": N}`; the estimate becomes the
+/// failure's `estimatedRecovery`, which lengthens the key's cooldown. Streaming is emulated: the answer
+/// arrives as one chunk.
+public struct HuggingFaceInferenceAdapter: ProviderAdapter {
+    public static let declaration = AdapterDeclaration.huggingFaceInference
+
+    public enum Task: String, Sendable {
+        case textGeneration = "text-generation"
+        case summarization
+    }
+
+    private let baseURL: String
+    private let provider: Provider
+    private let authScheme: String
+    private let waitForModel: Bool
+    private let useCache: Bool
+    private let http: UpstreamHTTP
+
+    public init(provider: Provider, environment: AdapterEnvironment) throws {
+        guard let baseURL = provider.baseURL else {
+            throw SwitchboardError(.configuration, "provider '\(provider.name)' has no base_url")
+        }
+        self.baseURL = baseURL
+        self.provider = provider
+        self.authScheme = provider.options["auth_scheme"]?.string ?? "Bearer"
+        self.waitForModel = provider.options["wait_for_model"]?.boolean ?? false
+        self.useCache = provider.options["use_cache"]?.boolean ?? true
+        self.http = UpstreamHTTP(client: environment.httpClient, maxResponseBytes: environment.maxResponseBytes)
+    }
+
+    public func complete(_ call: AdapterCall) async throws(UpstreamFailure) -> AdapterOutput {
+        let task = Task(rawValue: call.target.parameters["task"]?.string ?? "") ?? .textGeneration
+        let url = UpstreamHTTP.join(baseURL, call.target.model ?? "")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.post(url, headers: headers(call), body: try body(call, task: task), deadline: call.deadline)
+        } catch let failure {
+            throw Self.withLoadEstimate(failure)
+        }
+        let buffer = try await http.readBody(response, deadline: call.deadline)
+        let text = try Self.text(in: Data(buffer.readableBytesView), task: task)
+        // The task API reports no finish reason; a capped answer is indistinguishable from a finished one.
+        return AdapterOutput(text: text, finishReason: .stop, usage: nil, model: call.target.model)
+    }
+
+    public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {
+        let output = try await complete(call)
+        return AsyncThrowingStream { continuation in
+            continuation.yield(ChatChunk(delta: output.text, finishReason: output.finishReason, usage: output.usage))
+            continuation.finish()
+        }
+    }
+
+    // MARK: - Prompt
+
+    /// How a conversation becomes `inputs`. Summarization gets the last user message alone. Text
+    /// generation gets a lone user message as it is; otherwise system messages first, then each turn on
+    /// its own line as `User: …` / `Assistant: …`, ending with `Assistant:` for the model to continue.
+    public static func prompt(for messages: [ChatMessage], task: Task) -> String {
+        let request = ChatRequest(messages: messages)
+        if task == .summarization { return request.prompt }
+        if messages.count == 1, messages[0].role == "user" { return messages[0].content }
+        var parts: [String] = []
+        let system = messages.filter { $0.role == "system" }.map(\.content)
+        if !system.isEmpty { parts.append(system.joined(separator: "\n\n") + "\n") }
+        for message in messages where message.role != "system" {
+            let speaker = message.role == "assistant" ? "Assistant" : "User"
+            parts.append("\(speaker): \(message.content)")
+        }
+        parts.append("Assistant:")
+        return parts.joined(separator: "\n")
+    }
+
+    // MARK: - Request
+
+    private func headers(_ call: AdapterCall) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "accept", value: "application/json")
+        for header in provider.headers { headers.replaceOrAdd(name: header.name, value: header.value) }
+        if waitForModel { headers.replaceOrAdd(name: "x-wait-for-model", value: "true") }
+        if !useCache { headers.replaceOrAdd(name: "x-use-cache", value: "false") }
+        if let key = call.key {
+            headers.replaceOrAdd(name: "authorization", value: authScheme.isEmpty ? key.value : "\(authScheme) \(key.value)")
+        }
+        return headers
+    }
+
+    private func body(_ call: AdapterCall, task: Task) throws(UpstreamFailure) -> Data {
+        let request = call.request
+        var parameters: [String: Any] = [:]
+        switch task {
+        case .textGeneration:
+            parameters["return_full_text"] = false
+            if let maxTokens = request.maxTokens { parameters["max_new_tokens"] = maxTokens }
+            // Text Generation Inference refuses temperature 0: greedy decoding is `do_sample: false`.
+            if let temperature = request.temperature {
+                if temperature > 0 { parameters["temperature"] = temperature } else { parameters["do_sample"] = false }
+            }
+            if let topP = request.topP, topP > 0, topP < 1 { parameters["top_p"] = topP }
+            if !request.stop.isEmpty { parameters["stop"] = request.stop }
+        case .summarization:
+            if let maxTokens = request.maxTokens { parameters["max_length"] = maxTokens }
+        }
+        let object: [String: Any] = ["inputs": Self.prompt(for: request.messages, task: task), "parameters": parameters]
+        do {
+            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        } catch {
+            throw .malformed("the request could not be encoded")
+        }
+    }
+
+    // MARK: - Response
+
+    static func text(in data: Data, task: Task) throws(UpstreamFailure) -> String {
+        let field = task == .summarization ? "summary_text" : "generated_text"
+        let json = try? JSONSerialization.jsonObject(with: data)
+        let first: [String: Any]?
+        if let array = json as? [Any] {
+            first = array.first as? [String: Any]
+        } else {
+            first = json as? [String: Any]
+        }
+        guard let first else { throw .malformed("the answer is not a \(task.rawValue) result") }
+        if let text = first[field] as? String { return text }
+        if let text = first[task == .summarization ? "generated_text" : "summary_text"] as? String { return text }
+        throw .malformed("the answer has no \(field)")
+    }
+
+    /// Reads `estimated_time` from a "model is loading" answer.
+    static func withLoadEstimate(_ failure: UpstreamFailure) -> UpstreamFailure {
+        guard failure.status == 503,
+            let object = try? JSONSerialization.jsonObject(with: Data(failure.body.utf8)) as? [String: Any],
+            let seconds = (object["estimated_time"] as? NSNumber)?.doubleValue, seconds.isFinite, seconds > 0
+        else { return failure }
+        var failure = failure
+        failure.estimatedRecovery = .milliseconds(Int64(min(seconds, 3_600) * 1_000))
+        failure.message += " (model loading, about \(Int(seconds.rounded()))s)"
+        return failure
+    }
+}

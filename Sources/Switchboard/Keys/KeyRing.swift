@@ -1,0 +1,86 @@
+import Synchronization
+import SwitchboardConfig
+
+/// The live keys of one pool and their health, shared by every request.
+///
+/// A 401-style failure disables a key for the whole pool until the configuration is reloaded. Cooldowns
+/// are scoped to the target (provider and model) that failed: a model that is loading, or a rate limit
+/// on one endpoint, does not take the key away from the pool's other targets.
+final class KeyRing: Sendable {
+    enum Availability: Equatable {
+        case usable
+        case cooling(remaining: Duration)
+        case disabled
+    }
+
+    let pool: KeyPool
+    let keys: [ResolvedKey]
+    let resolution: KeyResolution
+    private let state = Mutex(State())
+
+    private struct State {
+        var next = 0
+        var disabled: Set<Int> = []
+        var coolingUntil: [Scope: ContinuousClock.Instant] = [:]
+    }
+
+    private struct Scope: Hashable {
+        var target: String
+        var key: Int
+    }
+
+    init(pool: KeyPool, environment: [String: String]) {
+        self.pool = pool
+        self.resolution = pool.resolve(in: environment)
+        self.keys = resolution.keys
+    }
+
+    /// Key indices in the order this request should try them: round-robin pools start one further on
+    /// with every call, ordered pools always start at the first key.
+    func order() -> [Int] {
+        guard !keys.isEmpty else { return [] }
+        let start: Int
+        switch pool.rotation {
+        case .ordered:
+            start = 0
+        case .roundRobin:
+            start = state.withLock { state in
+                defer { state.next = (state.next + 1) % keys.count }
+                return state.next
+            }
+        }
+        return (0..<keys.count).map { (start + $0) % keys.count }
+    }
+
+    func availability(of key: Int, for target: String, now: ContinuousClock.Instant = .now) -> Availability {
+        state.withLock { state in
+            if state.disabled.contains(key) { return .disabled }
+            if let until = state.coolingUntil[Scope(target: target, key: key)], until > now {
+                return .cooling(remaining: now.duration(to: until))
+            }
+            return .usable
+        }
+    }
+
+    /// Cools `key` down for `target`, never shortening a cooldown already running, never past the pool's cap.
+    func coolDown(_ key: Int, for target: String, duration: Duration, now: ContinuousClock.Instant = .now) {
+        let until = now.advanced(by: min(duration, pool.maxCooldown))
+        state.withLock { state in
+            let scope = Scope(target: target, key: key)
+            if let current = state.coolingUntil[scope], current >= until { return }
+            state.coolingUntil[scope] = until
+        }
+    }
+
+    func disable(_ key: Int) {
+        _ = state.withLock { $0.disabled.insert(key) }
+    }
+
+    /// Counts for the key-state gauge: healthy, cooling (for some target) and disabled keys.
+    func census(now: ContinuousClock.Instant = .now) -> (healthy: Int, cooling: Int, disabled: Int) {
+        state.withLock { state in
+            let cooling = Set(state.coolingUntil.filter { $0.value > now && !state.disabled.contains($0.key.key) }.map(\.key.key))
+            return (keys.count - cooling.count - state.disabled.count, cooling.count, state.disabled.count)
+        }
+    }
+}

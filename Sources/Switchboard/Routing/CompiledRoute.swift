@@ -1,0 +1,23 @@
+import SwitchboardConfig
+
+/// A route resolved at load time: each target with its provider, adapter and key ring, so a request
+/// does no lookups by name.
+struct CompiledRoute: Sendable {
+    let route: Route
+    let targets: [CompiledTarget]
+}
+
+struct CompiledTarget: Sendable {
+    let target: Target
+    let provider: Provider
+    let declaration: AdapterDeclaration
+    let adapter: any ProviderAdapter
+    /// Nil for keyless providers.
+    let keyRing: KeyRing?
+    /// What cooldowns are scoped to: `provider/model`.
+    let scope: String
+    /// How ops call it in messages ("HuggingFace Router").
+    let displayName: String
+
+    var model: String? { target.model }
+}

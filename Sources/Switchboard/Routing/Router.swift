@@ -1,0 +1,278 @@
+import Logging
+import SwitchboardConfig
+
+/// The failover loop: targets in priority order, keys in rotation, each failure classified by the
+/// error rules and acted on, under the route's deadline and attempt budget.
+struct Router: Sendable {
+    let routes: [String: CompiledRoute]
+    let rules: [ErrorRule]
+    let metrics: EngineMetrics
+    let logger: Logger
+
+    /// One upstream call to a target with a key, bounded by `deadline`.
+    typealias Attempt<T> = @Sendable (CompiledTarget, AdapterCall) async throws(UpstreamFailure) -> T
+
+    struct Success<T> {
+        var value: T
+        var target: CompiledTarget
+        var trace: AttemptTrace
+    }
+
+    func run<T: Sendable>(
+        route name: String, request: ChatRequest, attempt: @escaping Attempt<T>
+    ) async throws(SwitchboardError) -> Success<T> {
+        guard let route = routes[name] else {
+            throw SwitchboardError(
+                .unknownRoute, "no route named '\(name)'; routes: \(routes.keys.sorted().joined(separator: ", "))",
+                route: name)
+        }
+        var run = RouteRun(route: route, request: request, rules: rules, metrics: metrics, logger: logger)
+        do throws(SwitchboardError) {
+            let success = try await run.execute(attempt)
+            metrics.request(route: name, outcome: "success")
+            return success
+        } catch {
+            metrics.request(route: name, outcome: error.kind.rawValue)
+            throw error
+        }
+    }
+}
+
+/// The state of one request going down one route.
+private struct RouteRun {
+    let route: CompiledRoute
+    let request: ChatRequest
+    let rules: [ErrorRule]
+    let metrics: EngineMetrics
+    let logger: Logger
+    let deadline: ContinuousClock.Instant
+    var trace = AttemptTrace()
+    var attempts = 0
+    /// One line per target that did not answer, for the final error.
+    var summaries: [String] = []
+    var sawOnlyRateLimits = true
+    var shortestRetryAfter: Duration?
+    var deadlinePassed = false
+
+    init(route: CompiledRoute, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics, logger: Logger) {
+        self.route = route
+        self.request = request
+        self.rules = rules
+        self.metrics = metrics
+        var logger = logger
+        logger[metadataKey: "route"] = "\(route.route.name)"
+        self.logger = logger
+        self.deadline = ContinuousClock.now.advanced(by: route.route.policy.deadline)
+    }
+
+    private var policy: RoutePolicy { route.route.policy }
+
+    mutating func execute<T: Sendable>(_ attempt: @escaping Router.Attempt<T>) async throws(SwitchboardError) -> Router.Success<T> {
+        for (index, target) in route.targets.enumerated() {
+            if index > 0 { metrics.failover(route: route.route.name) }
+            if let value = try await tryTarget(target, attempt) {
+                return Router.Success(value: value, target: target, trace: trace)
+            }
+        }
+        throw finalError()
+    }
+
+    /// Tries one target with each usable key in turn. Nil means "move on to the next target".
+    private mutating func tryTarget<T: Sendable>(
+        _ target: CompiledTarget, _ attempt: @escaping Router.Attempt<T>
+    ) async throws(SwitchboardError) -> T? {
+        let keys: [(index: Int, key: ResolvedKey)?]
+        if let ring = target.keyRing {
+            if ring.keys.isEmpty {
+                sawOnlyRateLimits = false
+                skip(target, "No \(target.displayName) API keys available: set one of "
+                     + ring.pool.variables.joined(separator: ", "))
+                return nil
+            }
+            var usable: [(index: Int, key: ResolvedKey)?] = []
+            var reasons: [String] = []
+            for index in ring.order() {
+                let key = ring.keys[index]
+                switch ring.availability(of: index, for: target.scope) {
+                case .usable: usable.append((index, key))
+                case .disabled:
+                    reasons.append("\(key.label) disabled")
+                    sawOnlyRateLimits = false
+                case .cooling(let remaining):
+                    reasons.append("\(key.label) cooling \(DurationParser.format(.seconds(max(1, remaining.components.seconds))))")
+                    noteRetryAfter(remaining)
+                }
+            }
+            if usable.isEmpty {
+                skip(target, "every \(target.displayName) key is unusable (" + reasons.sorted().joined(separator: ", ") + ")")
+                return nil
+            }
+            keys = usable
+        } else {
+            keys = [nil]
+        }
+
+        var lastFailure: UpstreamFailure?
+        keyLoop: for (position, entry) in keys.enumerated() {
+            var retries = 0
+            while true {
+                let makesCall = target.declaration.usesNetwork
+                // Offline adapters make no upstream call, so neither the deadline nor the budget holds them back.
+                if makesCall {
+                    if ContinuousClock.now >= deadline {
+                        deadlinePassed = true
+                        throw finalError()
+                    }
+                    if attempts >= policy.maxAttempts {
+                        sawOnlyRateLimits = false
+                        skip(target, "the route's budget of \(policy.maxAttempts) upstream attempts is spent")
+                        return nil
+                    }
+                    attempts += 1
+                }
+                let now = ContinuousClock.now
+                let attemptDeadline = makesCall
+                    ? min(now.advanced(by: policy.attemptTimeout), now.advanced(by: target.provider.timeouts.request), deadline)
+                    : now.advanced(by: policy.attemptTimeout)
+                let call = AdapterCall(
+                    request: request.applying(target.target), target: target.target, key: entry?.key,
+                    deadline: attemptDeadline, logger: logger)
+                logger.debug("attempt", metadata: [
+                    "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")", "key": "\(entry?.key.label ?? "-")",
+                ])
+                let started = ContinuousClock.now
+                do throws(UpstreamFailure) {
+                    let value = try await withDeadline(attemptDeadline) { () async throws(UpstreamFailure) -> T in
+                        try await attempt(target, call)
+                    }
+                    let latency = started.duration(to: .now)
+                    record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
+                           latency: latency, action: nil, message: "")
+                    metrics.attempt(target: target, key: entry?.key.label, errorClass: "success", latency: latency)
+                    logger.info("answered", metadata: [
+                        "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
+                        "key": "\(entry?.key.label ?? "-")", "attempts": "\(trace.attempts)",
+                    ])
+                    return value
+                } catch {
+                    let latency = started.duration(to: .now)
+                    lastFailure = error
+                    let rule = error.classify(with: rules) ?? ErrorRule.builtInDefaults[ErrorRule.builtInDefaults.count - 1]
+                    if let entry, let ring = target.keyRing { applyKeyEffect(rule, error, key: entry.index, ring: ring, target: target) }
+                    noteFailure(rule, error)
+                    var action = rule.action
+                    if action == .retry && retries >= rule.retries { action = .nextTarget }
+                    record(target, key: entry?.key, position: position, count: keys.count,
+                           outcome: .failure(errorClass: rule.name, status: error.status), latency: latency,
+                           action: action, message: error.message)
+                    metrics.attempt(target: target, key: entry?.key.label, errorClass: rule.name, latency: latency)
+                    logger.info("attempt failed", metadata: [
+                        "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
+                        "key": "\(entry?.key.label ?? "-")", "class": "\(rule.name)", "action": "\(action.rawValue)",
+                    ])
+                    switch action {
+                    case .nextKey:
+                        continue keyLoop
+                    case .nextTarget:
+                        break keyLoop
+                    case .fail:
+                        throw SwitchboardError(
+                            .rejected,
+                            "\(target.displayName) rejected the request (\(rule.name)): \(error.message); "
+                                + "other targets would reject it too, so the route stops here",
+                            route: route.route.name, trace: trace, upstreamStatus: error.status)
+                    case .retry:
+                        retries += 1
+                        let delay = policy.backoff.delay(beforeRetry: retries)
+                        if ContinuousClock.now.advanced(by: delay) >= deadline {
+                            deadlinePassed = true
+                            throw finalError()
+                        }
+                        try? await Task.sleep(for: delay)
+                    }
+                }
+            }
+        }
+        summaries.append(summary(target, keysTried: keys.count, lastFailure: lastFailure))
+        return nil
+    }
+
+    // MARK: - Keys
+
+    private func applyKeyEffect(_ rule: ErrorRule, _ failure: UpstreamFailure, key: Int, ring: KeyRing, target: CompiledTarget) {
+        let effect = rule.keyEffect
+        if effect.disable {
+            ring.disable(key)
+            logger.warning("key disabled until the configuration is reloaded", metadata: [
+                "key": "\(ring.keys[key].label)", "class": "\(rule.name)",
+            ])
+            return
+        }
+        var cooldown = effect.cooldown ?? .zero
+        if effect.honorRetryAfter, let retryAfter = failure.retryAfter { cooldown = max(cooldown, retryAfter) }
+        if effect.cooldown != nil || effect.honorRetryAfter, let estimate = failure.estimatedRecovery {
+            cooldown = max(cooldown, estimate)
+        }
+        if cooldown > .zero { ring.coolDown(key, for: target.scope, duration: cooldown) }
+    }
+
+    // MARK: - Trace and errors
+
+    private mutating func record(
+        _ target: CompiledTarget, key: ResolvedKey?, position: Int?, count: Int?, outcome: AttemptTrace.Entry.Outcome,
+        latency: Duration, action: ErrorAction?, message: String
+    ) {
+        trace.entries.append(AttemptTrace.Entry(
+            provider: target.provider.name, model: target.model, key: key?.label,
+            keyPosition: key == nil ? nil : position.map { $0 + 1 }, keyCount: key == nil ? nil : count,
+            outcome: outcome, latency: latency, action: action, message: message))
+    }
+
+    private mutating func skip(_ target: CompiledTarget, _ reason: String) {
+        record(target, key: nil, position: nil, count: nil, outcome: .skipped, latency: .zero, action: nil, message: reason)
+        summaries.append("\(target.provider.name): \(reason)")
+        logger.debug("target skipped", metadata: ["provider": "\(target.provider.name)", "reason": "\(reason)"])
+    }
+
+    private mutating func noteFailure(_ rule: ErrorRule, _ failure: UpstreamFailure) {
+        if failure.status == 429 || rule.name == "rate_limited" {
+            noteRetryAfter(failure.retryAfter ?? rule.keyEffect.cooldown ?? .seconds(1))
+        } else {
+            sawOnlyRateLimits = false
+        }
+    }
+
+    private mutating func noteRetryAfter(_ duration: Duration) {
+        shortestRetryAfter = min(shortestRetryAfter ?? duration, duration)
+    }
+
+    /// The messages ops know: "All HuggingFace Router API keys failed", "Model unavailable".
+    private func summary(_ target: CompiledTarget, keysTried: Int, lastFailure: UpstreamFailure?) -> String {
+        let name = target.provider.name + (target.model.map { " [\($0)]" } ?? "")
+        guard let lastFailure else { return "\(name): no answer" }
+        if lastFailure.status == 503 { return "\(name): Model unavailable (\(lastFailure.message))" }
+        if target.keyRing != nil && keysTried > 1 {
+            return "\(name): All \(target.displayName) API keys failed (last: \(lastFailure.message))"
+        }
+        return "\(name): \(lastFailure.message)"
+    }
+
+    private func finalError() -> SwitchboardError {
+        let routeName = route.route.name
+        let details = summaries.joined(separator: "; ")
+        if deadlinePassed {
+            return SwitchboardError(
+                .deadlineExceeded,
+                "route '\(routeName)' found no answer within its \(DurationParser.format(policy.deadline)) deadline"
+                    + (details.isEmpty ? "" : ": \(details)"),
+                route: routeName, trace: trace)
+        }
+        if sawOnlyRateLimits, let retryAfter = shortestRetryAfter {
+            return SwitchboardError(
+                .rateLimited, "every target of route '\(routeName)' is rate limited: \(details)",
+                route: routeName, trace: trace, retryAfter: retryAfter)
+        }
+        return SwitchboardError(
+            .unavailable, "every target of route '\(routeName)' failed: \(details)", route: routeName, trace: trace)
+    }
+}

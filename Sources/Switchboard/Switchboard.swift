@@ -1,0 +1,172 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SwitchboardConfig
+
+/// The gateway as a library: answers chat requests from the best target of a route that works.
+///
+/// ```swift
+/// let switchboard = try Switchboard(file: "providers.yaml")
+/// let text = try await switchboard.generateText("Explain SSE", route: "text-generation", maxTokens: 1000, temperature: 0.7)
+/// try await switchboard.shutdown()
+/// ```
+public final class Switchboard: Sendable {
+    public let configuration: SwitchboardConfiguration
+    /// Why providers will be skipped with this environment ("No HuggingFace API keys available: …").
+    public let startupNotes: [String]
+    private let router: Router
+    private let httpClient: HTTPClient
+    private let ownsHTTPClient: Bool
+
+    /// Builds the engine for a configuration already loaded and linted.
+    ///
+    /// - Parameters:
+    ///   - environment: where key variables are read (the process environment by default).
+    ///   - httpClient: a shared client to use; by default the engine creates one and `shutdown()` closes it.
+    public init(
+        configuration: SwitchboardConfiguration, registry: AdapterRegistry = .builtIn,
+        environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
+        logger: Logger = Logger(label: "switchboard")
+    ) throws {
+        let client = httpClient ?? Self.makeHTTPClient(for: configuration)
+        self.httpClient = client
+        self.ownsHTTPClient = httpClient == nil
+        self.configuration = configuration
+        do {
+            let compiled = try Self.compile(configuration, registry: registry, environment: environment,
+                                            httpClient: client, logger: logger)
+            self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
+                                 metrics: EngineMetrics(), logger: logger)
+            self.startupNotes = compiled.notes
+        } catch {
+            if httpClient == nil { try? client.syncShutdown() }
+            throw error
+        }
+        for note in startupNotes { logger.warning("\(note)") }
+    }
+
+    /// Reads, lints and loads providers.yaml. Lint errors throw a `SwitchboardError` of kind
+    /// `.configuration` listing them; adapter types of `registry` are linted with their own schemas.
+    public convenience init(
+        file path: String, registry: AdapterRegistry = .builtIn,
+        environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
+        logger: Logger = Logger(label: "switchboard")
+    ) throws {
+        let loaded: (configuration: SwitchboardConfiguration, warnings: [Diagnostic])
+        do {
+            loaded = try SwitchboardConfiguration.load(file: path, catalog: registry.catalog)
+        } catch {
+            throw SwitchboardError(.configuration, error.description)
+        }
+        for warning in loaded.warnings {
+            logger.warning("\(path):\(warning.location): \(warning.message) [\(warning.rule.rawValue)]")
+        }
+        try self.init(configuration: loaded.configuration, registry: registry, environment: environment,
+                      httpClient: httpClient, logger: logger)
+    }
+
+    /// Closes the HTTP client if the engine created it.
+    public func shutdown() async throws {
+        if ownsHTTPClient { try await httpClient.shutdown() }
+    }
+
+    // MARK: - Requests
+
+    /// The original integration's call: a prompt in, the text out.
+    public func generateText(
+        _ prompt: String, route: String = "text-generation", maxTokens: Int? = nil, temperature: Double? = nil
+    ) async throws(SwitchboardError) -> String {
+        let request = ChatRequest(messages: [.user(prompt)], maxTokens: maxTokens, temperature: temperature)
+        return try await complete(request, route: route).text
+    }
+
+    /// A chat completion from the first target of `route` that answers.
+    public func complete(_ request: ChatRequest, route: String) async throws(SwitchboardError) -> ChatCompletion {
+        let success = try await router.run(route: route, request: request) { target, call throws(UpstreamFailure) in
+            try await target.adapter.complete(call)
+        }
+        let output = success.value
+        return ChatCompletion(
+            text: output.text, finishReason: output.finishReason, usage: output.usage, route: route,
+            provider: success.target.provider.name, model: success.target.model ?? output.model ?? "",
+            trace: success.trace)
+    }
+
+    /// A streamed chat completion. Failover happens until the first chunk arrives (a first chunk that
+    /// does not come within the attempt timeout counts as a timeout); after that, an upstream failure
+    /// ends the stream with a `.streamInterrupted` error.
+    public func stream(_ request: ChatRequest, route: String) async throws(SwitchboardError) -> ChatStream {
+        let success = try await router.run(route: route, request: request) { target, call throws(UpstreamFailure) in
+            try await StreamOpener.open(target.adapter, call)
+        }
+        let opened = success.value
+        return ChatStream(
+            route: route, provider: success.target.provider.name, model: success.target.model ?? "",
+            trace: success.trace, first: opened.first, rest: opened.rest)
+    }
+
+    /// Route names, in file order.
+    public var routeNames: [String] { configuration.routes.map(\.name) }
+
+    // MARK: - Loading
+
+    private static func makeHTTPClient(for configuration: SwitchboardConfiguration) -> HTTPClient {
+        // One client for the process; the engine is the only retry loop, and keys never follow a redirect.
+        let connect = configuration.providers.map(\.timeouts.connect).max() ?? .seconds(10)
+        var clientConfiguration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(connect.components.seconds * 1_000 + connect.components.attoseconds / 1_000_000_000_000_000)))
+        clientConfiguration.decompression = .enabled(limit: .ratio(50))
+        // A refused connection is a failure for the engine to classify, not something to retry quietly.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+    }
+
+    private static func compile(
+        _ configuration: SwitchboardConfiguration, registry: AdapterRegistry, environment: [String: String],
+        httpClient: HTTPClient, logger: Logger
+    ) throws -> (routes: [String: CompiledRoute], notes: [String]) {
+        let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, logger: logger)
+        var rings: [String: KeyRing] = [:]
+        var notes: [String] = []
+        for pool in configuration.keyPools {
+            let ring = KeyRing(pool: pool, environment: environment)
+            rings[pool.name] = ring
+            for finding in ring.resolution.findings {
+                switch finding.problem {
+                case .unset: continue
+                case .empty: notes.append("\(finding.label) (\(finding.variable)) is empty: ignored")
+                case .placeholder: notes.append("\(finding.label) (\(finding.variable)) holds a placeholder: ignored")
+                case .duplicate(let first): notes.append("\(finding.label) (\(finding.variable)) repeats \(first): ignored")
+                case .unexpectedPrefix(let prefix):
+                    notes.append("\(finding.label) (\(finding.variable)) does not start with '\(prefix)'")
+                }
+            }
+        }
+        var adapters: [String: any ProviderAdapter] = [:]
+        for provider in configuration.providers {
+            adapters[provider.name] = try registry.makeAdapter(for: provider, environment: adapterEnvironment)
+            if let pool = provider.keyPool, let ring = rings[pool], ring.keys.isEmpty {
+                notes.append("No \(provider.displayName) API keys available: set one of "
+                             + ring.pool.variables.joined(separator: ", ") + " (provider '\(provider.name)' is skipped)")
+            }
+        }
+        var routes: [String: CompiledRoute] = [:]
+        for route in configuration.routes {
+            var targets: [CompiledTarget] = []
+            for target in route.targets {
+                guard let provider = configuration.provider(named: target.provider),
+                    let adapter = adapters[provider.name], let declaration = registry.catalog[provider.adapter]
+                else {
+                    throw SwitchboardError(.configuration, "route '\(route.name)' names unknown provider '\(target.provider)'")
+                }
+                targets.append(CompiledTarget(
+                    target: target, provider: provider, declaration: declaration, adapter: adapter,
+                    keyRing: provider.keyPool.flatMap { rings[$0] },
+                    scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName))
+            }
+            routes[route.name] = CompiledRoute(route: route, targets: targets)
+        }
+        return (routes, notes)
+    }
+}

@@ -1,0 +1,87 @@
+import Switchboard
+import SwitchboardConfig
+import Testing
+
+/// Streaming: SSE relayed chunk by chunk, failover before the first chunk, an explicit error after it.
+@Suite struct StreamingTests {
+    @Test func chunksArriveInOrderWithTheirFinishReason() async throws {
+        let upstream = try await MockUpstream { _ in .sse(["Hel", "lo", " world"], delay: .milliseconds(5)) }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            #expect(stream.provider == "primary")
+            var deltas: [String] = []
+            var finish: FinishReason?
+            var iterator = stream.makeAsyncIterator()
+            while let chunk = try await iterator.next() {
+                if !chunk.delta.isEmpty { deltas.append(chunk.delta) }
+                if let reason = chunk.finishReason { finish = reason }
+            }
+            #expect(deltas == ["Hel", "lo", " world"])
+            #expect(finish == .stop)
+        }
+        let sent = try #require(upstream.requests.first)
+        #expect(sent.json["stream"] as? Bool == true)
+        #expect((sent.json["stream_options"] as? [String: Bool])?["include_usage"] == true)
+    }
+
+    @Test func failsOverUntilTheFirstChunk() async throws {
+        let limited = try await MockUpstream { _ in .status(429) }
+        let silent = try await MockUpstream { _ in
+            // Headers arrive at once, the first token never does: a first-token timeout.
+            var reply = MockUpstream.Reply.sse(["late"], delay: .seconds(5))
+            reply.headDelay = .zero
+            return reply
+        }
+        let healthy = try await MockUpstream { _ in .sse(["from", " third"]) }
+        defer { Task { try await limited.shutdown(); try await silent.shutdown(); try await healthy.shutdown() } }
+        let yaml = EngineHarness.chain(
+            [("limited", limited.url("/v1"), ["K1"]), ("silent", silent.url("/v1"), []), ("healthy", healthy.url("/v1"), [])],
+            withTemplate: false, policy: "{ deadline: 10s, attempt_timeout: 300ms }")
+        try await EngineHarness.withEngine(yaml, environment: ["K1": "limited-key"]) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            #expect(stream.provider == "healthy")
+            #expect(stream.trace.entries.map(\.outcome) == [
+                .failure(errorClass: "rate_limited", status: 429), .failure(errorClass: "timeout", status: nil), .success,
+            ])
+            #expect(try await stream.collectText() == "from third")
+        }
+    }
+
+    @Test func aFailureAfterTheFirstChunkEndsTheStreamWithAnError() async throws {
+        let upstream = try await MockUpstream { _ in .sse(["partial", " answer"], done: false, cut: true) }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])])
+        try await EngineHarness.withEngine(yaml) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            var received = ""
+            let error = await #expect(throws: SwitchboardError.self) {
+                var iterator = stream.makeAsyncIterator()
+                while let chunk = try await iterator.next() { received += chunk.delta }
+            }
+            #expect(received == "partial answer")
+            #expect(error?.kind == .streamInterrupted)
+        }
+    }
+
+    @Test func aStreamEndingWithoutDoneIsNotACleanFinish() async throws {
+        let upstream = try await MockUpstream { _ in .sse(["no", " done"], done: false) }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            let error = await #expect(throws: SwitchboardError.self) { _ = try await stream.collectText() }
+            #expect(error?.kind == .streamInterrupted)
+        }
+    }
+
+    @Test func templateAndTaskAPIAnswersStreamToo() async throws {
+        let yaml = EngineHarness.chain([])
+        try await EngineHarness.withEngine(yaml) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("hi")]), route: "chat")
+            #expect(stream.provider == "offline")
+            #expect(try await stream.collectText() == "offline: hi")
+        }
+    }
+}
