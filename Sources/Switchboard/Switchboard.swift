@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import CoreMetrics
 import Logging
 import SwitchboardConfig
 
@@ -23,10 +24,11 @@ public final class Switchboard: Sendable {
     /// - Parameters:
     ///   - environment: where key variables are read (the process environment by default).
     ///   - httpClient: a shared client to use; by default the engine creates one and `shutdown()` closes it.
+    ///   - metricsFactory: where the engine's metrics go; by default the process's bootstrapped factory.
     public init(
         configuration: SwitchboardConfiguration, registry: AdapterRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
-        logger: Logger = Logger(label: "switchboard")
+        logger: Logger = Logger(label: "switchboard"), metricsFactory: (any MetricsFactory)? = nil
     ) throws {
         let client = httpClient ?? Self.makeHTTPClient(for: configuration)
         self.httpClient = client
@@ -36,7 +38,7 @@ public final class Switchboard: Sendable {
             let compiled = try Self.compile(configuration, registry: registry, environment: environment,
                                             httpClient: client, logger: logger)
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
-                                 metrics: EngineMetrics(), logger: logger)
+                                 metrics: EngineMetrics(factory: metricsFactory), logger: logger)
             self.startupNotes = compiled.notes
         } catch {
             if httpClient == nil { try? client.syncShutdown() }
@@ -50,7 +52,7 @@ public final class Switchboard: Sendable {
     public convenience init(
         file path: String, registry: AdapterRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
-        logger: Logger = Logger(label: "switchboard")
+        logger: Logger = Logger(label: "switchboard"), metricsFactory: (any MetricsFactory)? = nil
     ) throws {
         let loaded: (configuration: SwitchboardConfiguration, warnings: [Diagnostic])
         do {
@@ -62,7 +64,7 @@ public final class Switchboard: Sendable {
             logger.warning("\(path):\(warning.location): \(warning.message) [\(warning.rule.rawValue)]")
         }
         try self.init(configuration: loaded.configuration, registry: registry, environment: environment,
-                      httpClient: httpClient, logger: logger)
+                      httpClient: httpClient, logger: logger, metricsFactory: metricsFactory)
     }
 
     /// Closes the HTTP client if the engine created it.

@@ -1,4 +1,5 @@
 import Logging
+import MetricsTestKit
 import Switchboard
 import SwitchboardConfig
 import Testing
@@ -14,11 +15,11 @@ enum EngineHarness {
     /// Runs `body` with an engine for `yaml` and `environment`, then shuts the engine down.
     static func withEngine<T>(
         _ yaml: String, environment: [String: String] = [:], registry: AdapterRegistry = .builtIn,
-        _ body: (Switchboard) async throws -> T
+        metrics: TestMetrics = TestMetrics(), _ body: (Switchboard) async throws -> T
     ) async throws -> T {
         let engine = try Switchboard(
             configuration: configuration(yaml, registry: registry), registry: registry, environment: environment,
-            logger: quietLogger)
+            logger: quietLogger, metricsFactory: metrics)
         do {
             let result = try await body(engine)
             try await engine.shutdown()
