@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libyaml from the system (Debian: libyaml-dev). Only YAMLParser.swift imports it.
@@ -44,6 +48,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The OpenAI-compatible HTTP front: Hummingbird routes, client auth, SSE, Prometheus.
+        .target(
+            name: "SwitchboardServer",
+            dependencies: [
+                "Switchboard",
+                "SwitchboardConfig",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // The `lint` command shared by `switchboard lint` and the lint-only `switchboard-lint`.
         .target(
             name: "SwitchboardLintCLI",
@@ -58,6 +75,9 @@ let package = Package(
                 "Switchboard",
                 "SwitchboardConfig",
                 "SwitchboardLintCLI",
+                "SwitchboardServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -85,10 +105,38 @@ let package = Package(
             dependencies: ["SwitchboardConfig", "SwitchboardLintCLI"],
             resources: [.copy("Fixtures")]
         ),
+        // A scripted HTTP upstream on 127.0.0.1 shared by the engine and server tests.
+        .target(
+            name: "SwitchboardTestSupport",
+            dependencies: [
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/SwitchboardTestSupport"
+        ),
+        .testTarget(
+            name: "SwitchboardServerTests",
+            dependencies: [
+                "Switchboard",
+                "SwitchboardServer",
+                "SwitchboardTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "SwitchboardTests",
             dependencies: [
                 "Switchboard",
+                "SwitchboardTestSupport",
                 "SwitchboardConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -82,9 +82,28 @@ public final class Switchboard: Sendable {
         return try await complete(request, route: route).text
     }
 
+    /// Where a request naming `model` goes: the route of that name, whole; otherwise the first route (in
+    /// file order) with a target for that model id, starting at that target.
+    public func selection(forModel model: String) -> RouteSelection? {
+        if configuration.route(named: model) != nil { return RouteSelection(route: model, startIndex: 0) }
+        for route in configuration.routes {
+            if let index = route.targets.firstIndex(where: { $0.model == model }) {
+                return RouteSelection(route: route.name, startIndex: index)
+            }
+        }
+        return nil
+    }
+
     /// A chat completion from the first target of `route` that answers.
     public func complete(_ request: ChatRequest, route: String) async throws(SwitchboardError) -> ChatCompletion {
-        let success = try await router.run(route: route, request: request) { target, call throws(UpstreamFailure) in
+        try await complete(request, selection: RouteSelection(route: route, startIndex: 0))
+    }
+
+    /// A chat completion from the first target that answers, from the selection's starting target on.
+    public func complete(_ request: ChatRequest, selection: RouteSelection) async throws(SwitchboardError) -> ChatCompletion {
+        let route = selection.route
+        let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
+            target, call throws(UpstreamFailure) in
             try await target.adapter.complete(call)
         }
         let output = success.value
@@ -98,7 +117,14 @@ public final class Switchboard: Sendable {
     /// does not come within the attempt timeout counts as a timeout); after that, an upstream failure
     /// ends the stream with a `.streamInterrupted` error.
     public func stream(_ request: ChatRequest, route: String) async throws(SwitchboardError) -> ChatStream {
-        let success = try await router.run(route: route, request: request) { target, call throws(UpstreamFailure) in
+        try await stream(request, selection: RouteSelection(route: route, startIndex: 0))
+    }
+
+    /// A streamed chat completion from the selection's starting target on.
+    public func stream(_ request: ChatRequest, selection: RouteSelection) async throws(SwitchboardError) -> ChatStream {
+        let route = selection.route
+        let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
+            target, call throws(UpstreamFailure) in
             try await StreamOpener.open(target.adapter, call)
         }
         let opened = success.value
@@ -109,6 +135,10 @@ public final class Switchboard: Sendable {
 
     /// Route names, in file order.
     public var routeNames: [String] { configuration.routes.map(\.name) }
+
+    /// Whether some target of some route can be tried now: a keyless target, or one whose pool has a
+    /// key that is neither disabled nor cooling for it.
+    public var hasUsableTarget: Bool { router.hasUsableTarget }
 
     // MARK: - Loading
 

@@ -1,5 +1,6 @@
 import Foundation
 import Switchboard
+import SwitchboardTestSupport
 import SwitchboardConfig
 import Testing
 
@@ -80,14 +81,14 @@ import Testing
         defer { Task { try await slow.shutdown(); try await fast.shutdown() } }
         let yaml = EngineHarness.chain(
             [("slow", slow.url("/v1"), []), ("fast", fast.url("/v1"), [])],
-            policy: "{ deadline: 10s, attempt_timeout: 300ms }")
+            policy: "{ deadline: 10s, attempt_timeout: 1s }")
         try await EngineHarness.withEngine(yaml) { engine in
             let started = ContinuousClock.now
             let answer = try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat")
             #expect(answer.text == "fast")
             #expect(answer.trace.entries[0].outcome == .failure(errorClass: "timeout", status: nil))
             #expect(answer.trace.entries[0].action == .nextTarget)
-            #expect(started.duration(to: .now) < .seconds(3))
+            #expect(started.duration(to: .now) < .seconds(4))
         }
     }
 
@@ -143,7 +144,7 @@ import Testing
         defer { Task { try await stalled.shutdown() } }
         let yaml = EngineHarness.chain(
             [("a", stalled.url("/v1"), []), ("b", stalled.url("/v2"), []), ("c", stalled.url("/v3"), [])],
-            withTemplate: false, policy: "{ deadline: 700ms, attempt_timeout: 400ms }")
+            withTemplate: false, policy: "{ deadline: 1s, attempt_timeout: 600ms }")
         try await EngineHarness.withEngine(yaml) { engine in
             let started = ContinuousClock.now
             let error = await #expect(throws: SwitchboardError.self) {
@@ -151,9 +152,9 @@ import Testing
             }
             let elapsed = started.duration(to: .now)
             #expect(error?.kind == .deadlineExceeded)
-            // Two attempts fit (400 ms, then the 300 ms left); none starts after the deadline.
+            // Two attempts fit (600 ms, then the 400 ms left); none starts after the deadline.
             #expect(error?.trace.attempts == 2)
-            #expect(elapsed < .milliseconds(1_500))
+            #expect(elapsed < .milliseconds(2_500))
         }
         #expect(stalled.requests.count == 2)
     }

@@ -1,4 +1,5 @@
 import Switchboard
+import SwitchboardTestSupport
 import SwitchboardConfig
 import Testing
 

@@ -1,4 +1,5 @@
 import Switchboard
+import SwitchboardTestSupport
 import SwitchboardConfig
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
         defer { Task { try await limited.shutdown(); try await silent.shutdown(); try await healthy.shutdown() } }
         let yaml = EngineHarness.chain(
             [("limited", limited.url("/v1"), ["K1"]), ("silent", silent.url("/v1"), []), ("healthy", healthy.url("/v1"), [])],
-            withTemplate: false, policy: "{ deadline: 10s, attempt_timeout: 300ms }")
+            withTemplate: false, policy: "{ deadline: 10s, attempt_timeout: 1s }")
         try await EngineHarness.withEngine(yaml, environment: ["K1": "limited-key"]) { engine in
             let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
             #expect(stream.provider == "healthy")

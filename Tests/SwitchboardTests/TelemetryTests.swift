@@ -1,5 +1,6 @@
 import MetricsTestKit
 import Switchboard
+import SwitchboardTestSupport
 import SwitchboardConfig
 import Testing
 

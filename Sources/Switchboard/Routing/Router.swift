@@ -18,15 +18,17 @@ struct Router: Sendable {
         var trace: AttemptTrace
     }
 
+    /// Runs `request` down route `name`, from its target at `startIndex` on (0: the whole chain).
     func run<T: Sendable>(
-        route name: String, request: ChatRequest, attempt: @escaping Attempt<T>
+        route name: String, startingAt startIndex: Int = 0, request: ChatRequest, attempt: @escaping Attempt<T>
     ) async throws(SwitchboardError) -> Success<T> {
         guard let route = routes[name] else {
             throw SwitchboardError(
                 .unknownRoute, "no route named '\(name)'; routes: \(routes.keys.sorted().joined(separator: ", "))",
                 route: name)
         }
-        var run = RouteRun(route: route, request: request, rules: rules, metrics: metrics, logger: logger)
+        var run = RouteRun(
+            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, logger: logger)
         do throws(SwitchboardError) {
             let success = try await run.execute(attempt)
             metrics.request(route: name, outcome: "success")
@@ -41,6 +43,7 @@ struct Router: Sendable {
 /// The state of one request going down one route.
 private struct RouteRun {
     let route: CompiledRoute
+    let startIndex: Int
     let request: ChatRequest
     let rules: [ErrorRule]
     let metrics: EngineMetrics
@@ -54,8 +57,12 @@ private struct RouteRun {
     var shortestRetryAfter: Duration?
     var deadlinePassed = false
 
-    init(route: CompiledRoute, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics, logger: Logger) {
+    init(
+        route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
+        logger: Logger
+    ) {
         self.route = route
+        self.startIndex = startIndex
         self.request = request
         self.rules = rules
         self.metrics = metrics
@@ -68,12 +75,14 @@ private struct RouteRun {
     private var policy: RoutePolicy { route.route.policy }
 
     mutating func execute<T: Sendable>(_ attempt: @escaping Router.Attempt<T>) async throws(SwitchboardError) -> Router.Success<T> {
-        for (index, target) in route.targets.enumerated() {
-            if index > 0 { metrics.failover(route: route.route.name) }
+        for (index, target) in route.targets.enumerated() where index >= startIndex {
+            if index > startIndex { metrics.failover(route: route.route.name) }
             if let value = try await tryTarget(target, attempt) {
                 return Router.Success(value: value, target: target, trace: trace)
             }
         }
+        // The last target may have been cut short by the deadline itself.
+        if ContinuousClock.now >= deadline { deadlinePassed = true }
         throw finalError()
     }
 
@@ -142,9 +151,13 @@ private struct RouteRun {
                 ])
                 let started = ContinuousClock.now
                 do throws(UpstreamFailure) {
-                    let value = try await withDeadline(attemptDeadline) { () async throws(UpstreamFailure) -> T in
-                        try await attempt(target, call)
-                    }
+                    // Offline adapters answer locally; racing them against a clock would only add failures
+                    // when the machine is busy.
+                    let value = makesCall
+                        ? try await withDeadline(attemptDeadline) { () async throws(UpstreamFailure) -> T in
+                            try await attempt(target, call)
+                        }
+                        : try await attempt(target, call)
                     let latency = started.duration(to: .now)
                     record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
                            latency: latency, action: nil, message: "")
@@ -274,5 +287,17 @@ private struct RouteRun {
         }
         return SwitchboardError(
             .unavailable, "every target of route '\(routeName)' failed: \(details)", route: routeName, trace: trace)
+    }
+}
+
+extension Router {
+    /// Whether some target of some route could be tried right now.
+    var hasUsableTarget: Bool {
+        routes.values.contains { route in
+            route.targets.contains { target in
+                guard let ring = target.keyRing else { return true }
+                return ring.keys.indices.contains { ring.availability(of: $0, for: target.scope) == .usable }
+            }
+        }
     }
 }

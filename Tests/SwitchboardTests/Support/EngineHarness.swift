@@ -34,7 +34,7 @@ enum EngineHarness {
     /// (`pool: [KEY_A, KEY_B, …]`), chained in order, then optionally the offline template.
     static func chain(
         _ providers: [(name: String, url: String, keys: [String])], withTemplate: Bool = true,
-        policy: String = "{ deadline: 10s, attempt_timeout: 2s, max_attempts: 20, backoff: { initial: 10ms, max: 50ms } }",
+        policy: String = "{ deadline: 20s, attempt_timeout: 10s, max_attempts: 20, backoff: { initial: 10ms, max: 50ms } }",
         rules: String = ""
     ) -> String {
         var yaml = "version: 1\nkey_pools:\n"

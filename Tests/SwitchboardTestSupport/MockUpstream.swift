@@ -6,50 +6,62 @@ import NIOPosix
 
 /// A scripted HTTP upstream on 127.0.0.1 (ephemeral port) for tests: every request is recorded and
 /// answered by the test's `responder`, which can delay, stream in parts, or cut the connection.
-final class MockUpstream: Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [String: String]
-        var body: String
+public final class MockUpstream: Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var headers: [String: String]
+        public var body: String
 
-        var authorization: String? { headers["authorization"] }
+        public var authorization: String? { headers["authorization"] }
 
         /// The JSON body as a dictionary (empty when it is not JSON).
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
         }
     }
 
-    struct Reply: Sendable {
-        var status: Int = 200
-        var headers: [(String, String)] = []
+    public struct Reply: Sendable {
+        public var status: Int = 200
+        public var headers: [(String, String)] = []
         /// Body parts, each written after its delay.
-        var parts: [(delay: Duration, text: String)] = []
+        public var parts: [(delay: Duration, text: String)] = []
         /// Wait before sending the status line.
-        var headDelay: Duration = .zero
+        public var headDelay: Duration = .zero
         /// Close the connection after the parts instead of ending the response properly.
-        var cutAfterParts = false
+        public var cutAfterParts = false
         /// Close the connection without any answer.
-        var refuse = false
+        public var refuse = false
 
-        static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Reply {
+        public init(
+            status: Int = 200, headers: [(String, String)] = [], parts: [(delay: Duration, text: String)] = [],
+            headDelay: Duration = .zero, cutAfterParts: Bool = false, refuse: Bool = false
+        ) {
+            self.status = status
+            self.headers = headers
+            self.parts = parts
+            self.headDelay = headDelay
+            self.cutAfterParts = cutAfterParts
+            self.refuse = refuse
+        }
+
+        public static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Reply {
             Reply(status: status, headers: [("content-type", "application/json")] + headers, parts: [(.zero, text)])
         }
 
-        static func chat(_ text: String, model: String = "mock-model", finishReason: String = "stop") -> Reply {
+        public static func chat(_ text: String, model: String = "mock-model", finishReason: String = "stop") -> Reply {
             let escaped = String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
             return .json("""
                 {"id":"cmpl-1","object":"chat.completion","model":"\(model)","choices":[{"index":0,"message":{"role":"assistant","content":\(escaped)},"finish_reason":"\(finishReason)"}],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}
                 """)
         }
 
-        static func status(_ status: Int, _ body: String = "{\"error\":\"mock\"}", headers: [(String, String)] = []) -> Reply {
+        public static func status(_ status: Int, _ body: String = "{\"error\":\"mock\"}", headers: [(String, String)] = []) -> Reply {
             .json(body, status: status, headers: headers)
         }
 
         /// An SSE stream of chat.completion.chunk events with the given deltas, then `[DONE]`.
-        static func sse(_ deltas: [String], delay: Duration = .zero, done: Bool = true, cut: Bool = false) -> Reply {
+        public static func sse(_ deltas: [String], delay: Duration = .zero, done: Bool = true, cut: Bool = false) -> Reply {
             var parts: [(Duration, String)] = deltas.map { delta in
                 let escaped = String(decoding: (try? JSONEncoder().encode(delta)) ?? Data("\"\"".utf8), as: UTF8.self)
                 return (delay, "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(escaped)},\"finish_reason\":null}]}\n\n")
@@ -62,14 +74,14 @@ final class MockUpstream: Sendable {
         }
     }
 
-    typealias Responder = @Sendable (Request) -> Reply
+    public typealias Responder = @Sendable (Request) -> Reply
 
     private let group: MultiThreadedEventLoopGroup
     private let channel: Channel
     private let log = NIOLockedValueBox<[Request]>([])
-    let port: Int
+    public let port: Int
 
-    init(responder: @escaping Responder) async throws {
+    public init(responder: @escaping Responder) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let log = self.log
         let channel = try await ServerBootstrap(group: group)
@@ -87,11 +99,11 @@ final class MockUpstream: Sendable {
     }
 
     /// `http://127.0.0.1:PORT` plus `path`.
-    func url(_ path: String = "") -> String { "http://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String = "") -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    var requests: [Request] { log.withLockedValue { $0 } }
+    public var requests: [Request] { log.withLockedValue { $0 } }
 
-    func shutdown() async throws {
+    public func shutdown() async throws {
         try await channel.close()
         try await group.shutdownGracefully()
     }

@@ -1,0 +1,16 @@
+import Hummingbird
+import Logging
+
+/// The gateway's HTTP application: OpenAI-compatible endpoints, health, metrics, client auth.
+public func buildApplication(gateway: Gateway) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: HTTPMetricsMiddleware(metrics: gateway.metrics))
+    router.add(middleware: ClientAuthMiddleware(gateway: gateway))
+    ChatCompletionsController(gateway: gateway).addRoutes(to: router)
+    ModelsController(gateway: gateway).addRoutes(to: router)
+    HealthController(gateway: gateway).addRoutes(to: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(gateway.settings.host, port: gateway.settings.port), serverName: "switchboard"),
+        logger: gateway.logger)
+}

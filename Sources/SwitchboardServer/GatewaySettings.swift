@@ -1,0 +1,48 @@
+import Foundation
+
+/// How `switchboard serve` runs: where it listens, who may call it, and its limits.
+public struct GatewaySettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// Client tokens accepted as `Authorization: Bearer …`, read from `SWITCHBOARD_API_TOKENS`
+    /// (comma-separated). Empty means no client auth, which is only allowed on loopback.
+    public var clientTokens: [String]
+    /// The largest request body accepted.
+    public var maxRequestBytes: Int
+    /// The most requests one client token may have in flight.
+    public var maxConcurrentRequestsPerToken: Int
+
+    public static let tokensVariable = "SWITCHBOARD_API_TOKENS"
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, clientTokens: [String] = [], maxRequestBytes: Int = 1 << 20,
+        maxConcurrentRequestsPerToken: Int = 64
+    ) {
+        self.host = host
+        self.port = port
+        self.clientTokens = clientTokens
+        self.maxRequestBytes = maxRequestBytes
+        self.maxConcurrentRequestsPerToken = maxConcurrentRequestsPerToken
+    }
+
+    /// Tokens from `SWITCHBOARD_API_TOKENS`, blanks dropped.
+    public static func tokens(from environment: [String: String]) -> [String] {
+        (environment[tokensVariable] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Why these settings cannot be served, if they cannot: listening beyond loopback without client
+    /// tokens would hand every provider key to anyone who can reach the port.
+    public var refusal: String? {
+        if !isLoopback && clientTokens.isEmpty {
+            return "refusing to listen on \(host) without client authentication: set \(Self.tokensVariable) "
+                + "to one or more comma-separated tokens, or listen on 127.0.0.1"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import Switchboard
+
+/// An error in OpenAI's shape, `{"error": {"message", "type", "code"}}`, with Switchboard's attempt trace
+/// (key labels only, never upstream bodies).
+struct OpenAIError: HTTPResponseError, Sendable {
+    struct Body: Encodable {
+        var error: Detail
+    }
+
+    struct Detail: Encodable {
+        var message: String
+        var type: String
+        var code: String?
+        var trace: [String]?
+    }
+
+    var status: HTTPResponse.Status
+    var message: String
+    var type: String
+    var code: String?
+    var trace: [String]?
+    var headers: HTTPFields = [:]
+
+    static func badRequest(_ message: String, code: String = "invalid_request") -> OpenAIError {
+        OpenAIError(status: .badRequest, message: message, type: "invalid_request_error", code: code)
+    }
+
+    static func unauthorized(_ message: String) -> OpenAIError {
+        OpenAIError(status: .unauthorized, message: message, type: "authentication_error", code: "invalid_api_key")
+    }
+
+    /// The status and words for an engine failure.
+    init(_ error: SwitchboardError) {
+        let trace = error.trace.entries.isEmpty ? nil : error.trace.entries.map(\.description)
+        switch error.kind {
+        case .unknownRoute:
+            self.init(status: .notFound, message: error.message, type: "invalid_request_error", code: "model_not_found", trace: trace)
+        case .rejected:
+            self.init(status: .badRequest, message: error.message, type: "invalid_request_error", code: "upstream_rejected", trace: trace)
+        case .rateLimited:
+            var headers = HTTPFields()
+            if let retryAfter = error.retryAfter {
+                headers[.retryAfter] = "\(max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0)))"
+            }
+            self.init(status: .tooManyRequests, message: error.message, type: "rate_limit_error", code: "rate_limited",
+                      trace: trace, headers: headers)
+        case .deadlineExceeded:
+            self.init(status: .gatewayTimeout, message: error.message, type: "timeout_error", code: "deadline_exceeded", trace: trace)
+        case .unavailable:
+            self.init(status: .serviceUnavailable, message: error.message, type: "api_error", code: "upstreams_unavailable", trace: trace)
+        case .streamInterrupted:
+            self.init(status: .badGateway, message: error.message, type: "api_error", code: "stream_interrupted", trace: trace)
+        case .configuration:
+            self.init(status: .internalServerError, message: error.message, type: "api_error", code: "configuration", trace: trace)
+        }
+    }
+
+    init(status: HTTPResponse.Status, message: String, type: String, code: String?, trace: [String]? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.type = type
+        self.code = code
+        self.trace = trace
+        self.headers = headers
+    }
+
+    var body: Body { Body(error: Detail(message: message, type: type, code: code, trace: trace)) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        let data = try JSONEncoder.gateway.encode(body)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension JSONEncoder {
+    /// Compact, stable JSON for responses.
+    static var gateway: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,112 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import Switchboard
+
+/// `POST /v1/chat/completions`: OpenAI's request and response shapes, streaming with SSE.
+struct ChatCompletionsController<Context: RequestContext> {
+    let gateway: Gateway
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("/v1/chat/completions", use: complete)
+    }
+
+    @Sendable func complete(request: Request, context: Context) async throws -> Response {
+        let data: Data
+        do {
+            data = Data(buffer: try await request.body.collect(upTo: gateway.settings.maxRequestBytes))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw OpenAIError(
+                status: .contentTooLarge, message: "the request body is larger than \(gateway.settings.maxRequestBytes) bytes",
+                type: "invalid_request_error", code: "request_too_large")
+        }
+        let body = try ChatCompletionBody.parse(data)
+        // Requests in flight keep the engine they started with, whatever a reload does meanwhile.
+        let engine = gateway.engine
+        guard let selection = engine.selection(forModel: body.model) else {
+            let models = engine.configuration.routes.map(\.name)
+                + engine.configuration.routes.flatMap { $0.targets.compactMap(\.model) }
+            throw OpenAIError(
+                status: .notFound,
+                message: "no route or model named '\(body.model)'; available: " + Self.unique(models).joined(separator: ", "),
+                type: "invalid_request_error", code: "model_not_found")
+        }
+        do {
+            if body.stream {
+                return try await stream(body, selection: selection, engine: engine)
+            }
+            let answer = try await engine.complete(body.request, selection: selection)
+            let completion = ChatCompletionResponse.Completion(
+                id: ChatCompletionResponse.newID(), created: ChatCompletionResponse.now, model: answer.model,
+                choices: [.init(message: .init(content: answer.text), finishReason: answer.finishReason.rawValue)],
+                usage: answer.usage.map(ChatCompletionResponse.UsageBody.init))
+            var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: answer.model,
+                                             attempts: answer.trace.attempts)
+            headers[.contentType] = "application/json"
+            let json = try JSONEncoder.gateway.encode(completion)
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+        } catch let error as SwitchboardError {
+            throw OpenAIError(error)
+        }
+    }
+
+    /// Fails over until the first chunk exists; after that the response has started, and an upstream
+    /// failure ends it with an explicit error event (never a clean `[DONE]`).
+    private func stream(_ body: ChatCompletionBody, selection: RouteSelection, engine: Switchboard) async throws -> Response {
+        let answer = try await engine.stream(body.request, selection: selection)
+        let id = ChatCompletionResponse.newID()
+        let created = ChatCompletionResponse.now
+        let model = answer.model
+        let includeUsage = body.includeUsage
+        var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: model,
+                                         attempts: answer.trace.attempts)
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let logger = gateway.logger
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let encoder = JSONEncoder.gateway
+            func send(_ data: Data) async throws {
+                var buffer = ByteBuffer(string: "data: ")
+                buffer.writeBytes(data)
+                buffer.writeString("\n\n")
+                try await writer.write(buffer)
+            }
+            var usage: Usage?
+            var first = true
+            var iterator = answer.makeAsyncIterator()
+            do {
+                while let chunk = try await iterator.next() {
+                    if let chunkUsage = chunk.usage { usage = chunkUsage }
+                    let delta = ChatCompletionResponse.Chunk.Delta(role: first ? "assistant" : nil, content: chunk.delta)
+                    first = false
+                    try await send(encoder.encode(ChatCompletionResponse.Chunk(
+                        id: id, created: created, model: model,
+                        choices: [.init(delta: delta, finishReason: chunk.finishReason?.rawValue)])))
+                }
+                if includeUsage, let usage {
+                    try await send(encoder.encode(ChatCompletionResponse.Chunk(
+                        id: id, created: created, model: model, choices: [], usage: .init(usage))))
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            } catch let error as SwitchboardError {
+                logger.warning("stream interrupted", metadata: ["provider": "\(answer.provider)", "route": "\(answer.route)"])
+                try await send(encoder.encode(OpenAIError(error).body))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func answerHeaders(route: String, provider: String, model: String, attempts: Int) -> HTTPFields {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("x-switchboard-route")!] = route
+        headers[HTTPField.Name("x-switchboard-provider")!] = provider
+        headers[HTTPField.Name("x-switchboard-model")!] = model
+        headers[HTTPField.Name("x-switchboard-attempts")!] = "\(attempts)"
+        return headers
+    }
+
+    static func unique(_ names: [String]) -> [String] {
+        var seen: Set<String> = []
+        return names.filter { seen.insert($0).inserted }
+    }
+}
