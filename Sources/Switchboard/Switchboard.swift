@@ -194,7 +194,8 @@ public final class Switchboard: Sendable {
                 }
                 targets.append(CompiledTarget(
                     target: target, provider: provider, declaration: declaration, adapter: adapter,
-                    keyRing: provider.keyPool.flatMap { rings[$0] },
+                    // Offline adapters never send a key, so an empty pool must not make them skip.
+                    keyRing: declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil,
                     scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName))
             }
             routes[route.name] = CompiledRoute(route: route, targets: targets)

@@ -4,8 +4,9 @@ import SwitchboardConfig
 /// Offline generation from the Mustache templates declared in providers.yaml. Deterministic, never
 /// touches the network, never fails: the last resort that keeps the service answering.
 ///
-/// Templates see `prompt` (the last user message), `topic` (the request's `topic` variable, or the
-/// prompt), `system` (the system messages), and every request variable. Text is not HTML-escaped.
+/// Templates see `prompt` (the last user message), `system` (the system messages), and every request
+/// variable (such as `topic`; absent variables render empty, and `{{#topic}}…{{/topic}}` shows a block
+/// only when one was given). Text is not HTML-escaped.
 public struct TemplateAdapter: ProviderAdapter {
     public static let declaration = AdapterDeclaration.template
 
@@ -36,7 +37,6 @@ public struct TemplateAdapter: ProviderAdapter {
         let request = call.request
         var context: [String: String] = request.variables
         context["prompt"] = request.prompt
-        context["topic"] = request.variables["topic"] ?? request.prompt
         context["system"] = request.messages.filter { $0.role == "system" }.map(\.content).joined(separator: "\n")
         let text = template?.render(context) ?? request.prompt
         return AdapterOutput(text: text, finishReason: .stop, usage: nil, model: "template/\(name)")

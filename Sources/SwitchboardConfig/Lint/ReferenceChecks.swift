@@ -21,7 +21,13 @@ struct ReferenceChecks {
     private mutating func checkProviders() {
         let pools = configuration.keyPools.map(\.name)
         for provider in configuration.providers {
-            if let pool = provider.keyPool {
+            if let pool = provider.keyPool, let declaration = catalog[provider.adapter], !declaration.usesNetwork {
+                diagnostics.append(
+                    .warning(.invalidValue,
+                             "provider '\(provider.name)' names key pool '\(ConfigDecoder.excerpt(pool))', but adapter "
+                                 + "'\(provider.adapter)' makes no network calls and never uses keys",
+                             at: provider.source.value("key_pool")))
+            } else if let pool = provider.keyPool {
                 if !pools.contains(pool) {
                     diagnostics.append(
                         .error(.unknownKeyPool,

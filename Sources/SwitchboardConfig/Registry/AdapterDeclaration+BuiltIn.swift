@@ -55,7 +55,7 @@ extension AdapterDeclaration {
                 summary: "Mustache templates by name; {{prompt}}, {{topic}} and request variables are filled in."),
             OptionSpec(
                 "default_template", .keyOf(option: "templates"),
-                summary: "Template used when a target names none (default: the first one)."),
+                summary: "Template used when a target names none (default: the first by name)."),
         ],
         targetParameters: [
             OptionSpec(

@@ -30,12 +30,20 @@ extension ConfigDecoder {
                 values[name] = decoded
             }
         }
-        for spec in specs where values[spec.name] == nil && !written.contains(spec.name) {
-            if let defaultValue = spec.defaultValue {
+        for spec in specs where values[spec.name] == nil {
+            if let defaultValue = spec.defaultValue, !written.contains(spec.name) {
                 values[spec.name] = defaultValue
             } else if spec.isRequired {
                 diagnostics.append(
                     .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
+                           at: node?.location ?? ownerLocation))
+            }
+        }
+        for spec in specs where spec.isRequired {
+            let isEmpty = values[spec.name]?.stringMap?.isEmpty == true || values[spec.name]?.stringList?.isEmpty == true
+            if isEmpty {
+                diagnostics.append(
+                    .error(.invalidAdapterOption, "required option '\(spec.name)' in \(what) is empty",
                            at: node?.location ?? ownerLocation))
             }
         }
@@ -85,7 +93,7 @@ extension ConfigDecoder {
             value = stringList(node, field: spec.name, in: what).map { .stringList($0.map(\.0)) }
         case .stringMap:
             var map: [String: String] = [:]
-            forEachEntry(of: node, what: "'\(spec.name)' in \(what)") { decoder, name, item, _ in
+            forEachEntry(of: node, what: "'\(spec.name)' in \(what)", skippingExtensions: false) { decoder, name, item, _ in
                 if let text = decoder.string(item, field: name, in: "'\(spec.name)' in \(what)") { map[name] = text }
             }
             value = .stringMap(map)

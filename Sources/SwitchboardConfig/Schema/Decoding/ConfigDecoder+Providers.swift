@@ -91,10 +91,10 @@ extension ConfigDecoder {
         guard let reader = MappingReader(
             node, what: "timeouts of \(what)", known: Self.timeoutFields, diagnostics: &diagnostics)
         else { return timeouts }
-        if let value = reader.value("connect"), let duration = duration(value, field: "connect", in: reader.what) {
+        if let value = reader.value("connect"), let duration = positiveDuration(value, field: "connect", in: reader.what) {
             timeouts.connect = duration
         }
-        if let value = reader.value("request"), let duration = duration(value, field: "request", in: reader.what) {
+        if let value = reader.value("request"), let duration = positiveDuration(value, field: "request", in: reader.what) {
             timeouts.request = duration
         }
         return timeouts
@@ -102,7 +102,7 @@ extension ConfigDecoder {
 
     private mutating func decodeHeaders(_ node: YAMLNode, in what: String) -> [Provider.Header] {
         var headers: [Provider.Header] = []
-        forEachEntry(of: node, what: "headers of \(what)") { decoder, name, value, key in
+        forEachEntry(of: node, what: "headers of \(what)", skippingExtensions: false) { decoder, name, value, key in
             guard name.utf8.allSatisfy(Self.isTokenByte) else {
                 decoder.diagnostics.append(
                     .error(.invalidValue, "'\(Self.excerpt(name))' is not a valid HTTP header name", at: key.location))

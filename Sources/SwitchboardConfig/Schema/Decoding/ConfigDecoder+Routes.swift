@@ -109,11 +109,11 @@ extension ConfigDecoder {
         var policy = base
         guard let reader = MappingReader(node, what: what, known: Self.policyFields, diagnostics: &diagnostics)
         else { return policy }
-        if let value = reader.value("deadline"), let duration = duration(value, field: "deadline", in: what) {
+        if let value = reader.value("deadline"), let duration = positiveDuration(value, field: "deadline", in: what) {
             policy.deadline = duration
         }
         if let value = reader.value("attempt_timeout"),
-            let duration = duration(value, field: "attempt_timeout", in: what)
+            let duration = positiveDuration(value, field: "attempt_timeout", in: what)
         {
             policy.attemptTimeout = duration
         }

@@ -46,9 +46,12 @@ struct ConfigDecoder {
 
     // MARK: - Entries of a mapping
 
-    /// Calls `body` with each entry's name, value and key node, reporting non-scalar names.
+    /// Calls `body` with each entry's name, value and key node, reporting non-scalar names. Entries named
+    /// `x-…` are extension blocks and skipped, except in free-form maps (headers, templates), where
+    /// `skippingExtensions` is false because such names are real data.
     mutating func forEachEntry(
-        of node: YAMLNode, what: String, _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
+        of node: YAMLNode, what: String, skippingExtensions: Bool = true,
+        _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
     ) {
         guard let pairs = node.mapping else {
             diagnostics.append(
@@ -62,7 +65,7 @@ struct ConfigDecoder {
                     .error(.wrongType, "names in \(what) must be non-empty strings", at: pair.key.location))
                 continue
             }
-            if name.hasPrefix("x-") { continue }
+            if skippingExtensions && name.hasPrefix("x-") { continue }
             body(&self, name, pair.value, pair.key)
         }
     }
@@ -131,6 +134,16 @@ struct ConfigDecoder {
                        + "found '\(Self.excerpt(scalar.value))'\(hint)",
                    at: node.location))
         return nil
+    }
+
+    /// A duration that must be longer than zero (a timeout of 0s would fail every attempt).
+    mutating func positiveDuration(_ node: YAMLNode, field: String, in what: String) -> Duration? {
+        guard let value = duration(node, field: field, in: what) else { return nil }
+        guard value > .zero else {
+            diagnostics.append(.error(.invalidValue, "'\(field)' in \(what) must be longer than zero", at: node.location))
+            return nil
+        }
+        return value
     }
 
     mutating func oneOf<Word: RawRepresentable & CaseIterable>(
