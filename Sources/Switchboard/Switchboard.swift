@@ -109,7 +109,8 @@ public final class Switchboard: Sendable {
         let output = success.value
         return ChatCompletion(
             text: output.text, finishReason: output.finishReason, usage: output.usage, route: route,
-            provider: success.target.provider.name, model: success.target.model ?? output.model ?? "",
+            provider: success.target.provider.name,
+            model: success.target.model ?? output.model ?? success.target.provider.name,
             trace: success.trace)
     }
 
@@ -129,7 +130,8 @@ public final class Switchboard: Sendable {
         }
         let opened = success.value
         return ChatStream(
-            route: route, provider: success.target.provider.name, model: success.target.model ?? "",
+            route: route, provider: success.target.provider.name,
+            model: success.target.model ?? success.target.provider.name,
             trace: success.trace, first: opened.first, rest: opened.rest)
     }
 

@@ -151,7 +151,7 @@ import Testing
             let second = try await engine.complete(request, route: "chat")
             #expect(first.text == "Course on Swift: Tom & Jerry <3>")
             #expect(second.text == first.text)
-            #expect(first.model == "template/course")
+            #expect(first.model == "offline")  // a model-less target reports its provider
             #expect(try await engine.complete(request, route: "plain").text == "Tom & Jerry <3>")
         }
     }

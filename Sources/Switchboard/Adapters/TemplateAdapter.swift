@@ -39,7 +39,7 @@ public struct TemplateAdapter: ProviderAdapter {
         context["prompt"] = request.prompt
         context["system"] = request.messages.filter { $0.role == "system" }.map(\.content).joined(separator: "\n")
         let text = template?.render(context) ?? request.prompt
-        return AdapterOutput(text: text, finishReason: .stop, usage: nil, model: "template/\(name)")
+        return AdapterOutput(text: text, finishReason: .stop, usage: nil, model: nil)
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the official `openai` Python package against a live `switchboard serve` on 127.0.0.1.
+# Needs the package: .ci/run installs it into .venv (python3 -m venv .venv && .venv/bin/pip install openai).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+python=python3
+[ -x .venv/bin/python ] && python=.venv/bin/python
+"$python" -c "import openai" 2>/dev/null || {
+    echo "the openai package is missing: python3 -m venv .venv && .venv/bin/pip install openai" >&2
+    exit 1
+}
+
+swift build --product switchboard >/dev/null
+bin=$(swift build --show-bin-path)/switchboard
+port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token="client-test-token-$RANDOM$RANDOM"
+log=$(mktemp)
+
+SWITCHBOARD_API_TOKENS="$token" "$bin" serve --config Tests/client/providers.yaml --host 127.0.0.1 --port "$port" \
+    --log-level warning >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+
+for _ in $(seq 100); do
+    "$python" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+        "http://127.0.0.1:$port/healthz" 2>/dev/null && break
+    kill -0 "$server" 2>/dev/null || { echo "switchboard serve exited:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.1
+done
+
+SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_TOKEN="$token" "$python" Tests/client/openai_client_test.py
