@@ -11,6 +11,8 @@ struct YAMLComposer {
     private final class Frame {
         let kind: YAMLTree.Kind
         let anchor: String?
+        /// When the anchor was defined, in document order (anchors can be redefined; the latest wins).
+        let anchorOrdinal: Int
         let tag: Int32
         let start: SourceLocation
         /// Where this collection's children begin on `pending`.
@@ -23,13 +25,18 @@ struct YAMLComposer {
         /// Mappings: a key waiting for its value (keys go to `pending` only with their value, so that a
         /// merge key never lands there).
         var pendingKey: Int32?
+        /// Where the pending key was written, when it was an alias.
+        var pendingKeyLocation: SourceLocation?
         /// Mappings: merged sources by the number of explicit pairs before the `<<`, earliest first.
         var merges: [(position: Int, sources: [Int32])] = []
         static let indexThreshold = 12
 
-        init(kind: YAMLTree.Kind, anchor: String?, tag: Int32, start: SourceLocation, pendingStart: Int) {
+        init(
+            kind: YAMLTree.Kind, anchor: String?, anchorOrdinal: Int, tag: Int32, start: SourceLocation, pendingStart: Int
+        ) {
             self.kind = kind
             self.anchor = anchor
+            self.anchorOrdinal = anchorOrdinal
             self.tag = tag
             self.start = start
             self.pendingStart = pendingStart
@@ -58,8 +65,9 @@ struct YAMLComposer {
 
     private var stack: [Frame] = []
     private var pending: [Int32] = []
-    private var anchors: [String: Int32] = [:]
-    private var openAnchors: Set<String> = []
+    /// Completed anchored nodes, with the ordinal of their definition.
+    private var anchors: [String: (index: Int32, ordinal: Int)] = [:]
+    private var anchorCount = 0
     private var aliasExpansion = 0
     private var documents = 0
     private var root: Int32?
@@ -93,7 +101,10 @@ struct YAMLComposer {
             let index = append(
                 kind: .scalar, isPlain: scalar.isPlain, range: range, tag: intern(scalar.tag),
                 payload: Int32(strings.count - 1), count: 0, size: 1)
-            if let anchor { anchors[anchor] = index }
+            if let anchor {
+                anchorCount += 1
+                anchors[anchor] = (index, anchorCount)
+            }
             try add(index)
         case .alias(let name, let range):
             try addAlias(name, range: range)
@@ -115,9 +126,9 @@ struct YAMLComposer {
             let index = append(
                 kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frame.tag,
                 payload: first, count: Int32(children.count) - first, size: frame.size)
-            if let anchor = frame.anchor {
-                openAnchors.remove(anchor)
-                anchors[anchor] = index
+            // A later definition of the same name (inside this node) stays the one aliases see.
+            if let anchor = frame.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
+                anchors[anchor] = (index, frame.anchorOrdinal)
             }
             try add(index)
         }
@@ -151,16 +162,24 @@ struct YAMLComposer {
         if stack.count >= limits.maxDepth {
             throw YAMLError(.structure, "nesting is deeper than \(limits.maxDepth) levels", at: location)
         }
-        if let anchor { openAnchors.insert(anchor) }
-        stack.append(Frame(kind: kind, anchor: anchor, tag: intern(tag), start: location, pendingStart: pending.count))
+        var ordinal = 0
+        if anchor != nil {
+            anchorCount += 1
+            ordinal = anchorCount
+        }
+        stack.append(Frame(
+            kind: kind, anchor: anchor, anchorOrdinal: ordinal, tag: intern(tag), start: location,
+            pendingStart: pending.count))
     }
 
     private mutating func addAlias(_ name: String, range: SourceRange) throws(YAMLError) {
-        if openAnchors.contains(name) {
+        // The latest definition of the name decides: if it is a node still open around us, it is a cycle.
+        let openOrdinal = stack.last(where: { $0.anchor == name })?.anchorOrdinal ?? 0
+        if openOrdinal > (anchors[name]?.ordinal ?? 0) {
             throw YAMLError(
                 .alias, "alias '*\(SafeText.excerpt(name))' refers to a node that contains it (a cycle)", at: range.start)
         }
-        guard let index = anchors[name] else {
+        guard let index = anchors[name]?.index else {
             throw YAMLError(
                 .alias, "alias '*\(SafeText.excerpt(name))' names no anchor defined before it", at: range.start)
         }
@@ -170,11 +189,12 @@ struct YAMLComposer {
                 .alias, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)",
                 at: range.start)
         }
-        try add(index)
+        try add(index, at: range.start)
     }
 
-    /// Adds a finished node to the innermost open collection, or makes it the document root.
-    private mutating func add(_ index: Int32) throws(YAMLError) {
+    /// Adds a finished node to the innermost open collection, or makes it the document root. `location`
+    /// is where the node was written when that is not its own start (an alias).
+    private mutating func add(_ index: Int32, at location: SourceLocation? = nil) throws(YAMLError) {
         guard let frame = stack.last else {
             root = index
             return
@@ -187,6 +207,7 @@ struct YAMLComposer {
         }
         guard let key = frame.pendingKey else {
             frame.pendingKey = index
+            frame.pendingKeyLocation = location
             return
         }
         frame.pendingKey = nil
@@ -197,40 +218,46 @@ struct YAMLComposer {
             return
         }
         let name = strings[Int(keyRecord.payload)]
-        let location = SourceLocation(line: Int(keyRecord.startLine), column: Int(keyRecord.startColumn))
+        let keyLocation = frame.pendingKeyLocation
+            ?? SourceLocation(line: Int(keyRecord.startLine), column: Int(keyRecord.startColumn))
         if keyRecord.isPlain && name == "<<" {
-            frame.merges.append((position: (pending.count - frame.pendingStart) / 2, sources: try mergeSources(index)))
+            frame.merges.append((
+                position: (pending.count - frame.pendingStart) / 2, sources: try mergeSources(index, writtenAt: location)))
             return
         }
         if let first = frame.firstLocation(of: name) {
             throw YAMLError(
-                .duplicateKey, "duplicate key '\(SafeText.excerpt(name))' (first defined at \(first))", at: location)
+                .duplicateKey, "duplicate key '\(SafeText.excerpt(name))' (first defined at \(first))", at: keyLocation)
         }
-        frame.insertKey(name, at: location)
+        frame.insertKey(name, at: keyLocation)
         pending.append(key)
         pending.append(index)
     }
 
     // MARK: - Merge keys
 
-    /// The mappings a `<<` value names: one mapping or a list of mappings.
-    private func mergeSources(_ index: Int32) throws(YAMLError) -> [Int32] {
+    /// The mappings a `<<` value names: one mapping or a list of mappings. `writtenAt` is the alias's
+    /// position when the value is an alias, so errors point at the merge, not at the anchor.
+    private func mergeSources(_ index: Int32, writtenAt: SourceLocation?) throws(YAMLError) -> [Int32] {
         let record = records[Int(index)]
+        let valueLocation = writtenAt ?? location(of: index)
         switch record.kind {
         case .mapping:
             return [index]
         case .sequence:
             let items = Array(children[Int(record.payload)..<Int(record.payload + record.count)])
             for item in items where records[Int(item)].kind != .mapping {
+                // An item that starts before its list is an alias; point at the list instead.
+                let itemLocation = location(of: item)
                 throw YAMLError(
                     .structure, "a merge key ('<<') takes a mapping or a list of mappings",
-                    at: location(of: item))
+                    at: itemLocation < valueLocation ? valueLocation : itemLocation)
             }
             return items
         case .scalar:
             throw YAMLError(
                 .structure, "a merge key ('<<') takes a mapping or a list of mappings, not a scalar",
-                at: location(of: index))
+                at: valueLocation)
         }
     }
 

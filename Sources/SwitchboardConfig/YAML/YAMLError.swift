@@ -9,7 +9,7 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
         /// An alias names no anchor, refers to the node that contains it, or expands too far.
         case alias
         /// Something YAML allows but a configuration file does not (several documents, an empty file,
-        /// nesting deeper than the limit, a non-scalar mapping key, a bad merge).
+        /// nesting deeper than the limit, a bad merge). Non-scalar mapping keys are left to the schema.
         case structure
     }
 

@@ -36,8 +36,8 @@ public enum YAMLParser {
         var composer = YAMLComposer(limits: limits)
         let outcome: Result<Void, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return .success(()) }
+            // No explicit encoding: libyaml then detects (and skips) a byte-order mark.
             yaml_parser_set_input_string(parser, base, buffer.count)
-            yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(parser, &event) == 1 else {
@@ -120,17 +120,37 @@ public enum YAMLParser {
         return YAMLError(.syntax, message, at: location(parser.problem_mark))
     }
 
-    /// Line and column (in Unicode scalars) of a byte offset, counting only the valid UTF-8 before it.
+    /// Line and column (in Unicode scalars) of a byte offset, counting line breaks as libyaml does (LF,
+    /// CR, CRLF, NEL, U+2028, U+2029) and not counting a leading byte-order mark.
     private static func location(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> SourceLocation {
         let end = min(max(offset, 0), bytes.count)
         var line = 1
-        var lineStart = 0
-        for index in 0..<end where bytes[index] == UInt8(ascii: "\n") {
-            line += 1
-            lineStart = index + 1
+        var column = 1
+        var index = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+        while index < end {
+            let byte = bytes[index]
+            var breakLength = 0
+            if byte == UInt8(ascii: "\n") {
+                breakLength = 1
+            } else if byte == UInt8(ascii: "\r") {
+                breakLength = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n") ? 2 : 1
+            } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0x85 {
+                breakLength = 2
+            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+            {
+                breakLength = 3
+            }
+            if breakLength > 0, index + breakLength <= end {
+                line += 1
+                column = 1
+                index += breakLength
+                continue
+            }
+            // Continuation bytes (10xxxxxx) do not start a character.
+            if byte & 0xC0 != 0x80 { column += 1 }
+            index += 1
         }
-        // Continuation bytes (10xxxxxx) do not start a character.
-        let column = bytes[lineStart..<end].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
         return SourceLocation(line: line, column: column)
     }
 }
