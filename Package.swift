@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

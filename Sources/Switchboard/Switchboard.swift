@@ -18,6 +18,8 @@ public final class Switchboard: Sendable {
     private let router: Router
     private let httpClient: HTTPClient
     private let ownsHTTPClient: Bool
+    /// Every pool's key ring, so that a reload can carry cooldowns over.
+    private let keyRings: [String: KeyRing]
 
     /// Builds the engine for a configuration already loaded and linted.
     ///
@@ -25,10 +27,13 @@ public final class Switchboard: Sendable {
     ///   - environment: where key variables are read (the process environment by default).
     ///   - httpClient: a shared client to use; by default the engine creates one and `shutdown()` closes it.
     ///   - metricsFactory: where the engine's metrics go; by default the process's bootstrapped factory.
+    ///   - previous: the engine this one replaces (a reload): key cooldowns carry over for pools whose
+    ///     definition and keys did not change; disabled keys get a fresh chance.
     public init(
         configuration: SwitchboardConfiguration, registry: AdapterRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
-        logger: Logger = Logger(label: "switchboard"), metricsFactory: (any MetricsFactory)? = nil
+        logger: Logger = Logger(label: "switchboard"), metricsFactory: (any MetricsFactory)? = nil,
+        replacing previous: Switchboard? = nil
     ) throws {
         let client = httpClient ?? Self.makeHTTPClient(for: configuration)
         self.httpClient = client
@@ -36,10 +41,11 @@ public final class Switchboard: Sendable {
         self.configuration = configuration
         do {
             let compiled = try Self.compile(configuration, registry: registry, environment: environment,
-                                            httpClient: client, logger: logger)
+                                            httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:])
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
                                  metrics: EngineMetrics(factory: metricsFactory), logger: logger)
             self.startupNotes = compiled.notes
+            self.keyRings = compiled.rings
         } catch {
             if httpClient == nil { try? client.syncShutdown() }
             throw error
@@ -144,7 +150,9 @@ public final class Switchboard: Sendable {
 
     // MARK: - Loading
 
-    private static func makeHTTPClient(for configuration: SwitchboardConfiguration) -> HTTPClient {
+    /// The HTTP client the engine would make for itself: share one between engines that replace each
+    /// other (hot reload), and shut it down when the last is done.
+    public static func makeHTTPClient(for configuration: SwitchboardConfiguration) -> HTTPClient {
         // One client for the process; the engine is the only retry loop, and keys never follow a redirect.
         let connect = configuration.providers.map(\.timeouts.connect).max() ?? .seconds(10)
         var clientConfiguration = HTTPClient.Configuration(
@@ -158,13 +166,14 @@ public final class Switchboard: Sendable {
 
     private static func compile(
         _ configuration: SwitchboardConfiguration, registry: AdapterRegistry, environment: [String: String],
-        httpClient: HTTPClient, logger: Logger
-    ) throws -> (routes: [String: CompiledRoute], notes: [String]) {
+        httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing]
+    ) throws -> (routes: [String: CompiledRoute], notes: [String], rings: [String: KeyRing]) {
         let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, logger: logger)
         var rings: [String: KeyRing] = [:]
         var notes: [String] = []
         for pool in configuration.keyPools {
             let ring = KeyRing(pool: pool, environment: environment)
+            if let previous = previousRings[pool.name], ring.isSamePool(as: previous) { ring.inheritCooldowns(from: previous) }
             rings[pool.name] = ring
             for finding in ring.resolution.findings {
                 switch finding.problem {
@@ -202,6 +211,6 @@ public final class Switchboard: Sendable {
             }
             routes[route.name] = CompiledRoute(route: route, targets: targets)
         }
-        return (routes, notes)
+        return (routes, notes, rings)
     }
 }

@@ -9,6 +9,7 @@ public func buildApplication(gateway: Gateway) -> some ApplicationProtocol {
     ChatCompletionsController(gateway: gateway).addRoutes(to: router)
     ModelsController(gateway: gateway).addRoutes(to: router)
     HealthController(gateway: gateway).addRoutes(to: router)
+    AdminController(gateway: gateway).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(gateway.settings.host, port: gateway.settings.port), serverName: "switchboard"),

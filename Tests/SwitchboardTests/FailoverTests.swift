@@ -269,3 +269,40 @@ import Testing
         }
     }
 }
+
+@Suite struct ReloadStateTests {
+    @Test func cooldownsCarryOverAReloadAndDisabledKeysGetAFreshChance() async throws {
+        let upstream = try await MockUpstream { request in
+            switch request.authorization {
+            case "Bearer limited-key": return .status(429, headers: [("retry-after", "60")])
+            case "Bearer revoked-key": return .status(401)
+            default: return .chat("ok")
+            }
+        }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["K1", "K2", "K3"])])
+        let environment = ["K1": "limited-key", "K2": "revoked-key", "K3": "good-key"]
+        let configuration = try EngineHarness.configuration(yaml)
+        let first = try Switchboard(configuration: configuration, environment: environment, logger: EngineHarness.quietLogger)
+        for _ in 0..<3 { _ = try await first.complete(ChatRequest(messages: [.user("x")]), route: "chat") }
+        #expect(upstream.requests.filter { $0.authorization == "Bearer limited-key" }.count == 1)
+        #expect(upstream.requests.filter { $0.authorization == "Bearer revoked-key" }.count == 1)
+
+        let reloaded = try Switchboard(
+            configuration: configuration, environment: environment, logger: EngineHarness.quietLogger, replacing: first)
+        for _ in 0..<3 { _ = try await reloaded.complete(ChatRequest(messages: [.user("x")]), route: "chat") }
+        // Still cooling: no new call. Disabled before the reload: one more chance, then disabled again.
+        #expect(upstream.requests.filter { $0.authorization == "Bearer limited-key" }.count == 1)
+        #expect(upstream.requests.filter { $0.authorization == "Bearer revoked-key" }.count == 2)
+
+        // A changed pool starts afresh.
+        let changed = try Switchboard(
+            configuration: configuration, environment: ["K1": "limited-key", "K2": "revoked-key", "K3": "other-good-key"],
+            logger: EngineHarness.quietLogger, replacing: reloaded)
+        for _ in 0..<3 { _ = try await changed.complete(ChatRequest(messages: [.user("x")]), route: "chat") }
+        #expect(upstream.requests.filter { $0.authorization == "Bearer limited-key" }.count == 2)
+        try await first.shutdown()
+        try await reloaded.shutdown()
+        try await changed.shutdown()
+    }
+}

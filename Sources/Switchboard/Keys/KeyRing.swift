@@ -76,6 +76,20 @@ final class KeyRing: Sendable {
         _ = state.withLock { $0.disabled.insert(key) }
     }
 
+    /// Whether `other` is the same pool with the same keys, so that its health still applies.
+    func isSamePool(as other: KeyRing) -> Bool {
+        pool.name == other.pool.name && pool.variables == other.pool.variables && pool.prefix == other.pool.prefix
+            && pool.rotation == other.pool.rotation && pool.maxCooldown == other.pool.maxCooldown
+            && keys.map(\.value) == other.keys.map(\.value)
+    }
+
+    /// Takes over `other`'s running cooldowns (after a reload). Disabled keys are not carried over:
+    /// a reload is their second chance.
+    func inheritCooldowns(from other: KeyRing) {
+        let cooling = other.state.withLock { $0.coolingUntil }
+        state.withLock { $0.coolingUntil = cooling }
+    }
+
     /// Counts for the key-state gauge: healthy, cooling (for some target) and disabled keys.
     func census(now: ContinuousClock.Instant = .now) -> (healthy: Int, cooling: Int, disabled: Int) {
         state.withLock { state in

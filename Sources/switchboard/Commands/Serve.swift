@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import Switchboard
+import SwitchboardConfig
 import SwitchboardServer
 
 extension SwitchboardCommand {
@@ -14,7 +15,9 @@ extension SwitchboardCommand {
                 Serves POST /v1/chat/completions (streaming with SSE), GET /v1/models, /healthz, /readyz and \
                 /metrics. Provider keys come from the environment variables providers.yaml names; clients \
                 authenticate with one of the comma-separated tokens in SWITCHBOARD_API_TOKENS, which is \
-                required when listening on anything but loopback. SIGTERM and SIGINT stop it gracefully.
+                required when listening on anything but loopback. SIGHUP or POST /admin/reload re-reads the \
+                configuration (a file with lint errors is refused and the old one keeps serving). SIGTERM and \
+                SIGINT stop it gracefully, letting requests in flight finish.
                 """
         )
 
@@ -56,21 +59,43 @@ extension SwitchboardCommand {
                 throw ExitCode(78)  // EX_CONFIG
             }
             let metrics = GatewayMetrics()
-            let engine: Switchboard
+            let loaded: (configuration: SwitchboardConfiguration, warnings: [Diagnostic])
             do {
-                engine = try Switchboard(file: config, environment: environment, logger: logger, metricsFactory: metrics.factory)
+                loaded = try SwitchboardConfiguration.load(file: config, catalog: AdapterRegistry.builtIn.catalog)
             } catch {
                 logger.critical("cannot load \(config): \(error)")
+                throw ExitCode(78)  // EX_CONFIG
+            }
+            for warning in loaded.warnings {
+                logger.warning("\(config):\(warning.location): \(warning.message) [\(warning.rule.rawValue)]")
+            }
+            // One HTTP client for the process, shared by every engine a reload installs.
+            let httpClient = Switchboard.makeHTTPClient(for: loaded.configuration)
+            let engine: Switchboard
+            do {
+                engine = try Switchboard(
+                    configuration: loaded.configuration, environment: environment, httpClient: httpClient, logger: logger,
+                    metricsFactory: metrics.factory)
+            } catch {
+                logger.critical("cannot start with \(config): \(error)")
+                try? await httpClient.shutdown()
                 throw ExitCode(78)
             }
-            let gateway = Gateway(engine: engine, settings: settings, logger: logger, metrics: metrics)
+            let source = Gateway.Source(path: config, environment: environment, httpClient: httpClient)
+            let gateway = Gateway(engine: engine, settings: settings, source: source, logger: logger, metrics: metrics)
             logger.info("serving", metadata: [
                 "address": "\(host):\(port)", "routes": "\(engine.routeNames.joined(separator: ","))",
                 "client_auth": "\(settings.clientTokens.isEmpty ? "off (loopback only)" : "\(settings.clientTokens.count) token(s)")",
             ])
+            // SIGHUP re-reads the configuration, as POST /admin/reload does.
+            signal(SIGHUP, SIG_IGN)
+            let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue.global())
+            hangup.setEventHandler { _ = gateway.reload() }
+            hangup.resume()
+            defer { hangup.cancel() }
             let application = buildApplication(gateway: gateway)
             try await application.runService()
-            try await gateway.engine.shutdown()
+            try await httpClient.shutdown()
         }
     }
 }
