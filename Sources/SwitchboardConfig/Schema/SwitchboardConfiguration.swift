@@ -8,16 +8,19 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
     public var routes: [Route]
     /// The file's own rules, in order. `effectiveErrorRules` appends the built-in defaults.
     public var errorRules: [ErrorRule]
+    /// The `server:` block (all optional).
+    public var server: ServerSettings
 
     public init(
         version: Int = 1, keyPools: [KeyPool] = [], providers: [Provider] = [], routes: [Route] = [],
-        errorRules: [ErrorRule] = []
+        errorRules: [ErrorRule] = [], server: ServerSettings = ServerSettings()
     ) {
         self.version = version
         self.keyPools = keyPools
         self.providers = providers
         self.routes = routes
         self.errorRules = errorRules
+        self.server = server
     }
 
     /// The rules in the order they are tried: the file's, then the built-in defaults.

@@ -24,26 +24,30 @@ extension SwitchboardCommand {
         @Option(help: "Path to providers.yaml.")
         var config = "providers.yaml"
 
-        @Option(help: "Address to listen on.")
-        var host = "127.0.0.1"
+        @Option(help: "Address to listen on (default: server.host in providers.yaml, else 127.0.0.1).")
+        var host: String?
 
-        @Option(help: "Port to listen on (0 picks a free one).")
-        var port = 8080
+        @Option(help: "Port to listen on; 0 picks a free one (default: server.port, else 8080).")
+        var port: Int?
 
-        @Option(help: "Largest request body accepted, in bytes.")
-        var maxRequestBytes = 1 << 20
+        @Option(help: "Largest request body accepted, in bytes (default: server.max_request_bytes, else 1048576).")
+        var maxRequestBytes: Int?
 
-        @Option(help: "Most requests one client token may have in flight.")
-        var maxConcurrentPerToken = 64
+        @Option(help: "Most requests one client token may have in flight (default: server.max_concurrent_per_token, else 64).")
+        var maxConcurrentPerToken: Int?
+
+        @Option(help: "Seconds requests in flight may take to finish after SIGTERM/SIGINT (default: server.shutdown_grace, else 30).")
+        var shutdownGrace: Int?
 
         @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
         var logLevel = "info"
 
         func validate() throws {
-            guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+            if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
-            guard maxRequestBytes > 0, maxConcurrentPerToken > 0 else {
-                throw ValidationError("--max-request-bytes and --max-concurrent-per-token must be positive")
+            for (name, value) in [("--max-request-bytes", maxRequestBytes), ("--max-concurrent-per-token", maxConcurrentPerToken),
+                                  ("--shutdown-grace", shutdownGrace)] {
+                if let value, value <= 0 { throw ValidationError("\(name) must be positive") }
             }
         }
 
@@ -51,13 +55,6 @@ extension SwitchboardCommand {
             var logger = Logger(label: "switchboard")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let environment = ProcessInfo.processInfo.environment
-            let settings = GatewaySettings(
-                host: host, port: port, clientTokens: GatewaySettings.tokens(from: environment),
-                maxRequestBytes: maxRequestBytes, maxConcurrentRequestsPerToken: maxConcurrentPerToken)
-            if let refusal = settings.refusal {
-                logger.critical("\(refusal)")
-                throw ExitCode(78)  // EX_CONFIG
-            }
             let metrics = GatewayMetrics()
             let loaded: (configuration: SwitchboardConfiguration, warnings: [Diagnostic])
             do {
@@ -69,6 +66,18 @@ extension SwitchboardCommand {
             for warning in loaded.warnings {
                 logger.warning("\(config):\(warning.location): \(warning.message) [\(warning.rule.rawValue)]")
             }
+            // The command line wins over the file's `server:` block, which wins over the defaults.
+            let server = loaded.configuration.server
+            let settings = GatewaySettings(
+                host: host ?? server.host ?? "127.0.0.1", port: port ?? server.port ?? 8080,
+                clientTokens: GatewaySettings.tokens(from: environment),
+                maxRequestBytes: maxRequestBytes ?? server.maxRequestBytes ?? 1 << 20,
+                maxConcurrentRequestsPerToken: maxConcurrentPerToken ?? server.maxConcurrentPerToken ?? 64)
+            if let refusal = settings.refusal {
+                logger.critical("\(refusal)")
+                throw ExitCode(78)  // EX_CONFIG
+            }
+            let grace = shutdownGrace.map { Duration.seconds($0) } ?? server.shutdownGrace ?? .seconds(30)
             // One HTTP client for the process, shared by every engine a reload installs.
             let httpClient = Switchboard.makeHTTPClient(for: loaded.configuration)
             let engine: Switchboard
@@ -84,7 +93,7 @@ extension SwitchboardCommand {
             let source = Gateway.Source(path: config, environment: environment, httpClient: httpClient)
             let gateway = Gateway(engine: engine, settings: settings, source: source, logger: logger, metrics: metrics)
             logger.info("serving", metadata: [
-                "address": "\(host):\(port)", "routes": "\(engine.routeNames.joined(separator: ","))",
+                "address": "\(settings.host):\(settings.port)", "routes": "\(engine.routeNames.joined(separator: ","))",
                 "client_auth": "\(settings.clientTokens.isEmpty ? "off (loopback only)" : "\(settings.clientTokens.count) token(s)")",
             ])
             // SIGHUP re-reads the configuration, as POST /admin/reload does.
@@ -94,7 +103,10 @@ extension SwitchboardCommand {
             hangup.resume()
             defer { hangup.cancel() }
             let application = buildApplication(gateway: gateway)
-            try await application.runService()
+            var services = ServiceGroupConfiguration(
+                services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services.maximumGracefulShutdownDuration = grace
+            try await ServiceGroup(configuration: services).run()
             try await httpClient.shutdown()
         }
     }

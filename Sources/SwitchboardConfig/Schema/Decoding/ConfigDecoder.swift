@@ -14,7 +14,8 @@ struct ConfigDecoder {
         self.targetParameterSpecs = catalog.declarations.mapValues(\.allTargetParameters)
     }
 
-    static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules"]
+    static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules", "server"]
+    static let serverFields = ["host", "port", "max_request_bytes", "max_concurrent_per_token", "shutdown_grace"]
 
     mutating func decode(_ root: YAMLNode) -> SwitchboardConfiguration {
         guard let reader = MappingReader(
@@ -41,7 +42,35 @@ struct ConfigDecoder {
             configuration.routes = decodeRoutes(routes, defaultPolicy: defaultPolicy, providers: configuration.providers)
         }
         if let rules = reader.value("error_rules") { configuration.errorRules = decodeErrorRules(rules) }
+        if let server = reader.value("server") { configuration.server = decodeServer(server) }
         return configuration
+    }
+
+    // MARK: - Server
+
+    private mutating func decodeServer(_ node: YAMLNode) -> ServerSettings {
+        let what = "server"
+        guard let reader = MappingReader(node, what: what, known: Self.serverFields, diagnostics: &diagnostics)
+        else { return ServerSettings() }
+        var server = ServerSettings(source: reader.source)
+        if let value = reader.value("host") {
+            server.host = string(value, field: "host", in: what)
+            if server.host?.isEmpty == true {
+                diagnostics.append(.error(.invalidValue, "'host' in server must not be empty", at: value.location))
+                server.host = nil
+            }
+        }
+        if let value = reader.value("port") { server.port = integer(value, field: "port", in: what, range: 0...65_535) }
+        if let value = reader.value("max_request_bytes") {
+            server.maxRequestBytes = integer(value, field: "max_request_bytes", in: what, range: 1...(1 << 30))
+        }
+        if let value = reader.value("max_concurrent_per_token") {
+            server.maxConcurrentPerToken = integer(value, field: "max_concurrent_per_token", in: what, range: 1...100_000)
+        }
+        if let value = reader.value("shutdown_grace") {
+            server.shutdownGrace = positiveDuration(value, field: "shutdown_grace", in: what)
+        }
+        return server
     }
 
     // MARK: - Entries of a mapping
