@@ -20,6 +20,8 @@ public final class Switchboard: Sendable {
     private let ownsHTTPClient: Bool
     /// Every pool's key ring, so that a reload can carry cooldowns over.
     private let keyRings: [String: KeyRing]
+    /// What each route name and model id selects, resolved once at load.
+    private let selections: [String: RouteSelection]
 
     /// Builds the engine for a configuration already loaded and linted.
     ///
@@ -46,6 +48,7 @@ public final class Switchboard: Sendable {
                                  metrics: EngineMetrics(factory: metricsFactory), logger: logger)
             self.startupNotes = compiled.notes
             self.keyRings = compiled.rings
+            self.selections = Self.selections(for: configuration)
         } catch {
             if httpClient == nil { try? client.syncShutdown() }
             throw error
@@ -90,14 +93,19 @@ public final class Switchboard: Sendable {
 
     /// Where a request naming `model` goes: the route of that name, whole; otherwise the first route (in
     /// file order) with a target for that model id, starting at that target.
-    public func selection(forModel model: String) -> RouteSelection? {
-        if configuration.route(named: model) != nil { return RouteSelection(route: model, startIndex: 0) }
+    public func selection(forModel model: String) -> RouteSelection? { selections[model] }
+
+    private static func selections(for configuration: SwitchboardConfiguration) -> [String: RouteSelection] {
+        var selections: [String: RouteSelection] = [:]
         for route in configuration.routes {
-            if let index = route.targets.firstIndex(where: { $0.model == model }) {
-                return RouteSelection(route: route.name, startIndex: index)
+            for (index, target) in route.targets.enumerated() {
+                guard let model = target.model, selections[model] == nil else { continue }
+                selections[model] = RouteSelection(route: route.name, startIndex: index)
             }
         }
-        return nil
+        // Route names win over model ids.
+        for route in configuration.routes { selections[route.name] = RouteSelection(route: route.name, startIndex: 0) }
+        return selections
     }
 
     /// A chat completion from the first target of `route` that answers.

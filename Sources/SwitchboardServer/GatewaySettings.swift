@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardConfig
 
 /// How `switchboard serve` runs: where it listens, who may call it, and its limits.
 public struct GatewaySettings: Sendable {
@@ -32,9 +33,7 @@ public struct GatewaySettings: Sendable {
             .filter { !$0.isEmpty }
     }
 
-    public var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
+    public var isLoopback: Bool { URLHost.isLoopback(host) }
 
     /// Why these settings cannot be served, if they cannot: listening beyond loopback without client
     /// tokens would hand every provider key to anyone who can reach the port.

@@ -298,5 +298,8 @@ import Testing
         #expect(GatewaySettings(host: "0.0.0.0", port: 8080).refusal?.contains("SWITCHBOARD_API_TOKENS") == true)
         #expect(GatewaySettings(host: "0.0.0.0", port: 8080, clientTokens: ["t"]).refusal == nil)
         #expect(GatewaySettings(host: "127.0.0.1", port: 8080).refusal == nil)
+        // A name that merely starts with "127." is not loopback.
+        #expect(GatewaySettings(host: "127.example.com", port: 8080).refusal != nil)
+        #expect(GatewaySettings(host: "localhost", port: 8080).refusal == nil)
     }
 }

@@ -36,7 +36,7 @@ struct ReferenceChecks {
                                at: provider.source.value("key_pool")))
                 }
             } else if let declaration = catalog[provider.adapter], declaration.requiresKeys,
-                let host = provider.baseURL.flatMap({ URLHost.of($0) }), !ConfigDecoder.isLoopback(host)
+                let host = provider.baseURL.flatMap({ URLHost.of($0) }), !URLHost.isLoopback(host)
             {
                 diagnostics.append(
                     .warning(.missingKeyPool,

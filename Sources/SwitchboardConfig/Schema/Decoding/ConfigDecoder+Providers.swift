@@ -65,25 +65,13 @@ extension ConfigDecoder {
                 .error(.invalidURL, "'base_url' in \(what) must not carry a query or fragment", at: location))
             return false
         }
-        if scheme == "http", !Self.isLoopback(host) {
+        if scheme == "http", !URLHost.isLoopback(host) {
             diagnostics.append(
                 .warning(.insecureURL,
                          "'base_url' in \(what) uses plain http:// to '\(host)': keys and prompts cross the network unencrypted",
                          at: location))
         }
         return true
-    }
-
-    /// `localhost`, `*.localhost`, `::1`, or a dotted IPv4 address in 127.0.0.0/8.
-    static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets[0] == "127" else { return false }
-        return octets.allSatisfy { octet in
-            guard !octet.isEmpty, octet.count <= 3, octet.allSatisfy(\.isASCII), let value = Int(octet) else { return false }
-            return (0...255).contains(value)
-        }
     }
 
     private mutating func decodeTimeouts(_ node: YAMLNode, in what: String) -> Provider.Timeouts {
