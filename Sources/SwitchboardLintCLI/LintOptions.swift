@@ -25,9 +25,24 @@ public struct LintOptions: ParsableArguments {
     /// Lints, prints, and returns the exit code: 0 clean, 1 when errors (or, with `--strict`, warnings)
     /// were found.
     public func run() -> ExitCode {
+        lintAndPrint().code
+    }
+
+    /// Lints, prints, and ends the process with the exit code. The reports are still alive at the exit:
+    /// freeing a decoded 10,000-target configuration object by object takes longer than the operating
+    /// system takes to reclaim the whole process.
+    public func runAndExit() -> Never {
+        let (code, reports) = lintAndPrint()
+        withExtendedLifetime(reports) { () -> Never in
+            fflush(nil)  // every open stream, stdout included
+            Foundation.exit(code.rawValue)
+        }
+    }
+
+    private func lintAndPrint() -> (code: ExitCode, reports: [LintReport]) {
         if listRules {
             for rule in LintRule.allCases { print("\(rule.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(rule.summary)") }
-            return .success
+            return (.success, [])
         }
         let linter = Linter(environment: checkEnv ? ProcessInfo.processInfo.environment : nil)
         let reports = files.map { linter.lint(file: $0) }
@@ -40,7 +55,7 @@ public struct LintOptions: ParsableArguments {
             print(formatter.summary(reports))
         }
         let failed = reports.contains { $0.errorCount > 0 || (strict && $0.warningCount > 0) }
-        return failed ? .failure : .success
+        return (failed ? .failure : .success, reports)
     }
 
     private static var stdoutIsColorTerminal: Bool {

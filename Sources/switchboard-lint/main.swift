@@ -10,9 +10,8 @@ struct SwitchboardLint: ParsableCommand {
 
     @OptionGroup var options: LintOptions
 
-    func run() throws {
-        let code = options.run()
-        if code != .success { throw code }
+    func run() {
+        options.runAndExit()
     }
 }
 

@@ -343,6 +343,33 @@ struct YAMLParserTests {
         }
     }
 
+    @Test func firstKeyWrittenAsAnAliasIsNamedAtTheAliasInSmallAndLargeMappings() {
+        // The first definition's position is where the alias was written, not where its anchor was.
+        expectError(.duplicateKey, 2, 13, ["duplicate key 'a'", "first defined at 2:5"]) {
+            try YAMLParser.parse("x: &k a\ny: {*k : 1, a: 2}\n")
+        }
+        let filler = (1...20).map { "  f\($0): \($0)" }
+        let text = (["x: &k a", "y:", "  *k : 1"] + filler + ["  a: 2"]).joined(separator: "\n")
+        expectError(.duplicateKey, 24, 3, ["duplicate key 'a'", "first defined at 3:3"]) {
+            try YAMLParser.parse(text)
+        }
+    }
+
+    @Test func itemsAndPairsViewTheTreeLikeTheCopyingAccessors() throws {
+        let root = try YAMLParser.parse("list: [a, b, c]\nmap: {x: 1, y: 2}\nscalar: s\n")
+        let items = try #require(root["list"]?.items)
+        #expect(items.count == 3)
+        #expect(items.map(\.string) == ["a", "b", "c"])
+        #expect(Array(items) == root["list"]?.sequence)
+        let pairs = try #require(root["map"]?.pairs)
+        #expect(pairs.map(\.key.string) == ["x", "y"])
+        #expect(pairs[1].value.location == SourceLocation(line: 2, column: 16))
+        #expect(Array(pairs) == root["map"]?.mapping)
+        #expect(root["scalar"]?.items == nil && root["scalar"]?.pairs == nil)
+        #expect(root["list"]?.isSequence == true && root["map"]?.isMapping == true)
+        #expect(root["list"]?.pairs == nil && root["map"]?.items == nil)
+    }
+
     @Test func sameKeyInDifferentMappingsOrFromAMergeIsNoDuplicate() throws {
         let root = try YAMLParser.parse("x: {a: 1}\ny: {a: 2}\nz:\n  a: 3\n")
         #expect(root["x"]?["a"]?.string == "1")

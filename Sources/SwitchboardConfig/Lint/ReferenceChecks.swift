@@ -47,17 +47,28 @@ struct ReferenceChecks {
     }
 
     private mutating func checkRoutes() {
-        let providers = Dictionary(configuration.providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Providers whose adapter always answers (the template): targets after them are never tried.
+        var alwaysAnswers: [String: Bool] = [:]
+        alwaysAnswers.reserveCapacity(configuration.providers.count)
+        for provider in configuration.providers where alwaysAnswers[provider.name] == nil {
+            alwaysAnswers[provider.name] = catalog[provider.adapter]?.canFail == false
+        }
         for route in configuration.routes {
-            if route.targets.isEmpty {
+            let targets = route.targets
+            if targets.isEmpty {
                 diagnostics.append(
                     .error(.emptyRoute, "route '\(route.name)' has no targets", at: route.source.nameLocation))
                 continue
             }
-            var firstAtPriority: [Int: Target] = [:]
-            // Report the later-written target of a pair, whatever the sort put first.
-            for target in route.targets.sorted(by: { $0.source.range.start < $1.source.range.start }) {
-                if let first = firstAtPriority[target.priority] {
+            // Report the later-written target of a pair, whatever the sort put first. Targets are named by
+            // index, so checking a large route copies none of them.
+            var firstAtPriority: [Int: Int] = [:]
+            firstAtPriority.reserveCapacity(targets.count)
+            let inFileOrder = targets.indices.sorted { targets[$0].source.range.start < targets[$1].source.range.start }
+            for index in inFileOrder {
+                let target = targets[index]
+                if let firstIndex = firstAtPriority[target.priority] {
+                    let first = targets[firstIndex]
                     diagnostics.append(
                         .error(.duplicatePriority,
                                "priority \(target.priority) in route '\(route.name)' is also given to the target at line "
@@ -65,22 +76,17 @@ struct ReferenceChecks {
                                    + "them is undefined",
                                at: target.source.value("priority")))
                 } else {
-                    firstAtPriority[target.priority] = target
+                    firstAtPriority[target.priority] = index
                 }
             }
-            var terminal: Target?
-            for target in route.targets {
-                if let terminal {
-                    diagnostics.append(
-                        .warning(.unreachableTarget,
-                                 "target '\(target.provider)' (priority \(target.priority)) in route '\(route.name)' is never "
-                                     + "tried: '\(terminal.provider)' (priority \(terminal.priority)) before it always answers",
-                                 at: target.source.nameLocation))
-                    continue
-                }
-                if let adapter = providers[target.provider]?.adapter, catalog[adapter]?.canFail == false {
-                    terminal = target
-                }
+            guard let terminalIndex = targets.firstIndex(where: { alwaysAnswers[$0.provider] == true }) else { continue }
+            let terminal = targets[terminalIndex]
+            for target in targets[(terminalIndex + 1)...] {
+                diagnostics.append(
+                    .warning(.unreachableTarget,
+                             "target '\(target.provider)' (priority \(target.priority)) in route '\(route.name)' is never "
+                                 + "tried: '\(terminal.provider)' (priority \(terminal.priority)) before it always answers",
+                             at: target.source.nameLocation))
             }
         }
     }
@@ -104,7 +110,10 @@ struct ReferenceChecks {
                 .warning(.unusedKeyPool, "key pool '\(pool.name)' is not used by any provider",
                          at: pool.source.nameLocation))
         }
-        let usedProviders = Set(configuration.routes.flatMap { $0.targets.map(\.provider) })
+        var usedProviders = Set<String>(minimumCapacity: configuration.providers.count)
+        for route in configuration.routes {
+            for target in route.targets { usedProviders.insert(target.provider) }
+        }
         for provider in configuration.providers where !usedProviders.contains(provider.name) {
             diagnostics.append(
                 .warning(.unusedProvider, "provider '\(provider.name)' is not used by any route",

@@ -27,13 +27,13 @@ public enum SecretScanner {
     /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.
     static func scan(_ root: YAMLNode) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        root.forEachNode { node in
-            guard let scalar = node.scalar, let kind = kind(of: scalar.value) else { return }
+        root.forEachScalarInDocument { text, location in
+            guard let kind = kind(of: text) else { return }
             diagnostics.append(
                 .error(.literalSecret,
                        "this value looks like \(kind.rawValue): API keys must not be written in the file; put the key "
                            + "in an environment variable and list the variable's name in a key pool's 'env'",
-                       at: node.location))
+                       at: location))
         }
         return diagnostics
     }

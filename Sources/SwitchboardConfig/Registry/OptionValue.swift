@@ -34,6 +34,16 @@ public struct OptionValues: Sendable, Hashable {
         entries = values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
+    /// Empty, with room for `capacity` entries.
+    init(capacity: Int) {
+        entries.reserveCapacity(capacity)
+    }
+
+    /// Adds an entry the caller knows is not there yet (no search).
+    mutating func append(_ name: String, _ value: OptionValue) {
+        entries.append((name, value))
+    }
+
     public subscript(name: String) -> OptionValue? {
         get { entries.first(where: { $0.name == name })?.value }
         set {

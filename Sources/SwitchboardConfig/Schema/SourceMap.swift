@@ -19,6 +19,12 @@ public struct SourceMap: Sendable, Hashable {
         self.nameLocation = nameLocation ?? range.start
     }
 
+    /// Room for `capacity` fields up front, so recording them allocates once.
+    init(range: SourceRange, nameLocation: SourceLocation?, capacity: Int) {
+        self.init(range: range, nameLocation: nameLocation)
+        fields.reserveCapacity(capacity)
+    }
+
     /// Sources for entities built in code rather than read from a file.
     public static let none = SourceMap(range: SourceRange(at: .start))
 

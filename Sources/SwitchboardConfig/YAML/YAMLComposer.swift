@@ -1,4 +1,4 @@
-/// Builds a `YAMLTree` from parse events without recursion: resolves aliases against completed anchors,
+/// Builds a `YAMLTree` from parse events (one method per kind of event) without recursion: resolves aliases against completed anchors,
 /// applies merge keys (`<<`), and makes the checks libyaml leaves to its callers (duplicate keys, alias
 /// cycles, alias bombs, nesting depth, a single document).
 ///
@@ -7,8 +7,9 @@
 struct YAMLComposer {
     private let limits: YAMLParser.Limits
 
-    /// An open collection, waiting for its end event.
-    private final class Frame {
+    /// An open collection, waiting for its end event. A value type on `stack`, so opening a collection
+    /// allocates nothing.
+    private struct Frame {
         let kind: YAMLTree.Kind
         let anchor: String?
         /// When the anchor was defined, in document order (anchors can be redefined; the latest wins).
@@ -18,10 +19,11 @@ struct YAMLComposer {
         /// Where this collection's children begin on `pending`.
         let pendingStart: Int
         var size: Int32 = 1
-        /// Mappings: explicit keys with their positions, for the duplicate check. Most mappings are small,
-        /// so the list is searched in order until it grows past `indexThreshold`, then indexed.
-        var explicitKeys: [(name: String, location: SourceLocation)] = []
+        /// Mappings: explicit keys by name, built only once a mapping grows past `indexThreshold`; smaller
+        /// ones are checked for duplicates by scanning their keys on `pending`.
         var keyIndex: [String: SourceLocation]?
+        /// Mappings: where keys written as aliases were written, by their pair number (rare).
+        var aliasKeyLocations: [(pair: Int, location: SourceLocation)] = []
         /// Mappings: a key waiting for its value (keys go to `pending` only with their value, so that a
         /// merge key never lands there).
         var pendingKey: Int32?
@@ -40,20 +42,6 @@ struct YAMLComposer {
             self.tag = tag
             self.start = start
             self.pendingStart = pendingStart
-        }
-
-        func firstLocation(of name: String) -> SourceLocation? {
-            if let keyIndex { return keyIndex[name] }
-            return explicitKeys.first(where: { $0.name == name })?.location
-        }
-
-        func insertKey(_ name: String, at location: SourceLocation) {
-            explicitKeys.append((name, location))
-            if keyIndex != nil {
-                keyIndex?[name] = location
-            } else if explicitKeys.count > Self.indexThreshold {
-                keyIndex = Dictionary(explicitKeys.map { ($0.name, $0.location) }, uniquingKeysWith: { first, _ in first })
-            }
         }
     }
 
@@ -85,53 +73,59 @@ struct YAMLComposer {
         return YAMLNode(tree: tree, index: root)
     }
 
-    mutating func handle(_ event: YAMLEvent) throws(YAMLError) {
-        switch event {
-        case .ignored:
-            return
-        case .documentStart(let location):
-            documents += 1
-            if documents > 1 {
-                throw YAMLError(
-                    .structure, "a second YAML document starts here; the file must hold exactly one",
-                    at: location)
-            }
-        case .scalar(let scalar, let anchor, let range):
-            strings.append(scalar.value)
-            let index = append(
-                kind: .scalar, isPlain: scalar.isPlain, range: range, tag: intern(scalar.tag),
-                payload: Int32(strings.count - 1), count: 0, size: 1)
-            if let anchor {
-                anchorCount += 1
-                anchors[anchor] = (index, anchorCount)
-            }
-            try add(index)
-        case .alias(let name, let range):
-            try addAlias(name, range: range)
-        case .sequenceStart(let anchor, let tag, let start):
-            try push(.sequence, anchor: anchor, tag: tag, at: start)
-        case .mappingStart(let anchor, let tag, let start):
-            try push(.mapping, anchor: anchor, tag: tag, at: start)
-        case .sequenceEnd(let end), .mappingEnd(let end):
-            guard let frame = stack.popLast() else {
-                throw YAMLError(.structure, "unexpected end of a collection", at: end)
-            }
-            let first = Int32(children.count)
-            if frame.kind == .mapping && !frame.merges.isEmpty {
-                appendMerged(frame)
-            } else {
-                children.append(contentsOf: pending[frame.pendingStart...])
-            }
-            pending.removeSubrange(frame.pendingStart...)
-            let index = append(
-                kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frame.tag,
-                payload: first, count: Int32(children.count) - first, size: frame.size)
-            // A later definition of the same name (inside this node) stays the one aliases see.
-            if let anchor = frame.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
-                anchors[anchor] = (index, frame.anchorOrdinal)
-            }
-            try add(index)
+    // MARK: - Events, as `YAMLParser` reads them
+
+    mutating func documentStart(at location: SourceLocation) throws(YAMLError) {
+        documents += 1
+        if documents > 1 {
+            throw YAMLError(
+                .structure, "a second YAML document starts here; the file must hold exactly one", at: location)
         }
+    }
+
+    mutating func scalar(
+        _ value: String, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
+    ) throws(YAMLError) {
+        strings.append(value)
+        let index = append(
+            kind: .scalar, isPlain: isPlain, range: range, tag: intern(tag),
+            payload: Int32(strings.count - 1), count: 0, size: 1)
+        if let anchor {
+            anchorCount += 1
+            anchors[anchor] = (index, anchorCount)
+        }
+        try add(index)
+    }
+
+    mutating func alias(_ name: String, range: SourceRange) throws(YAMLError) {
+        try addAlias(name, range: range)
+    }
+
+    mutating func collectionStart(
+        _ kind: YAMLTree.Kind, anchor: String?, tag: String?, at location: SourceLocation
+    ) throws(YAMLError) {
+        try push(kind, anchor: anchor, tag: tag, at: location)
+    }
+
+    mutating func collectionEnd(at end: SourceLocation) throws(YAMLError) {
+        guard let frame = stack.popLast() else {
+            throw YAMLError(.structure, "unexpected end of a collection", at: end)
+        }
+        let first = Int32(children.count)
+        if frame.kind == .mapping && !frame.merges.isEmpty {
+            appendMerged(frame)
+        } else {
+            children.append(contentsOf: pending[frame.pendingStart...])
+        }
+        pending.removeSubrange(frame.pendingStart...)
+        let index = append(
+            kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frame.tag,
+            payload: first, count: Int32(children.count) - first, size: frame.size)
+        // A later definition of the same name (inside this node) stays the one aliases see.
+        if let anchor = frame.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
+            anchors[anchor] = (index, frame.anchorOrdinal)
+        }
+        try add(index)
     }
 
     // MARK: - Building
@@ -195,22 +189,22 @@ struct YAMLComposer {
     /// Adds a finished node to the innermost open collection, or makes it the document root. `location`
     /// is where the node was written when that is not its own start (an alias).
     private mutating func add(_ index: Int32, at location: SourceLocation? = nil) throws(YAMLError) {
-        guard let frame = stack.last else {
+        guard !stack.isEmpty else {
             root = index
             return
         }
-        let size = records[Int(index)].size
-        frame.size = frame.size &+ size
-        guard frame.kind == .mapping else {
+        let top = stack.count - 1
+        stack[top].size = stack[top].size &+ records[Int(index)].size
+        guard stack[top].kind == .mapping else {
             pending.append(index)
             return
         }
-        guard let key = frame.pendingKey else {
-            frame.pendingKey = index
-            frame.pendingKeyLocation = location
+        guard let key = stack[top].pendingKey else {
+            stack[top].pendingKey = index
+            stack[top].pendingKeyLocation = location
             return
         }
-        frame.pendingKey = nil
+        stack[top].pendingKey = nil
         let keyRecord = records[Int(key)]
         guard keyRecord.kind == .scalar else {
             pending.append(key)
@@ -218,20 +212,65 @@ struct YAMLComposer {
             return
         }
         let name = strings[Int(keyRecord.payload)]
-        let keyLocation = frame.pendingKeyLocation
+        let aliasLocation = stack[top].pendingKeyLocation
+        let keyLocation = aliasLocation
             ?? SourceLocation(line: Int(keyRecord.startLine), column: Int(keyRecord.startColumn))
+        let pairNumber = (pending.count - stack[top].pendingStart) / 2
         if keyRecord.isPlain && name == "<<" {
-            frame.merges.append((
-                position: (pending.count - frame.pendingStart) / 2, sources: try mergeSources(index, writtenAt: location)))
+            stack[top].merges.append((position: pairNumber, sources: try mergeSources(index, writtenAt: location)))
             return
         }
-        if let first = frame.firstLocation(of: name) {
+        if let first = firstLocation(of: name, inFrame: top) {
             throw YAMLError(
                 .duplicateKey, "duplicate key '\(SafeText.excerpt(name))' (first defined at \(first))", at: keyLocation)
         }
-        frame.insertKey(name, at: keyLocation)
+        if let aliasLocation { stack[top].aliasKeyLocations.append((pairNumber, aliasLocation)) }
+        if stack[top].keyIndex != nil {
+            stack[top].keyIndex?[name] = keyLocation
+        } else if pairNumber + 1 > Frame.indexThreshold {
+            var keyIndex: [String: SourceLocation] = [name: keyLocation]
+            forEachExplicitKey(from: stack[top].pendingStart, aliases: stack[top].aliasKeyLocations) { keyName, keyLocation in
+                if keyIndex[keyName] == nil { keyIndex[keyName] = keyLocation }
+            }
+            stack[top].keyIndex = keyIndex
+        }
         pending.append(key)
         pending.append(index)
+    }
+
+    /// Where `name` was first written as a key of the open mapping `stack[top]`, if it was. (Frames are
+    /// named by position: passing one by value next to `self` would copy the whole composer.)
+    private func firstLocation(of name: String, inFrame top: Int) -> SourceLocation? {
+        if let keyIndex = stack[top].keyIndex { return keyIndex[name] }
+        let start = stack[top].pendingStart
+        var entry = start
+        while entry + 1 < pending.count {
+            let record = records[Int(pending[entry])]
+            if record.kind == .scalar && strings[Int(record.payload)] == name {
+                let pair = (entry - start) / 2
+                return stack[top].aliasKeyLocations.first(where: { $0.pair == pair })?.location
+                    ?? SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
+            }
+            entry += 2
+        }
+        return nil
+    }
+
+    /// The scalar keys of an open mapping so far (merge keys excluded), in file order.
+    private func forEachExplicitKey(
+        from start: Int, aliases: [(pair: Int, location: SourceLocation)], _ body: (String, SourceLocation) -> Void
+    ) {
+        var entry = start
+        while entry + 1 < pending.count {
+            let record = records[Int(pending[entry])]
+            if record.kind == .scalar {
+                let pair = (entry - start) / 2
+                let location = aliases.first(where: { $0.pair == pair })?.location
+                    ?? SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
+                body(strings[Int(record.payload)], location)
+            }
+            entry += 2
+        }
     }
 
     // MARK: - Merge keys
@@ -264,7 +303,8 @@ struct YAMLComposer {
     /// Appends a mapping's pairs to `children`: explicit keys win over merged ones, and among merged
     /// mappings the earlier wins. Merged pairs take the place of their `<<`.
     private mutating func appendMerged(_ frame: Frame) {
-        let explicit = Set(frame.explicitKeys.map(\.name))
+        var explicit: Set<String> = []
+        forEachExplicitKey(from: frame.pendingStart, aliases: frame.aliasKeyLocations) { name, _ in explicit.insert(name) }
         var merged: Set<String> = []
         let pairs = Array(pending[frame.pendingStart...])
         var mergeIndex = 0

@@ -95,22 +95,31 @@ public struct YAMLNode: Sendable, Hashable {
 
 extension YAMLNode {
     public var scalar: Scalar? {
+        let record = record
         guard record.kind == .scalar else { return nil }
-        if case .scalar(let scalar) = content { return scalar }
-        return nil
+        return Scalar(value: tree.strings[Int(record.payload)], isPlain: record.isPlain, tag: tag)
     }
 
-    public var sequence: [YAMLNode]? {
+    public var sequence: [YAMLNode]? { items.map(Array.init) }
+
+    public var mapping: [Pair]? { pairs.map(Array.init) }
+
+    /// A sequence's items as a view into the tree (no copying), or nil when the node is not a sequence.
+    public var items: Items? {
+        let record = record
         guard record.kind == .sequence else { return nil }
-        if case .sequence(let items) = content { return items }
-        return nil
+        return Items(tree: tree, start: Int(record.payload), count: Int(record.count))
     }
 
-    public var mapping: [Pair]? {
+    /// A mapping's entries as a view into the tree (no copying), or nil when the node is not a mapping.
+    public var pairs: Pairs? {
+        let record = record
         guard record.kind == .mapping else { return nil }
-        if case .mapping(let pairs) = content { return pairs }
-        return nil
+        return Pairs(tree: tree, start: Int(record.payload), count: Int(record.count) / 2)
     }
+
+    public var isSequence: Bool { record.kind == .sequence }
+    public var isMapping: Bool { record.kind == .mapping }
 
     /// The scalar text of a node, if it is a scalar.
     public var string: String? {
@@ -122,16 +131,17 @@ extension YAMLNode {
     public var isNull: Bool {
         let record = record
         guard record.kind == .scalar else { return false }
-        let tag = tag
-        if tag == "tag:yaml.org,2002:null" { return true }
-        guard record.isPlain, tag == nil else { return false }
+        if record.tag >= 0 { return tree.tags[Int(record.tag)] == "tag:yaml.org,2002:null" }
+        guard record.isPlain else { return false }
         let value = tree.strings[Int(record.payload)]
+        // Most scalars are longer than any spelling of null: decide on the length first.
+        guard value.utf8.count <= 4 else { return false }
         return value.isEmpty || value == "~" || value == "null" || value == "Null" || value == "NULL"
     }
 
     /// The value for a scalar key in a mapping, if present.
     public subscript(key: String) -> YAMLNode? {
-        mapping?.first(where: { $0.key.string == key })?.value
+        pairs?.first(where: { $0.key.string == key })?.value
     }
 
     /// A short human name of the node's kind, for messages ("a mapping", "a string", …).
@@ -140,6 +150,16 @@ extension YAMLNode {
         case .sequence: return "a list"
         case .mapping: return "a mapping"
         case .scalar: return isNull ? "null" : "a scalar"
+        }
+    }
+
+    /// Calls `body` once for every scalar written in this node's document, keys included, in no
+    /// particular order. A scalar reached through several aliases is visited once, at the place it was
+    /// written. Cheaper than `forEachNode` when only the texts matter.
+    func forEachScalarInDocument(_ body: (_ text: String, _ location: SourceLocation) -> Void) {
+        for record in tree.records where record.kind == .scalar {
+            body(tree.strings[Int(record.payload)],
+                 SourceLocation(line: Int(record.startLine), column: Int(record.startColumn)))
         }
     }
 
@@ -152,6 +172,42 @@ extension YAMLNode {
             let record = node.record
             guard record.kind != .scalar else { continue }
             for child in node.childIndices(record).reversed() { stack.append(YAMLNode(tree: tree, index: child)) }
+        }
+    }
+}
+
+// MARK: - Views
+
+extension YAMLNode {
+    /// The items of a sequence node, read in place from the tree.
+    public struct Items: RandomAccessCollection, Sendable {
+        let tree: YAMLTree
+        let start: Int
+        public let count: Int
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+
+        public subscript(position: Int) -> YAMLNode {
+            precondition(position >= 0 && position < count, "YAMLNode.Items index out of range")
+            return YAMLNode(tree: tree, index: tree.children[start + position])
+        }
+    }
+
+    /// The entries of a mapping node, read in place from the tree.
+    public struct Pairs: RandomAccessCollection, Sendable {
+        let tree: YAMLTree
+        let start: Int
+        public let count: Int
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+
+        public subscript(position: Int) -> Pair {
+            precondition(position >= 0 && position < count, "YAMLNode.Pairs index out of range")
+            let entry = start + position * 2
+            return Pair(key: YAMLNode(tree: tree, index: tree.children[entry]),
+                        value: YAMLNode(tree: tree, index: tree.children[entry + 1]))
         }
     }
 }

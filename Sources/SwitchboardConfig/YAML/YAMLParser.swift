@@ -46,7 +46,7 @@ public enum YAMLParser {
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { return .success(()) }
                 do throws(YAMLError) {
-                    try composer.handle(convert(event))
+                    try feed(event, to: &composer)
                 } catch {
                     return .failure(error)
                 }
@@ -58,34 +58,39 @@ public enum YAMLParser {
 
     // MARK: - Events
 
-    private static func convert(_ event: yaml_event_t) -> YAMLEvent {
-        let range = SourceRange(start: location(event.start_mark), end: location(event.end_mark))
+    /// Hands one libyaml event to the composer in Swift terms, so libyaml's C types stay in this file.
+    private static func feed(_ event: yaml_event_t, to composer: inout YAMLComposer) throws(YAMLError) {
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
-            return .documentStart(range.start)
+            try composer.documentStart(at: location(event.start_mark))
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
             let value = data.value.map {
                 String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
             } ?? ""
-            let scalar = YAMLNode.Scalar(
-                value: value, isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag))
-            return .scalar(scalar, anchor: string(data.anchor), range: range)
+            try composer.scalar(
+                value, isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag),
+                anchor: string(data.anchor), range: range(of: event))
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            return .sequenceStart(anchor: string(data.anchor), tag: string(data.tag), start: range.start)
-        case YAML_SEQUENCE_END_EVENT:
-            return .sequenceEnd(end: range.end)
+            try composer.collectionStart(
+                .sequence, anchor: string(data.anchor), tag: string(data.tag), at: location(event.start_mark))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            return .mappingStart(anchor: string(data.anchor), tag: string(data.tag), start: range.start)
-        case YAML_MAPPING_END_EVENT:
-            return .mappingEnd(end: range.end)
+            try composer.collectionStart(
+                .mapping, anchor: string(data.anchor), tag: string(data.tag), at: location(event.start_mark))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            try composer.collectionEnd(at: location(event.end_mark))
         case YAML_ALIAS_EVENT:
-            return .alias(anchor: string(event.data.alias.anchor) ?? "", range: range)
+            try composer.alias(string(event.data.alias.anchor) ?? "", range: range(of: event))
         default:
-            return .ignored
+            // Stream start and end, document end: nothing to build.
+            break
         }
+    }
+
+    private static func range(of event: yaml_event_t) -> SourceRange {
+        SourceRange(start: location(event.start_mark), end: location(event.end_mark))
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

@@ -14,9 +14,8 @@ extension SwitchboardCommand {
 
         @OptionGroup var options: LintOptions
 
-        func run() throws {
-            let code = options.run()
-            if code != .success { throw code }
+        func run() {
+            options.runAndExit()
         }
     }
 }

@@ -5,7 +5,7 @@ extension ConfigDecoder {
     static let matchFields = ["status", "status_range", "body_contains", "transport"]
 
     mutating func decodeErrorRules(_ node: YAMLNode) -> [ErrorRule] {
-        guard let items = node.sequence else {
+        guard let items = node.items else {
             typeMismatch(node, expected: "a list of rules", field: "error_rules", in: "the top level")
             return []
         }
@@ -93,8 +93,8 @@ extension ConfigDecoder {
                        at: node.location))
             return nil
         }
-        let emptyList = (transportNode?.sequence?.isEmpty ?? false)
-            || [reader.value("status"), reader.value("status_range")].contains { $0?.sequence?.isEmpty ?? false }
+        let emptyList = (transportNode?.items?.isEmpty ?? false)
+            || [reader.value("status"), reader.value("status_range")].contains { $0?.items?.isEmpty ?? false }
         if emptyList {
             diagnostics.append(
                 .error(.conflictingMatch, "\(what) has an empty list, so the rule could never match", at: node.location))

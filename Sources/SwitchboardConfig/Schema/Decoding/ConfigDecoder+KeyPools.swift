@@ -12,7 +12,7 @@ extension ConfigDecoder {
     /// A pool is a mapping, or just the list of its variables (`openai: [OPENAI_API_KEY]`).
     private mutating func decodeKeyPool(name: String, _ node: YAMLNode, key: YAMLNode) -> KeyPool? {
         let what = "key pool '\(name)'"
-        if node.sequence != nil {
+        if node.isSequence {
             var source = SourceMap(range: node.range, nameLocation: key.location)
             let variables = decodeVariables(node, in: what, source: &source)
             return KeyPool(name: name, variables: variables, source: source)

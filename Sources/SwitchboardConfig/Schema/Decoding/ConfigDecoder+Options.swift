@@ -7,12 +7,12 @@ extension ConfigDecoder {
         _ node: YAMLNode?, specs: [OptionSpec], what: String, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
-        var values = OptionValues()
+        // What the file says for each spec, by the spec's position: no lookups by name while decoding.
+        var slots = [Slot](repeating: .absent, count: specs.count)
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
-        var written: [String] = []
         if let node {
             forEachEntry(of: node, what: what) { decoder, name, value, key in
-                guard let spec = specs.first(where: { $0.name == name }) else {
+                guard let position = specs.firstIndex(where: { $0.name == name }) else {
                     if ignoringUnknown { return }
                     let known = specs.map(\.name)
                     let accepted = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
@@ -23,25 +23,38 @@ extension ConfigDecoder {
                                at: key.location))
                     return
                 }
-                written.append(name)
-                guard !value.isNull else { return }
-                guard let decoded = decoder.decodeOption(value, spec: spec, in: what) else { return }
-                if case .keyOf = spec.type, let text = decoded.string { references.append((spec, text, value)) }
-                values[name] = decoded
+                guard !value.isNull else {
+                    slots[position] = .null
+                    return
+                }
+                slots[position] = .invalid
+                guard let decoded = decoder.decodeOption(value, spec: specs[position], in: what) else { return }
+                if case .keyOf = specs[position].type, let text = decoded.string {
+                    references.append((specs[position], text, value))
+                }
+                slots[position] = .value(decoded)
             }
         }
-        for spec in specs where values[spec.name] == nil {
-            if let defaultValue = spec.defaultValue, !written.contains(spec.name) {
-                values[spec.name] = defaultValue
-            } else if spec.isRequired {
-                diagnostics.append(
-                    .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
-                           at: node?.location ?? ownerLocation))
+        var values = OptionValues(capacity: specs.count)
+        for position in specs.indices {
+            let spec = specs[position]
+            var value: OptionValue?
+            switch slots[position] {
+            case .value(let decoded): value = decoded
+            // An explicit `null` turns a default off; an invalid value was reported already.
+            case .null, .invalid: value = nil
+            case .absent: value = spec.defaultValue
             }
-        }
-        for spec in specs where spec.isRequired {
-            let isEmpty = values[spec.name]?.stringMap?.isEmpty == true || values[spec.name]?.stringList?.isEmpty == true
-            if isEmpty {
+            guard let value else {
+                if spec.isRequired {
+                    diagnostics.append(
+                        .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
+                               at: node?.location ?? ownerLocation))
+                }
+                continue
+            }
+            values.append(spec.name, value)
+            if spec.isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
                 diagnostics.append(
                     .error(.invalidAdapterOption, "required option '\(spec.name)' in \(what) is empty",
                            at: node?.location ?? ownerLocation))
@@ -61,6 +74,16 @@ extension ConfigDecoder {
             }
         }
         return values
+    }
+
+    /// What a file wrote for one option.
+    private enum Slot {
+        case absent
+        /// Written as `null`: no value, and no default either.
+        case null
+        /// Written, but not valid (already reported).
+        case invalid
+        case value(OptionValue)
     }
 
     private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: String) -> OptionValue? {

@@ -4,8 +4,29 @@ extension ConfigDecoder {
     static let policyFields = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
     static let backoffFields = ["initial", "max", "multiplier", "jitter"]
 
+    /// What decoding a target needs to know about the provider it names, looked up once per provider
+    /// rather than once per target. A class, so a lookup copies one reference.
+    final class TargetContext {
+        let options: OptionValues
+        let declaration: AdapterDeclaration?
+        let parameterSpecs: [OptionSpec]
+
+        init(options: OptionValues, declaration: AdapterDeclaration?, parameterSpecs: [OptionSpec]) {
+            self.options = options
+            self.declaration = declaration
+            self.parameterSpecs = parameterSpecs
+        }
+    }
+
     mutating func decodeRoutes(_ node: YAMLNode, defaultPolicy: RoutePolicy, providers: [Provider]) -> [Route] {
-        let providersByName = Dictionary(providers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var providersByName: [String: TargetContext] = [:]
+        providersByName.reserveCapacity(providers.count)
+        for provider in providers where providersByName[provider.name] == nil {
+            let declaration = catalog[provider.adapter]
+            providersByName[provider.name] = TargetContext(
+                options: provider.options, declaration: declaration,
+                parameterSpecs: declaration.map { targetParameterSpecs[$0.name] ?? $0.allTargetParameters } ?? [])
+        }
         var routes: [Route] = []
         forEachEntry(of: node, what: "routes") { decoder, name, value, key in
             if let route = decoder.decodeRoute(
@@ -19,13 +40,13 @@ extension ConfigDecoder {
 
     /// A route is a mapping with `targets` (and maybe `policy`), or just its list of targets.
     private mutating func decodeRoute(
-        name: String, _ node: YAMLNode, key: YAMLNode, defaultPolicy: RoutePolicy, providers: [String: Provider]
+        name: String, _ node: YAMLNode, key: YAMLNode, defaultPolicy: RoutePolicy, providers: [String: TargetContext]
     ) -> Route? {
         let what = "route '\(name)'"
         var policy = defaultPolicy
         var source = SourceMap(range: node.range, nameLocation: key.location)
         let targetsNode: YAMLNode?
-        if node.sequence != nil {
+        if node.isSequence {
             targetsNode = node
         } else {
             guard let reader = MappingReader(
@@ -39,7 +60,8 @@ extension ConfigDecoder {
         }
         var targets: [Target] = []
         if let targetsNode {
-            if let items = targetsNode.sequence {
+            if let items = targetsNode.items {
+                targets.reserveCapacity(items.count)
                 for (index, item) in items.enumerated() {
                     if let target = decodeTarget(item, what: "target \(index + 1) of \(what)", providers: providers) {
                         targets.append(target)
@@ -52,7 +74,7 @@ extension ConfigDecoder {
         return Route(name: name, targets: targets, policy: policy, source: source)
     }
 
-    private mutating func decodeTarget(_ node: YAMLNode, what: String, providers: [String: Provider]) -> Target? {
+    private mutating func decodeTarget(_ node: YAMLNode, what: String, providers: [String: TargetContext]) -> Target? {
         guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
         else { return nil }
         let providerName = reader.required("provider", diagnostics: &diagnostics).flatMap {
@@ -61,8 +83,8 @@ extension ConfigDecoder {
         let priority = reader.required("priority", diagnostics: &diagnostics).flatMap {
             integer($0, field: "priority", in: what, range: 0...1_000_000_000)
         }
-        let provider = providerName.flatMap { providers[$0] }
-        if let providerName, provider == nil {
+        let context = providerName.flatMap { providers[$0] }
+        if let providerName, context == nil {
             let names = providers.keys.sorted()
             diagnostics.append(
                 .error(.unknownProvider,
@@ -70,7 +92,7 @@ extension ConfigDecoder {
                            + Suggestion.hint(for: providerName, in: names),
                        at: reader.source.value("provider")))
         }
-        let declaration = provider.flatMap { catalog[$0.adapter] }
+        let declaration = context?.declaration
         var model: String?
         if let modelNode = reader.value("model") {
             model = string(modelNode, field: "model", in: what)
@@ -79,11 +101,11 @@ extension ConfigDecoder {
         }
         var parameters = OptionValues()
         let parametersNode = reader.value("parameters")
-        if let declaration {
+        if let context, context.declaration != nil {
             parameters = decodeOptions(
-                parametersNode, specs: targetParameterSpecs[declaration.name] ?? declaration.allTargetParameters,
+                parametersNode, specs: context.parameterSpecs,
                 what: "parameters of \(what)", ownerLocation: reader.source.nameLocation,
-                providerOptions: provider?.options)
+                providerOptions: context.options)
         } else if let parametersNode {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
             parameters = decodeCommonParameters(parametersNode, what: "parameters of \(what)")
@@ -94,7 +116,7 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeCommonParameters(_ node: YAMLNode, what: String) -> OptionValues {
-        guard node.mapping != nil else {
+        guard node.isMapping else {
             typeMismatch(node, expected: "a mapping", field: "parameters", in: what)
             return OptionValues()
         }

@@ -82,7 +82,7 @@ struct ConfigDecoder {
         of node: YAMLNode, what: String, skippingExtensions: Bool = true,
         _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
     ) {
-        guard let pairs = node.mapping else {
+        guard let pairs = node.pairs else {
             diagnostics.append(
                 .error(.wrongType, "\(what) must be a mapping of names, found \(node.kindDescription)",
                        at: node.location))
@@ -94,7 +94,7 @@ struct ConfigDecoder {
                     .error(.wrongType, "names in \(what) must be non-empty strings", at: pair.key.location))
                 continue
             }
-            if skippingExtensions && name.hasPrefix("x-") { continue }
+            if skippingExtensions && MappingReader.isExtension(name) { continue }
             body(&self, name, pair.value, pair.key)
         }
     }
@@ -192,7 +192,7 @@ struct ConfigDecoder {
     /// A list of strings; a single string is accepted as a list of one.
     mutating func stringList(_ node: YAMLNode, field: String, in what: String) -> [(String, YAMLNode)]? {
         if let scalar = node.scalar { return [(scalar.value, node)] }
-        guard let items = node.sequence else {
+        guard let items = node.items else {
             typeMismatch(node, expected: "a list of strings", field: field, in: what)
             return nil
         }
