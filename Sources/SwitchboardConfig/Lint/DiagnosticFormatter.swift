@@ -21,15 +21,23 @@ public struct DiagnosticFormatter: Sendable {
     public func text(_ report: LintReport) -> String {
         guard !report.diagnostics.isEmpty else { return "" }
         let lines = report.source.map(SourceLines.init)
+        // Redacting a line and splitting it into scalars costs its length: do it once per line, however many
+        // diagnostics point into it (a one-line flow mapping can carry thousands).
+        var prepared: [Int: [Unicode.Scalar]] = [:]
         var output = ""
         for diagnostic in report.diagnostics {
             let severity = diagnostic.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
             output += paint("\(diagnostic.file ?? report.file):\(diagnostic.location):", "1")
             output += " \(severity): \(diagnostic.message) [\(diagnostic.rule.rawValue)]\n"
-            if let source = lines?[diagnostic.location.line] {
+            let number = diagnostic.location.line
+            var scalars = prepared[number]
+            if scalars == nil, let source = lines?[number] {
                 // Keys pasted into the file are not echoed into terminals and CI logs.
-                let text = SecretScanner.redact(source)
-                let (line, caretColumn) = excerpt(text, column: diagnostic.location.column)
+                scalars = Array(SecretScanner.redact(source).unicodeScalars)
+                prepared[number] = scalars
+            }
+            if let scalars {
+                let (line, caretColumn) = excerpt(scalars, column: diagnostic.location.column)
                 output += line + "\n"
                 output += caretIndent(line, column: caretColumn) + paint("^", "1;32") + "\n"
             }
@@ -65,9 +73,8 @@ public struct DiagnosticFormatter: Sendable {
     }
 
     /// The line (or a window of it) and the caret's column within what is shown.
-    private func excerpt(_ line: String, column: Int) -> (String, Int) {
-        let scalars = Array(line.unicodeScalars)
-        guard scalars.count > maxLineWidth else { return (line, column) }
+    private func excerpt(_ scalars: [Unicode.Scalar], column: Int) -> (String, Int) {
+        guard scalars.count > maxLineWidth else { return (String(String.UnicodeScalarView(scalars)), column) }
         let start = max(0, min(column - 1 - maxLineWidth / 2, scalars.count - maxLineWidth))
         let end = min(scalars.count, start + maxLineWidth)
         var shown = String(String.UnicodeScalarView(scalars[start..<end]))

@@ -4,6 +4,8 @@ struct ReferenceChecks {
     let configuration: SwitchboardConfiguration
     let catalog: AdapterCatalog
     private(set) var diagnostics: [Diagnostic] = []
+    /// "Did you mean" hints left for unknown key pools (see `ConfigDecoder.hintBudget`).
+    private var hintBudget = Suggestion.budget
 
     init(configuration: SwitchboardConfiguration, catalog: AdapterCatalog) {
         self.configuration = configuration
@@ -20,6 +22,7 @@ struct ReferenceChecks {
 
     private mutating func checkProviders() {
         let pools = configuration.keyPools.map(\.name)
+        let declared = Set(pools)
         for provider in configuration.providers {
             if let pool = provider.keyPool, let declaration = catalog[provider.adapter], !declaration.usesNetwork {
                 diagnostics.append(
@@ -28,11 +31,16 @@ struct ReferenceChecks {
                                  + "'\(provider.adapter)' makes no network calls and never uses keys",
                              at: provider.source.value("key_pool")))
             } else if let pool = provider.keyPool {
-                if !pools.contains(pool) {
+                if !declared.contains(pool) {
+                    var hint = ""
+                    if hintBudget > 0 {
+                        hintBudget -= 1
+                        hint = Suggestion.hint(for: pool, in: pools)
+                    }
                     diagnostics.append(
                         .error(.unknownKeyPool,
                                "provider '\(provider.name)' uses key pool '\(ConfigDecoder.excerpt(pool))', which is not "
-                                   + "declared under key_pools" + Suggestion.hint(for: pool, in: pools),
+                                   + "declared under key_pools" + hint,
                                at: provider.source.value("key_pool")))
                 }
             } else if let declaration = catalog[provider.adapter], declaration.requiresKeys,

@@ -1,5 +1,8 @@
 /// "Did you mean …" by edit distance.
 enum Suggestion {
+    /// Hints worked out per file against lists the file defines (see `ConfigDecoder.hintBudget`).
+    static let budget = 100
+
     /// The candidate nearest to `word`, if it is near enough to be a plausible typo.
     static func nearest(to word: String, in candidates: some Sequence<String>) -> String? {
         let source = Array(word.lowercased())

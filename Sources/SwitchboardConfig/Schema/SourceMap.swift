@@ -7,6 +7,10 @@ public struct SourceMap: Sendable, Hashable {
     public var nameLocation: SourceLocation
     /// A handful of fields per entity: a list searched in order beats hashing here.
     private var fields: [Field] = []
+    /// Field positions by name (the latest wins), once there are more than `indexThreshold` fields: a key
+    /// pool's `env.N` entries can number in the thousands.
+    private var index: [String: Int]?
+    private static let indexThreshold = 16
 
     private struct Field: Sendable, Hashable {
         var name: String
@@ -30,15 +34,25 @@ public struct SourceMap: Sendable, Hashable {
 
     mutating func record(field: String, key: SourceLocation, value: SourceLocation) {
         fields.append(Field(name: field, key: key, value: value))
+        if index != nil {
+            index?[field] = fields.count - 1
+        } else if fields.count > Self.indexThreshold {
+            index = Dictionary(fields.indices.map { (fields[$0].name, $0) }, uniquingKeysWith: { _, last in last })
+        }
+    }
+
+    private func lastField(_ name: String) -> Field? {
+        if let index { return index[name].map { fields[$0] } }
+        return fields.last(where: { $0.name == name })
     }
 
     /// The position of a field's value, or of the entity if the field was not written.
     public func value(_ field: String) -> SourceLocation {
-        fields.last(where: { $0.name == field })?.value ?? nameLocation
+        lastField(field)?.value ?? nameLocation
     }
 
     /// The position of a field's key, or of the entity if the field was not written.
     public func key(_ field: String) -> SourceLocation {
-        fields.last(where: { $0.name == field })?.key ?? nameLocation
+        lastField(field)?.key ?? nameLocation
     }
 }

@@ -9,10 +9,12 @@ public enum YAMLParser {
     public struct Limits: Sendable, Hashable {
         /// Deepest nesting of sequences and mappings accepted.
         public var maxDepth: Int
-        /// Most nodes that aliases may add to the tree in total (refuses "billion laughs").
+        /// Most nodes that aliases may add to the tree in total (refuses "billion laughs"). Every node an
+        /// alias brings can carry its own diagnostics, so the budget also bounds the size of a report:
+        /// fuzzing found a 10 KB file whose aliases made 400,000 diagnostics under a budget of 1,000,000.
         public var maxAliasExpansion: Int
 
-        public init(maxDepth: Int = 256, maxAliasExpansion: Int = 1_000_000) {
+        public init(maxDepth: Int = 256, maxAliasExpansion: Int = 100_000) {
             self.maxDepth = maxDepth
             self.maxAliasExpansion = maxAliasExpansion
         }

@@ -1,4 +1,7 @@
 extension ConfigDecoder {
+    /// Most names a message lists (a provider's templates, say); past it, it gives their number.
+    static let listedNames = 20
+
     /// Validates adapter options or target parameters against the adapter's specs and fills in defaults.
     /// `providerOptions` resolves `keyOf` references from a target to its provider's options; for a
     /// provider's own options they resolve against the options being decoded. With `ignoringUnknown`,
@@ -62,16 +65,20 @@ extension ConfigDecoder {
         }
         for reference in references {
             guard case .keyOf(let option) = reference.spec.type else { continue }
-            let names = (providerOptions ?? values)[option]?.stringMap.map { Array($0.keys).sorted() } ?? []
-            if !names.contains(reference.value) {
-                diagnostics.append(
-                    .error(.invalidAdapterOption,
-                           "'\(reference.spec.name)' in \(what) names '\(Self.excerpt(reference.value))', which is not "
-                               + "one of the provider's \(option)"
-                               + (names.isEmpty ? "" : " (\(names.joined(separator: ", ")))")
-                               + Suggestion.hint(for: reference.value, in: names),
-                           at: reference.node.location))
-            }
+            // One lookup for a valid reference. For a bad one, the names are listed (and sorted) only when
+            // they are few, and compared for a hint only within the budget: a target costs no more than a
+            // dictionary lookup however many templates its provider has.
+            let names = (providerOptions ?? values)[option]?.stringMap?.keys ?? [:].keys
+            guard !names.contains(reference.value) else { continue }
+            let listed = names.count <= Self.listedNames ? names.sorted().joined(separator: ", ") : "\(names.count) names"
+            let hint = hint(for: reference.value, in: names.sorted())
+            diagnostics.append(
+                .error(.invalidAdapterOption,
+                       "'\(reference.spec.name)' in \(what) names '\(Self.excerpt(reference.value))', which is not "
+                           + "one of the provider's \(option)"
+                           + (names.isEmpty ? "" : " (\(listed))")
+                           + hint,
+                       at: reference.node.location))
         }
         return values
     }

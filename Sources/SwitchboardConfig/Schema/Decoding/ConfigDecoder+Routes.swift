@@ -85,11 +85,11 @@ extension ConfigDecoder {
         }
         let context = providerName.flatMap { providers[$0] }
         if let providerName, context == nil {
-            let names = providers.keys.sorted()
+            let hint = hint(for: providerName, in: providers.keys.sorted())
             diagnostics.append(
                 .error(.unknownProvider,
                        "\(what) names provider '\(Self.excerpt(providerName))', which is not declared under providers"
-                           + Suggestion.hint(for: providerName, in: names),
+                           + hint,
                        at: reader.source.value("provider")))
         }
         let declaration = context?.declaration

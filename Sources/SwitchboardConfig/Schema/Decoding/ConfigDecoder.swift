@@ -8,6 +8,11 @@ struct ConfigDecoder {
     /// Each adapter's complete target-parameter specs, built once rather than per target.
     let targetParameterSpecs: [String: [OptionSpec]]
     var diagnostics: [Diagnostic] = []
+    /// How many more "did you mean" hints against a file-defined list (providers, template names) may be
+    /// worked out. Each compares the word with every name in the list, so thousands of bad references
+    /// against thousands of names would cost millions of comparisons; past the budget, messages go
+    /// without a hint.
+    var hintBudget = Suggestion.budget
 
     init(catalog: AdapterCatalog) {
         self.catalog = catalog
@@ -216,6 +221,13 @@ struct ConfigDecoder {
         }
         diagnostics.append(
             .error(.wrongType, "'\(field)' in \(what) must be \(expected), found \(found)", at: node.location))
+    }
+
+    /// `Suggestion.hint` against a list the file defines, within `hintBudget`.
+    mutating func hint(for word: String, in candidates: @autoclosure () -> [String]) -> String {
+        guard hintBudget > 0 else { return "" }
+        hintBudget -= 1
+        return Suggestion.hint(for: word, in: candidates())
     }
 
     /// Values are echoed in messages only in part, so a long (or secret) value never fills the output.
