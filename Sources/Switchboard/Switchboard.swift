@@ -169,6 +169,9 @@ public final class Switchboard: Sendable {
         clientConfiguration.decompression = .enabled(limit: .ratio(50))
         // A refused connection is a failure for the engine to classify, not something to retry quietly.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
+        // Keep-alive connections per upstream host: the default of 8 queues requests behind each other
+        // as soon as more than 8 are in flight to one provider.
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     }
 

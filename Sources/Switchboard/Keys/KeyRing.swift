@@ -22,6 +22,10 @@ final class KeyRing: Sendable {
         var next = 0
         var disabled: Set<Int> = []
         var coolingUntil: [Scope: ContinuousClock.Instant] = [:]
+        /// A key was disabled or cooled down since the last census.
+        var changed = true
+        /// When the soonest running cooldown ends (the census changes then too).
+        var nextExpiry: ContinuousClock.Instant?
     }
 
     private struct Scope: Hashable {
@@ -69,11 +73,14 @@ final class KeyRing: Sendable {
             let scope = Scope(target: target, key: key)
             if let current = state.coolingUntil[scope], current >= until { return }
             state.coolingUntil[scope] = until
+            state.changed = true
         }
     }
 
     func disable(_ key: Int) {
-        _ = state.withLock { $0.disabled.insert(key) }
+        state.withLock { state in
+            if state.disabled.insert(key).inserted { state.changed = true }
+        }
     }
 
     /// Whether `other` is the same pool with the same keys, so that its health still applies.
@@ -87,14 +94,36 @@ final class KeyRing: Sendable {
     /// a reload is their second chance.
     func inheritCooldowns(from other: KeyRing) {
         let cooling = other.state.withLock { $0.coolingUntil }
-        state.withLock { $0.coolingUntil = cooling }
+        state.withLock { state in
+            state.coolingUntil = cooling
+            state.changed = true
+        }
     }
 
     /// Counts for the key-state gauge: healthy, cooling (for some target) and disabled keys.
     func census(now: ContinuousClock.Instant = .now) -> (healthy: Int, cooling: Int, disabled: Int) {
+        state.withLock { Self.census(of: &$0, keyCount: keys.count, now: now) }
+    }
+
+    /// The census, only when it may differ from the last one taken: a key was disabled or cooled down,
+    /// or a cooldown ended. Nil otherwise, so that the success path does no counting.
+    func censusIfChanged(now: ContinuousClock.Instant = .now) -> (healthy: Int, cooling: Int, disabled: Int)? {
         state.withLock { state in
-            let cooling = Set(state.coolingUntil.filter { $0.value > now && !state.disabled.contains($0.key.key) }.map(\.key.key))
-            return (keys.count - cooling.count - state.disabled.count, cooling.count, state.disabled.count)
+            let expired = state.nextExpiry.map { $0 <= now } ?? false
+            guard state.changed || expired else { return nil }
+            return Self.census(of: &state, keyCount: keys.count, now: now)
         }
+    }
+
+    private static func census(of state: inout State, keyCount: Int, now: ContinuousClock.Instant)
+        -> (healthy: Int, cooling: Int, disabled: Int)
+    {
+        // Forget cooldowns that ended, so the table stays as small as the keys actually cooling.
+        state.coolingUntil = state.coolingUntil.filter { $0.value > now }
+        let disabled = state.disabled
+        let cooling = Set(state.coolingUntil.keys.map(\.key).filter { !disabled.contains($0) })
+        state.changed = false
+        state.nextExpiry = state.coolingUntil.values.min()
+        return (keyCount - cooling.count - state.disabled.count, cooling.count, state.disabled.count)
     }
 }

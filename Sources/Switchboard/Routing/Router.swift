@@ -162,7 +162,9 @@ private struct RouteRun {
                     record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
                            latency: latency, action: nil, message: "")
                     metrics.attempt(target: target, key: entry?.key.label, errorClass: "success", latency: latency)
-                    logger.info("answered", metadata: [
+                    // Debug, not info: a line per request costs more than the rest of the gateway's work
+                    // (bench/overhead.sh); per-request records belong in metrics and the usage store.
+                    logger.debug("answered", metadata: [
                         "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
                         "key": "\(entry?.key.label ?? "-")", "attempts": "\(trace.attempts)",
                     ])

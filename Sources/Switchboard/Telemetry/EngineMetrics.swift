@@ -1,10 +1,22 @@
 import CoreMetrics
+import Synchronization
 
 /// The engine's swift-metrics instruments. From them: success rate (requests by outcome), key usage
 /// (attempts by key), model performance (attempt latency by provider and model), failover frequency.
-struct EngineMetrics: Sendable {
+///
+/// Instruments are made once and kept: a factory call per request takes a lock and builds label
+/// strings, which shows up on the overhead benchmark. Each (label, dimensions) pair is looked up in
+/// this cache by a key built from small integers and names already interned at load time.
+final class EngineMetrics: Sendable {
     /// Where instruments are made: the process's bootstrapped factory unless one is injected.
     let factory: any MetricsFactory
+    private let counters = Mutex<[CacheKey: Counter]>([:])
+    private let timers = Mutex<[CacheKey: Timer]>([:])
+
+    private struct CacheKey: Hashable {
+        var label: String
+        var values: [String]
+    }
 
     init(factory: (any MetricsFactory)? = nil) {
         self.factory = factory ?? MetricsSystem.factory
@@ -17,29 +29,43 @@ struct EngineMetrics: Sendable {
     static let keys = "switchboard_keys"
 
     func request(route: String, outcome: String) {
-        Counter(label: Self.requests, dimensions: [("route", route), ("outcome", outcome)], factory: factory).increment()
+        counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
     }
 
     func attempt(target: CompiledTarget, key: String?, errorClass: String, latency: Duration) {
-        let dimensions = [
+        counter(Self.attempts, [
             ("provider", target.provider.name), ("model", target.model ?? ""), ("key", key ?? ""), ("class", errorClass),
-        ]
-        Counter(label: Self.attempts, dimensions: dimensions, factory: factory).increment()
-        Timer(label: Self.attemptDuration, dimensions: [("provider", target.provider.name), ("model", target.model ?? "")],
-              preferredDisplayUnit: .seconds, factory: factory)
+        ]).increment()
+        timer(Self.attemptDuration, [("provider", target.provider.name), ("model", target.model ?? "")])
             .recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
         if let ring = target.keyRing { keyState(ring) }
     }
 
     func failover(route: String) {
-        Counter(label: Self.failovers, dimensions: [("route", route)], factory: factory).increment()
+        counter(Self.failovers, [("route", route)]).increment()
     }
 
-    /// Keys of a pool by state (healthy, cooling, disabled).
+    /// Keys of a pool by state (healthy, cooling, disabled), recorded when the ring's census changed.
     func keyState(_ ring: KeyRing) {
-        let census = ring.census()
+        guard let census = ring.censusIfChanged() else { return }
         for (state, count) in [("healthy", census.healthy), ("cooling", census.cooling), ("disabled", census.disabled)] {
             Gauge(label: Self.keys, dimensions: [("pool", ring.pool.name), ("state", state)], factory: factory).record(count)
         }
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = CacheKey(label: label, values: dimensions.map(\.1))
+        if let counter = counters.withLock({ $0[key] }) { return counter }
+        let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+        counters.withLock { $0[key] = counter }
+        return counter
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+        let key = CacheKey(label: label, values: dimensions.map(\.1))
+        if let timer = timers.withLock({ $0[key] }) { return timer }
+        let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
+        timers.withLock { $0[key] = timer }
+        return timer
     }
 }
