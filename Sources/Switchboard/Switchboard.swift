@@ -138,9 +138,11 @@ public final class Switchboard: Sendable {
     /// A streamed chat completion from the selection's starting target on.
     public func stream(_ request: ChatRequest, selection: RouteSelection) async throws(SwitchboardError) -> ChatStream {
         let route = selection.route
+        let attemptTimeout = configuration.route(named: route)?.policy.attemptTimeout ?? .seconds(30)
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
             target, call throws(UpstreamFailure) in
-            try await StreamOpener.open(target.adapter, call)
+            // Between chunks, the stream gets what one attempt gets.
+            try await StreamOpener.open(target.adapter, call, idleTimeout: min(attemptTimeout, target.provider.timeouts.request))
         }
         let opened = success.value
         return ChatStream(

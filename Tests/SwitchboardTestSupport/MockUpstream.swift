@@ -4,8 +4,20 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A scripted HTTP upstream on 127.0.0.1 (ephemeral port) for tests: every request is recorded and
 /// answered by the test's `responder`, which can delay, stream in parts, or cut the connection.
+///
+/// For fault injection it can also, on command: stop listening (connections are refused) and listen
+/// again on the same port (`stopListening()`, `resumeListening()`); reset a connection with a TCP RST
+/// before the status line or mid-body (`Reply.reset`); send any reason phrase; and swap its responder
+/// (`setResponder(_:)`). It counts its connections (`connections`), so tests can check that the
+/// client's pool let go of every connection a fault broke.
 public final class MockUpstream: Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -19,6 +31,9 @@ public final class MockUpstream: Sendable {
         public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
         }
+
+        /// Whether the body asks for a streamed answer (`"stream": true`).
+        public var wantsStream: Bool { json["stream"] as? Bool ?? false }
     }
 
     public struct Reply: Sendable {
@@ -32,10 +47,15 @@ public final class MockUpstream: Sendable {
         public var cutAfterParts = false
         /// Close the connection without any answer.
         public var refuse = false
+        /// When the connection is closed (`refuse`, `cutAfterParts`), abort it with a TCP RST instead of a FIN.
+        public var reset = false
+        /// The status line's reason phrase; nil for the standard one.
+        public var reasonPhrase: String?
 
         public init(
             status: Int = 200, headers: [(String, String)] = [], parts: [(delay: Duration, text: String)] = [],
-            headDelay: Duration = .zero, cutAfterParts: Bool = false, refuse: Bool = false
+            headDelay: Duration = .zero, cutAfterParts: Bool = false, refuse: Bool = false, reset: Bool = false,
+            reasonPhrase: String? = nil
         ) {
             self.status = status
             self.headers = headers
@@ -43,6 +63,8 @@ public final class MockUpstream: Sendable {
             self.headDelay = headDelay
             self.cutAfterParts = cutAfterParts
             self.refuse = refuse
+            self.reset = reset
+            self.reasonPhrase = reasonPhrase
         }
 
         public static func json(_ text: String, status: Int = 200, headers: [(String, String)] = []) -> Reply {
@@ -60,42 +82,93 @@ public final class MockUpstream: Sendable {
             .json(body, status: status, headers: headers)
         }
 
+        /// An HTML error page, as proxies and load balancers send them.
+        public static func html(_ status: Int, _ body: String = "<html><body><h1>Bad Gateway</h1></body></html>") -> Reply {
+            Reply(status: status, headers: [("content-type", "text/html; charset=utf-8")], parts: [(.zero, body)])
+        }
+
+        /// One `chat.completion.chunk` SSE event carrying `delta` (and a finish reason when given).
+        public static func sseEvent(_ delta: String?, finishReason: String? = nil) -> String {
+            let content = delta.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("\"\"".utf8), as: UTF8.self) }
+            let deltaJSON = content.map { "{\"content\":\($0)}" } ?? "{}"
+            let finish = finishReason.map { "\"\($0)\"" } ?? "null"
+            return "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":\(deltaJSON),\"finish_reason\":\(finish)}]}\n\n"
+        }
+
         /// An SSE stream of chat.completion.chunk events with the given deltas, then `[DONE]`.
         public static func sse(_ deltas: [String], delay: Duration = .zero, done: Bool = true, cut: Bool = false) -> Reply {
-            var parts: [(Duration, String)] = deltas.map { delta in
-                let escaped = String(decoding: (try? JSONEncoder().encode(delta)) ?? Data("\"\"".utf8), as: UTF8.self)
-                return (delay, "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\(escaped)},\"finish_reason\":null}]}\n\n")
-            }
+            var parts: [(Duration, String)] = deltas.map { (delay, sseEvent($0)) }
             if done {
-                parts.append((delay, "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"))
+                parts.append((delay, sseEvent(nil, finishReason: "stop")))
                 parts.append((.zero, "data: [DONE]\n\n"))
             }
             return Reply(status: 200, headers: [("content-type", "text/event-stream")], parts: parts, cutAfterParts: cut)
+        }
+
+        /// Raw SSE parts (each written after its delay), ended properly unless `cut`.
+        public static func sseRaw(_ parts: [(delay: Duration, text: String)], cut: Bool = false, reset: Bool = false) -> Reply {
+            Reply(status: 200, headers: [("content-type", "text/event-stream")], parts: parts, cutAfterParts: cut, reset: reset)
         }
     }
 
     public typealias Responder = @Sendable (Request) -> Reply
 
+    /// Connection counts. `open` counts accepted connections not yet closed; `busy` those with a
+    /// request whose answer is still being written (or stalled); `accepted` every connection so far.
+    public struct Connections: Sendable, Equatable, CustomStringConvertible {
+        public var accepted = 0
+        public var open = 0
+        public var busy = 0
+        /// Open connections waiting for their next request (kept alive by the client's pool).
+        public var idle: Int { open - busy }
+        public var description: String { "accepted \(accepted), open \(open), busy \(busy)" }
+    }
+
     private let group: MultiThreadedEventLoopGroup
-    private let channel: Channel
+    private let serverChannel: NIOLockedValueBox<Channel?>
     private let log = NIOLockedValueBox<[Request]>([])
+    private let responder: NIOLockedValueBox<Responder>
+    private let stats = NIOLockedValueBox(Connections())
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
     public let port: Int
 
     public init(responder: @escaping Responder) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let log = self.log
-        let channel = try await ServerBootstrap(group: group)
+        self.group = group
+        self.responder = NIOLockedValueBox(responder)
+        self.serverChannel = NIOLockedValueBox(nil)
+        let channel = try await Self.bind(
+            group: group, port: 0, log: log, responder: self.responder, stats: stats, channels: channels)
+        self.serverChannel.withLockedValue { $0 = channel }
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    private static func bind(
+        group: MultiThreadedEventLoopGroup, port: Int, log: NIOLockedValueBox<[Request]>,
+        responder: NIOLockedValueBox<Responder>, stats: NIOLockedValueBox<Connections>,
+        channels: NIOLockedValueBox<[ObjectIdentifier: Channel]>
+    ) async throws -> Channel {
+        try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                    channel.pipeline.addHandler(Handler(responder: responder, log: log))
+                stats.withLockedValue {
+                    $0.accepted += 1
+                    $0.open += 1
+                }
+                let handler = Handler(responder: responder, log: log, stats: stats)
+                let id = ObjectIdentifier(channel)
+                channels.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in
+                    channels.withLockedValue { $0[id] = nil }
+                    stats.withLockedValue { $0.open -= 1 }
+                    handler.connectionClosed()
+                }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(handler)
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
-        self.group = group
-        self.channel = channel
-        self.port = channel.localAddress?.port ?? 0
     }
 
     /// `http://127.0.0.1:PORT` plus `path`.
@@ -103,8 +176,53 @@ public final class MockUpstream: Sendable {
 
     public var requests: [Request] { log.withLockedValue { $0 } }
 
+    /// The connection counts now.
+    public var connections: Connections { stats.withLockedValue { $0 } }
+
+    /// Answers later requests with `responder` instead.
+    public func setResponder(_ responder: @escaping Responder) {
+        self.responder.withLockedValue { $0 = responder }
+    }
+
+    /// Closes the listening socket: new connections are refused (connections already open stay).
+    public func stopListening() async throws {
+        let channel = serverChannel.withLockedValue { channel in
+            defer { channel = nil }
+            return channel
+        }
+        try await channel?.close()
+    }
+
+    /// Listens again on the same port after `stopListening()`.
+    public func resumeListening() async throws {
+        guard serverChannel.withLockedValue({ $0 }) == nil else { return }
+        let channel = try await Self.bind(
+            group: group, port: port, log: log, responder: responder, stats: stats, channels: channels)
+        serverChannel.withLockedValue { $0 = channel }
+    }
+
+    /// Closes every open connection (a FIN, as a server going away would), stalled answers included.
+    public func dropConnections() async {
+        for channel in channels.withLockedValue({ Array($0.values) }) { try? await channel.close() }
+    }
+
+    /// Waits until `condition` holds for the connection counts (polling), up to `timeout`; returns the
+    /// counts last seen.
+    @discardableResult
+    public func waitForConnections(
+        timeout: Duration = .seconds(3), _ condition: @Sendable (Connections) -> Bool
+    ) async -> Connections {
+        let clock = ContinuousClock()
+        let end = clock.now.advanced(by: timeout)
+        while true {
+            let now = connections
+            if condition(now) || clock.now >= end { return now }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     public func shutdown() async throws {
-        try await channel.close()
+        try? await stopListening()
         try await group.shutdownGracefully()
     }
 
@@ -112,15 +230,29 @@ public final class MockUpstream: Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
-        let responder: Responder
+        let responder: NIOLockedValueBox<Responder>
         let log: NIOLockedValueBox<[Request]>
+        let stats: NIOLockedValueBox<Connections>
         var head: HTTPRequestHead?
         var body = ByteBuffer()
+        /// Whether this connection counts as busy; guarded by `stats`' lock.
+        private var busy = false
 
-        init(responder: @escaping Responder, log: NIOLockedValueBox<[Request]>) {
+        init(responder: NIOLockedValueBox<Responder>, log: NIOLockedValueBox<[Request]>, stats: NIOLockedValueBox<Connections>) {
             self.responder = responder
             self.log = log
+            self.stats = stats
         }
+
+        private func setBusy(_ value: Bool) {
+            stats.withLockedValue { stats in
+                guard busy != value else { return }
+                busy = value
+                stats.busy += value ? 1 : -1
+            }
+        }
+
+        func connectionClosed() { setBusy(false) }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -135,7 +267,23 @@ public final class MockUpstream: Sendable {
                 for (name, value) in head.headers { headers[name.lowercased()] = value }
                 let request = Request(method: "\(head.method)", path: head.uri, headers: headers, body: String(buffer: body))
                 log.withLockedValue { $0.append(request) }
+                setBusy(true)
+                let responder = self.responder.withLockedValue { $0 }
                 respond(responder(request), context: context)
+            }
+        }
+
+        private func close(_ context: ChannelHandlerContext, reset: Bool) {
+            if reset {
+                // SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+                let channel = context.channel
+                guard let provider = channel as? any SocketOptionProvider else {
+                    channel.close(promise: nil)
+                    return
+                }
+                provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
             }
         }
 
@@ -143,7 +291,7 @@ public final class MockUpstream: Sendable {
             let loop = context.eventLoop
             let boxed = NIOLoopBound(context, eventLoop: loop)
             if reply.refuse {
-                context.close(promise: nil)
+                close(context, reset: reply.reset)
                 return
             }
             loop.scheduleTask(in: Self.amount(reply.headDelay)) {
@@ -156,7 +304,9 @@ public final class MockUpstream: Sendable {
                     // Promise more than will come, so the cut is visible as a truncated body.
                     headers.replaceOrAdd(name: "content-length", value: "\(reply.parts.reduce(0) { $0 + $1.text.utf8.count } + 1_000)")
                 }
-                let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
+                let status = reply.reasonPhrase.map { HTTPResponseStatus(statusCode: reply.status, reasonPhrase: $0) }
+                    ?? HTTPResponseStatus(statusCode: reply.status)
+                let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
                 context.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
                 self.writeParts(reply.parts[...], reply: reply, context: boxed)
             }
@@ -166,9 +316,9 @@ public final class MockUpstream: Sendable {
             let context = boxed.value
             guard let part = parts.first else {
                 if reply.cutAfterParts {
-                    context.close(promise: nil)
+                    close(context, reset: reply.reset)
                 } else {
-                    context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                    context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in self.setBusy(false) }
                 }
                 return
             }

@@ -1,20 +1,28 @@
+import Synchronization
+import SwitchboardConfig
+
 /// Opens an adapter's stream and waits for its first chunk, so that the router can still fail over:
 /// until a chunk exists nothing has reached the caller. The chunk must arrive before the call's
-/// deadline (the first-token timeout); the rest of the stream flows on a pipe afterwards.
+/// deadline (the first-token timeout); the rest of the stream flows on a pipe afterwards, and ends with a
+/// timeout when the upstream sends nothing for `idleTimeout` (which also frees its connection).
 enum StreamOpener {
     struct Opened: Sendable {
         var first: ChatChunk
         var rest: AsyncThrowingStream<ChatChunk, any Error>
     }
 
-    static func open(_ adapter: any ProviderAdapter, _ call: AdapterCall) async throws(UpstreamFailure) -> Opened {
+    static func open(
+        _ adapter: any ProviderAdapter, _ call: AdapterCall, idleTimeout: Duration
+    ) async throws(UpstreamFailure) -> Opened {
         let upstream = try await adapter.stream(call)
+        let lastChunk = LastChunk()
         let (firstSignal, firstContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let (rest, restContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let pump = Task {
             var isFirst = true
             do {
                 for try await chunk in upstream {
+                    lastChunk.mark()
                     if isFirst {
                         isFirst = false
                         firstContinuation.yield(chunk)
@@ -38,7 +46,21 @@ enum StreamOpener {
             firstContinuation.finish(throwing: UpstreamFailure.transport(.timeout, "no first token before the attempt deadline"))
             pump.cancel()
         }
+        let watchdog = Task {
+            while true {
+                let last = lastChunk.instant
+                let due = (last ?? .now).advanced(by: idleTimeout)
+                if last != nil, ContinuousClock.now >= due {
+                    restContinuation.finish(throwing: UpstreamFailure.transport(
+                        .timeout, "the upstream sent nothing for \(DurationParser.format(idleTimeout)) after the stream started"))
+                    pump.cancel()
+                    return
+                }
+                try await Task.sleep(until: due, clock: .continuous)
+            }
+        }
         restContinuation.onTermination = { termination in
+            watchdog.cancel()
             if case .cancelled = termination { pump.cancel() }
         }
         do {
@@ -49,10 +71,19 @@ enum StreamOpener {
         } catch {
             timer.cancel()
             pump.cancel()
+            watchdog.cancel()
             throw UpstreamHTTP.failure(for: error)
         }
         timer.cancel()
         pump.cancel()
+        watchdog.cancel()
         throw .malformed("the stream ended before any content")
     }
+}
+
+/// When the last chunk of a stream arrived; nil until the first (the first-token timer covers that wait).
+private final class LastChunk: Sendable {
+    private let state = Mutex<ContinuousClock.Instant?>(nil)
+    var instant: ContinuousClock.Instant? { state.withLock { $0 } }
+    func mark() { state.withLock { $0 = .now } }
 }

@@ -24,6 +24,12 @@ public struct DiagnosticFormatter: Sendable {
         // Redacting a line and splitting it into scalars costs its length: do it once per line, however many
         // diagnostics point into it (a one-line flow mapping can carry thousands).
         var prepared: [Int: [Unicode.Scalar]] = [:]
+        // Where literal secrets were found, by line: masked on every echo of that line, whichever
+        // diagnostic echoes it (a key with no known prefix escapes `redact`).
+        var secrets: [Int: [Int]] = [:]
+        for diagnostic in report.diagnostics where diagnostic.rule == .literalSecret {
+            secrets[diagnostic.location.line, default: []].append(diagnostic.location.column)
+        }
         var output = ""
         for diagnostic in report.diagnostics {
             let severity = diagnostic.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
@@ -33,7 +39,10 @@ public struct DiagnosticFormatter: Sendable {
             var scalars = prepared[number]
             if scalars == nil, let source = lines?[number] {
                 // Keys pasted into the file are not echoed into terminals and CI logs.
-                scalars = Array(SecretScanner.redact(source).unicodeScalars)
+                var redacted = Array(SecretScanner.redact(source).unicodeScalars)
+                // Right to left, so masking one token keeps the columns of those before it.
+                for column in (secrets[number] ?? []).sorted(by: >) { redacted = SecretScanner.mask(redacted, at: column) }
+                scalars = redacted
                 prepared[number] = scalars
             }
             if let scalars {

@@ -24,6 +24,32 @@ public enum SecretScanner {
         return nil
     }
 
+    /// Whether a value written where a variable name belongs is more likely a key without a known
+    /// prefix: at least 20 characters, with lowercase letters and digits, and no underscore (names such
+    /// as `VITE_HF_API_KEY_2` are upper case with underscores).
+    public static func looksLikePastedKey(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.count >= minimumBodyLength, !bytes.contains(UInt8(ascii: "_")) else { return false }
+        return bytes.contains { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) }
+            && bytes.contains { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    /// `scalars` with the token starting at `column` (1-based) replaced by `********`: the text of a
+    /// `literal-secret` finding, whatever its shape, is never echoed.
+    static func mask(_ scalars: [Unicode.Scalar], at column: Int) -> [Unicode.Scalar] {
+        var start = column - 1
+        guard start >= 0, start < scalars.count else { return scalars }
+        // A quoted value starts at its quote.
+        if scalars[start] == "\"" || scalars[start] == "'" { start += 1 }
+        var end = start
+        let stops: Set<Unicode.Scalar> = [" ", "\t", ",", "]", "}", "\"", "'", "#"]
+        while end < scalars.count, !stops.contains(scalars[end]) { end += 1 }
+        guard end > start else { return scalars }
+        // Already redacted by `redact` (its known prefix stays readable).
+        if String(String.UnicodeScalarView(scalars[start..<end])).contains("********") { return scalars }
+        return Array(scalars[..<start]) + Array("********".unicodeScalars) + Array(scalars[end...])
+    }
+
     /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.
     static func scan(_ root: YAMLNode) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []

@@ -45,9 +45,19 @@ extension ConfigDecoder {
             diagnostics.append(.error(.invalidValue, "'env' in \(what) names no variables", at: node.location))
         }
         var variables: [String] = []
-        for (variable, item) in entries {
+        for (position, (variable, item)) in entries.enumerated() {
             // A pasted key is reported once, by the literal-secret check, and never used as a name.
             if SecretScanner.looksLikeSecret(variable) { continue }
+            // Keys without a known prefix: long, lowercase letters and digits, no underscore. Variable
+            // names are upper case with underscores; the message names the entry, never its text.
+            if SecretScanner.looksLikePastedKey(variable) {
+                diagnostics.append(
+                    .error(.literalSecret,
+                           "entry \(position + 1) of 'env' in \(what) looks like an API key, not a variable name: "
+                               + "put the key in an environment variable and list the variable's name here",
+                           at: item.location))
+                continue
+            }
             guard Self.isVariableName(variable) else {
                 diagnostics.append(
                     .error(.invalidValue,
