@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libyaml from the system (Debian: libyaml-dev). Only YAMLParser.swift imports it.
@@ -54,12 +55,24 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardConfig",
+                "SwitchboardUsage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The usage log: per-request and per-attempt records batched into SQLite (GRDB, WAL), and the
+        // reports `switchboard usage` prints. Independent of the engine and the server.
+        .target(
+            name: "SwitchboardUsage",
+            dependencies: [
+                "SwitchboardConfig",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The `lint` command shared by `switchboard lint` and the lint-only `switchboard-lint`.
@@ -77,6 +90,7 @@ let package = Package(
                 "SwitchboardConfig",
                 "SwitchboardLintCLI",
                 "SwitchboardServer",
+                "SwitchboardUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,6 +136,7 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardServer",
+                "SwitchboardUsage",
                 "SwitchboardTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -131,6 +146,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SwitchboardUsageTests",
+            dependencies: [
+                "SwitchboardConfig",
+                "SwitchboardUsage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

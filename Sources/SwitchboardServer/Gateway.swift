@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Switchboard
 import SwitchboardConfig
+import SwitchboardUsage
 
 /// The engine the server answers with. Held behind a lock so that a reload can swap it while requests
 /// already running finish on the engine they started with.
@@ -38,11 +39,17 @@ public final class Gateway: Sendable {
     let source: Source?
     let logger: Logger
     let metrics: GatewayMetrics
+    /// Where every chat request and attempt is recorded (providers.yaml's `usage:`); nil records nothing.
+    public let usage: UsageRecorder?
     private let inFlight = Mutex<[String: Int]>([:])
     /// One reload at a time.
     private let reloading = Mutex(false)
 
-    public init(engine: Switchboard, settings: GatewaySettings, source: Source? = nil, logger: Logger, metrics: GatewayMetrics) {
+    public init(
+        engine: Switchboard, settings: GatewaySettings, source: Source? = nil, logger: Logger, metrics: GatewayMetrics,
+        usage: UsageRecorder? = nil
+    ) {
+        self.usage = usage
         self.current = Mutex(engine)
         self.settings = settings
         self.source = source

@@ -10,10 +10,12 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
     public var errorRules: [ErrorRule]
     /// The `server:` block (all optional).
     public var server: ServerSettings
+    /// The `usage:` block (recording is off unless it sets `path`).
+    public var usage: UsageSettings
 
     public init(
         version: Int = 1, keyPools: [KeyPool] = [], providers: [Provider] = [], routes: [Route] = [],
-        errorRules: [ErrorRule] = [], server: ServerSettings = ServerSettings()
+        errorRules: [ErrorRule] = [], server: ServerSettings = ServerSettings(), usage: UsageSettings = UsageSettings()
     ) {
         self.version = version
         self.keyPools = keyPools
@@ -21,6 +23,7 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
         self.routes = routes
         self.errorRules = errorRules
         self.server = server
+        self.usage = usage
     }
 
     /// The rules in the order they are tried: the file's, then the built-in defaults.

@@ -2,6 +2,7 @@ import HTTPTypes
 import Foundation
 import Hummingbird
 import Switchboard
+import SwitchboardUsage
 
 /// `POST /v1/chat/completions`: OpenAI's request and response shapes, streaming with SSE.
 struct ChatCompletionsController<Context: RequestContext> {
@@ -12,28 +13,46 @@ struct ChatCompletionsController<Context: RequestContext> {
     }
 
     @Sendable func complete(request: Request, context: Context) async throws -> Response {
+        let requestID = RequestUsage.requestID(from: request.headers[HTTPField.Name.requestID])
+        do {
+            var response = try await answer(request, requestID: requestID)
+            response.headers[HTTPField.Name.requestID] = requestID
+            return response
+        } catch var error as OpenAIError {
+            error.headers[HTTPField.Name.requestID] = requestID
+            throw error
+        }
+    }
+
+    private func answer(_ request: Request, requestID: String) async throws -> Response {
         let data: Data
         do {
             data = Data(buffer: try await request.body.collect(upTo: gateway.settings.maxRequestBytes))
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw OpenAIError(
+            throw refused(OpenAIError(
                 status: .contentTooLarge, message: "the request body is larger than \(gateway.settings.maxRequestBytes) bytes",
-                type: "invalid_request_error", code: "request_too_large")
+                type: "invalid_request_error", code: "request_too_large"), requestID: requestID)
         }
-        let body = try ChatCompletionBody.parse(data)
+        let body: ChatCompletionBody
+        do {
+            body = try ChatCompletionBody.parse(data)
+        } catch {
+            throw refused(error, requestID: requestID)
+        }
         // Requests in flight keep the engine they started with, whatever a reload does meanwhile.
         let engine = gateway.engine
         guard let selection = engine.selection(forModel: body.model) else {
             let models = engine.configuration.routes.map(\.name)
                 + engine.configuration.routes.flatMap { $0.targets.compactMap(\.model) }
-            throw OpenAIError(
+            throw refused(OpenAIError(
                 status: .notFound,
                 message: "no route or model named '\(body.model)'; available: " + Self.unique(models).joined(separator: ", "),
-                type: "invalid_request_error", code: "model_not_found")
+                type: "invalid_request_error", code: "model_not_found"), requestID: requestID, route: body.model)
         }
+        let usage = RequestUsage(recorder: gateway.usage, requestID: requestID, route: selection.route, streaming: body.stream)
         do {
             if body.stream {
-                return try await stream(body, selection: selection, engine: engine)
+                return try await stream(body, selection: selection, engine: engine, usage: usage)
             }
             let answer = try await engine.complete(body.request, selection: selection)
             let completion = ChatCompletionResponse.Completion(
@@ -44,15 +63,28 @@ struct ChatCompletionsController<Context: RequestContext> {
                                              attempts: answer.trace.attempts)
             headers[.contentType] = "application/json"
             let json = try JSONEncoder.gateway.encode(completion)
+            usage.answered(provider: answer.provider, model: answer.model, trace: answer.trace, usage: answer.usage)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         } catch let error as SwitchboardError {
-            throw OpenAIError(error)
+            let openAIError = OpenAIError(error)
+            usage.failed(error, status: Int(openAIError.status.code))
+            throw openAIError
         }
+    }
+
+    /// A request refused before it reached a route, recorded as such, and returned for throwing.
+    private func refused(_ error: OpenAIError, requestID: String, route: String = "") -> OpenAIError {
+        gateway.usage?.record(UsageRequestRecord(
+            requestID: requestID, time: Date(), route: route, outcome: error.code ?? "invalid_request",
+            status: Int(error.status.code), latency: .zero, attempts: 0))
+        return error
     }
 
     /// Fails over until the first chunk exists; after that the response has started, and an upstream
     /// failure ends it with an explicit error event (never a clean `[DONE]`).
-    private func stream(_ body: ChatCompletionBody, selection: RouteSelection, engine: Switchboard) async throws -> Response {
+    private func stream(
+        _ body: ChatCompletionBody, selection: RouteSelection, engine: Switchboard, usage requestUsage: RequestUsage
+    ) async throws -> Response {
         let answer = try await engine.stream(body.request, selection: selection)
         let id = ChatCompletionResponse.newID()
         let created = ChatCompletionResponse.now
@@ -88,9 +120,16 @@ struct ChatCompletionsController<Context: RequestContext> {
                         id: id, created: created, model: model, choices: [], usage: .init(usage))))
                 }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage)
             } catch let error as SwitchboardError {
                 logger.warning("stream interrupted", metadata: ["provider": "\(answer.provider)", "route": "\(answer.route)"])
-                try await send(encoder.encode(OpenAIError(error).body))
+                // The client got a 200 and then an error event: recorded with the status the error maps to.
+                let openAIError = OpenAIError(error)
+                requestUsage.failed(error, status: Int(openAIError.status.code))
+                try await send(encoder.encode(openAIError.body))
+            } catch {
+                requestUsage.clientWentAway(provider: answer.provider, model: model, trace: answer.trace)
+                throw error
             }
             try await writer.finish(nil)
         })
@@ -109,4 +148,10 @@ struct ChatCompletionsController<Context: RequestContext> {
         var seen: Set<String> = []
         return names.filter { seen.insert($0).inserted }
     }
+}
+
+extension HTTPField.Name {
+    /// Every chat answer, errors included, carries the request's id; the usage store records it under
+    /// the same id.
+    static let requestID = HTTPField.Name("x-request-id")!
 }

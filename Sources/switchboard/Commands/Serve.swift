@@ -6,6 +6,7 @@ import ServiceLifecycle
 import Switchboard
 import SwitchboardConfig
 import SwitchboardServer
+import SwitchboardUsage
 
 extension SwitchboardCommand {
     struct Serve: AsyncParsableCommand {
@@ -90,8 +91,18 @@ extension SwitchboardCommand {
                 try? await httpClient.shutdown()
                 throw ExitCode(78)
             }
+            // Usage recording, when providers.yaml's `usage:` names a database (changing it needs a restart).
+            let usage: UsageRecorder?
+            do {
+                usage = try UsageRecorder.open(settings: loaded.configuration.usage, configurationFile: config, logger: logger)
+            } catch {
+                logger.critical("cannot open the usage store: \(error)")
+                try? await httpClient.shutdown()
+                throw ExitCode(78)
+            }
             let source = Gateway.Source(path: config, environment: environment, httpClient: httpClient)
-            let gateway = Gateway(engine: engine, settings: settings, source: source, logger: logger, metrics: metrics)
+            let gateway = Gateway(
+                engine: engine, settings: settings, source: source, logger: logger, metrics: metrics, usage: usage)
             logger.info("serving", metadata: [
                 "address": "\(settings.host):\(settings.port)", "routes": "\(engine.routeNames.joined(separator: ","))",
                 "client_auth": "\(settings.clientTokens.isEmpty ? "off (loopback only)" : "\(settings.clientTokens.count) token(s)")",
@@ -103,8 +114,11 @@ extension SwitchboardCommand {
             hangup.resume()
             defer { hangup.cancel() }
             let application = buildApplication(gateway: gateway)
+            // Services stop in reverse order: the server drains its requests first, then the usage
+            // recorder writes what they recorded.
+            let recorders: [any Service] = usage.map { [$0] } ?? []
             var services = ServiceGroupConfiguration(
-                services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: recorders + [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             services.maximumGracefulShutdownDuration = grace
             try await ServiceGroup(configuration: services).run()
             try await httpClient.shutdown()

@@ -19,8 +19,9 @@ struct ConfigDecoder {
         self.targetParameterSpecs = catalog.declarations.mapValues(\.allTargetParameters)
     }
 
-    static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules", "server"]
+    static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules", "server", "usage"]
     static let serverFields = ["host", "port", "max_request_bytes", "max_concurrent_per_token", "shutdown_grace"]
+    static let usageFields = ["path", "batch_interval", "batch_size", "buffer_size"]
 
     mutating func decode(_ root: YAMLNode) -> SwitchboardConfiguration {
         guard let reader = MappingReader(
@@ -48,6 +49,7 @@ struct ConfigDecoder {
         }
         if let rules = reader.value("error_rules") { configuration.errorRules = decodeErrorRules(rules) }
         if let server = reader.value("server") { configuration.server = decodeServer(server) }
+        if let usage = reader.value("usage") { configuration.usage = decodeUsage(usage) }
         return configuration
     }
 
@@ -76,6 +78,38 @@ struct ConfigDecoder {
             server.shutdownGrace = positiveDuration(value, field: "shutdown_grace", in: what)
         }
         return server
+    }
+
+    // MARK: - Usage
+
+    private mutating func decodeUsage(_ node: YAMLNode) -> UsageSettings {
+        let what = "usage"
+        guard let reader = MappingReader(node, what: what, known: Self.usageFields, diagnostics: &diagnostics)
+        else { return UsageSettings() }
+        var usage = UsageSettings(source: reader.source)
+        if let value = reader.value("path") {
+            usage.path = string(value, field: "path", in: what)
+            if usage.path?.isEmpty == true {
+                diagnostics.append(.error(.invalidValue, "'path' in usage must not be empty", at: value.location))
+                usage.path = nil
+            }
+        }
+        if let value = reader.value("batch_interval"),
+            let interval = positiveDuration(value, field: "batch_interval", in: what)
+        {
+            usage.batchInterval = interval
+        }
+        if let value = reader.value("batch_size"),
+            let size = integer(value, field: "batch_size", in: what, range: 1...1_000_000)
+        {
+            usage.batchSize = size
+        }
+        if let value = reader.value("buffer_size"),
+            let size = integer(value, field: "buffer_size", in: what, range: 1...10_000_000)
+        {
+            usage.bufferSize = size
+        }
+        return usage
     }
 
     // MARK: - Entries of a mapping

@@ -1,0 +1,78 @@
+import Foundation
+import Switchboard
+import SwitchboardUsage
+
+/// One chat request's entry in the usage store: started when the request arrives, finished once its
+/// answer (or error) is known, then handed to the recorder, which never blocks the request.
+struct RequestUsage: Sendable {
+    let recorder: UsageRecorder?
+    let requestID: String
+    let route: String
+    let streaming: Bool
+    private let arrived = Date()
+    private let started = ContinuousClock.now
+
+    init(recorder: UsageRecorder?, requestID: String, route: String, streaming: Bool) {
+        self.recorder = recorder
+        self.requestID = requestID
+        self.route = route
+        self.streaming = streaming
+    }
+
+    /// Records an answered request.
+    func answered(status: Int = 200, provider: String, model: String, trace: AttemptTrace, usage: Usage?) {
+        finish(status: status, outcome: UsageRequestRecord.success, trace: trace, usage: usage, provider: provider, model: model)
+    }
+
+    /// Records a request that ended with an error.
+    func failed(_ error: SwitchboardError, status: Int) {
+        finish(status: status, outcome: error.kind.rawValue, trace: error.trace, usage: nil, provider: nil, model: nil)
+    }
+
+    /// Records a streamed answer the client stopped reading (status 499, as proxies log it).
+    func clientWentAway(provider: String, model: String, trace: AttemptTrace) {
+        finish(status: 499, outcome: "client_closed", trace: trace, usage: nil, provider: provider, model: model)
+    }
+
+    private func finish(
+        status: Int, outcome: String, trace: AttemptTrace, usage: Usage?, provider: String?, model: String?
+    ) {
+        guard let recorder else { return }
+        let calls = trace.entries.filter { $0.outcome != .skipped }
+        // Targets moved past: every target the trace names, but the one that ended the request.
+        var targets: [String] = []
+        for entry in trace.entries {
+            let target = entry.provider + "/" + (entry.model ?? "")
+            if targets.last != target { targets.append(target) }
+        }
+        let last = trace.entries.last
+        let request = UsageRequestRecord(
+            requestID: requestID, time: arrived, route: route, provider: provider ?? last?.provider,
+            model: model ?? last?.model, keyLabel: calls.last?.key, outcome: outcome, status: status,
+            latency: started.duration(to: .now), attempts: calls.count, failovers: max(0, targets.count - 1),
+            tokensIn: usage?.promptTokens, tokensOut: usage?.completionTokens, streaming: streaming)
+        let attempts = trace.entries.map { entry in
+            let outcome: String
+            let upstreamStatus: Int?
+            switch entry.outcome {
+            case .success: (outcome, upstreamStatus) = (UsageAttemptRecord.success, nil)
+            case .failure(let errorClass, let status): (outcome, upstreamStatus) = (errorClass, status)
+            case .skipped: (outcome, upstreamStatus) = (UsageAttemptRecord.skipped, nil)
+            }
+            return UsageAttemptRecord(
+                requestID: requestID, time: arrived, route: route, provider: entry.provider, model: entry.model ?? "",
+                keyLabel: entry.key, outcome: outcome, upstreamStatus: upstreamStatus, latency: entry.latency)
+        }
+        recorder.record(request, attempts: attempts)
+    }
+
+    /// The client's `x-request-id` when it is a sane token, else a new one.
+    static func requestID(from header: String?) -> String {
+        if let header, (1...128).contains(header.utf8.count),
+            header.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
+        {
+            return header
+        }
+        return UUID().uuidString.lowercased()
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// One upstream attempt of a request: a target and key tried (or skipped), and how it went.
+public struct UsageAttemptRecord: Sendable, Hashable {
+    /// The outcome class of an attempt that answered.
+    public static let success = "success"
+    /// The outcome class of a key passed over without a call (cooling down or disabled).
+    public static let skipped = "skipped"
+
+    public var requestID: String
+    /// When the attempt started.
+    public var time: Date
+    public var route: String
+    public var provider: String
+    public var model: String
+    /// `pool#index`, never the key itself; nil for keyless providers.
+    public var keyLabel: String?
+    /// `success`, `skipped`, or the name of the error rule that classified the failure
+    /// (`rate_limited`, `timeout`, `model_loading`, …).
+    public var outcome: String
+    /// The upstream's HTTP status; nil for transport failures and skipped keys.
+    public var upstreamStatus: Int?
+    public var latency: Duration
+
+    public init(
+        requestID: String, time: Date, route: String, provider: String, model: String, keyLabel: String? = nil,
+        outcome: String, upstreamStatus: Int? = nil, latency: Duration = .zero
+    ) {
+        self.requestID = requestID
+        self.time = time
+        self.route = route
+        self.provider = provider
+        self.model = model
+        self.keyLabel = keyLabel
+        self.outcome = outcome
+        self.upstreamStatus = upstreamStatus
+        self.latency = latency
+    }
+}

@@ -1,0 +1,45 @@
+/// One line of a usage report: the figures for one route, provider, model or key.
+public struct UsageGroupSummary: Sendable, Hashable {
+    /// The route, provider, model or key label; `(none)` for keyless attempts.
+    public var name: String
+    /// Requests of the group: for a route its requests, otherwise the distinct requests that tried it.
+    public var requests: Int
+    /// Upstream attempts made (skipped keys not counted).
+    public var attempts: Int
+    /// Successful requests (route) or successful attempts (provider, model, key).
+    public var successes: Int
+    /// `successes` over requests (route) or over attempts (provider, model, key); nil with none.
+    public var successRate: Double?
+    /// Latency percentiles in milliseconds (nearest rank); nil with no latencies.
+    public var latencyP50: Double?
+    public var latencyP95: Double?
+    /// Outcome classes other than success, with counts: error kinds for a route, error-rule names and
+    /// `skipped` otherwise.
+    public var errors: [String: Int]
+    /// Share of `requests` that moved past at least one target.
+    public var failoverRate: Double?
+    /// Attempts per key label (`(none)` for keyless attempts).
+    public var keyUsage: [String: Int]
+    /// Tokens of the requests this group answered (a request's tokens count for its final target).
+    public var tokensIn: Int
+    public var tokensOut: Int
+
+    public init(
+        name: String, requests: Int = 0, attempts: Int = 0, successes: Int = 0, successRate: Double? = nil,
+        latencyP50: Double? = nil, latencyP95: Double? = nil, errors: [String: Int] = [:], failoverRate: Double? = nil,
+        keyUsage: [String: Int] = [:], tokensIn: Int = 0, tokensOut: Int = 0
+    ) {
+        self.name = name
+        self.requests = requests
+        self.attempts = attempts
+        self.successes = successes
+        self.successRate = successRate
+        self.latencyP50 = latencyP50
+        self.latencyP95 = latencyP95
+        self.errors = errors
+        self.failoverRate = failoverRate
+        self.keyUsage = keyUsage
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+    }
+}

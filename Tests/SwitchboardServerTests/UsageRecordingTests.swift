@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import ServiceLifecycle
+import Switchboard
+import SwitchboardConfig
+import SwitchboardServer
+import SwitchboardTestSupport
+import SwitchboardUsage
+import Testing
+
+/// The usage store behind a live gateway: every chat request and attempt is recorded under the id the
+/// client gets back, failovers and refusals included, and nothing is lost across a graceful restart.
+@Suite struct UsageRecordingTests {
+    static let quiet = Logger(label: "usage-tests") { _ in SwiftLogNoOpLogHandler() }
+    static let requestID = HTTPField.Name("x-request-id")!
+
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("usage-\(UUID().uuidString).sqlite").path
+    }
+
+    /// Runs `body` against a live gateway that records into `recorder` (whose writer runs meanwhile).
+    static func withRecordingGateway(
+        _ yaml: String, recorder: UsageRecorder, environment: [String: String] = [:],
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let metrics = GatewayMetrics()
+        let configuration = try SwitchboardConfiguration.parse(yaml).configuration
+        let engine = try Switchboard(
+            configuration: configuration, environment: environment, logger: quiet, metricsFactory: metrics.factory)
+        let settings = GatewaySettings(host: "127.0.0.1", port: 0, clientTokens: [])
+        let gateway = Gateway(engine: engine, settings: settings, logger: quiet, metrics: metrics, usage: recorder)
+        let writer = Task { await recorder.run() }
+        try await buildApplication(gateway: gateway).test(.live) { client in try await body(client) }
+        writer.cancel()
+        await writer.value  // the writer flushes what is left when it stops
+        try await engine.shutdown()
+    }
+
+    @Test func answersFailoversAndRefusalsAreRecordedUnderTheReturnedID() async throws {
+        let upstream = try await MockUpstream { request in
+            request.path.hasPrefix("/primary") ? .status(429, headers: [("retry-after", "30")]) : .chat("from secondary")
+        }
+        let path = Self.temporaryDatabase()
+        let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(50))
+        let ids = IDBox()
+        try await Self.withRecordingGateway(
+            GatewayTests.chain(upstream), recorder: recorder, environment: ["MAIN_KEY": "usage-key-value"]
+        ) { client in
+            try await client.execute(
+                uri: "/v1/chat/completions", method: .post, headers: [Self.requestID: "client-chosen-id"],
+                body: GatewayTests.chatBody(model: "chat")
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[Self.requestID] == "client-chosen-id")
+            }
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: GatewayTests.chatBody(model: "chat", stream: true)) {
+                response in
+                #expect(response.status == .ok)
+                ids.append(try #require(response.headers[Self.requestID]))
+            }
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: GatewayTests.chatBody(model: "nope")) {
+                response in
+                #expect(response.status == .notFound)
+                ids.append(try #require(response.headers[Self.requestID]))
+            }
+        }
+        let store = try UsageStore.openExisting(path: path)
+        let requests = try store.requests()
+        #expect(requests.count == 3)
+        let first = try #require(requests.first { $0.requestID == "client-chosen-id" })
+        #expect(first.outcome == UsageRequestRecord.success && first.status == 200)
+        #expect(first.route == "chat" && first.provider == "secondary" && first.model == "secondary-model")
+        // The 429 on the primary is an attempt; the cooled key is skipped on the next request.
+        #expect(first.attempts == 2 && first.failovers == 1 && !first.streaming)
+        let streamed = try #require(requests.first { $0.requestID == ids.values.first })
+        #expect(streamed.streaming && streamed.outcome == UsageRequestRecord.success && streamed.provider == "secondary")
+        let refused = try #require(requests.first { $0.requestID == ids.values.last })
+        #expect(refused.outcome == "model_not_found" && refused.status == 404 && refused.attempts == 0)
+
+        let attempts = try store.attempts().filter { $0.requestID == "client-chosen-id" }
+        #expect(attempts.map(\.outcome) == ["rate_limited", UsageAttemptRecord.success])
+        #expect(attempts.first?.keyLabel == "main#1" && attempts.first?.upstreamStatus == 429)
+        // Only labels reach the store, never the key.
+        let everything = try store.attempts().map { "\($0)" }.joined() + requests.map { "\($0)" }.joined()
+        #expect(!everything.contains("usage-key-value"))
+        try store.close()
+        try await upstream.shutdown()
+    }
+
+    @Test func aGracefulRestartInTheMiddleOfTrafficLosesNoRecord() async throws {
+        let path = Self.temporaryDatabase()
+        let answered = AnswerCount()
+        for _ in 0..<2 {
+            // Each round: a new recorder and gateway on the same file, traffic from several clients, then
+            // a graceful stop while the last requests are being recorded.
+            let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(20), batchSize: 7)
+            try await Self.withRecordingGateway(GatewayTests.templateOnly, recorder: recorder) { client in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            for _ in 0..<15 {
+                                try await client.execute(
+                                    uri: "/v1/chat/completions", method: .post, body: GatewayTests.chatBody()
+                                ) { response in
+                                    if response.status == .ok { answered.increment() }
+                                }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(recorder.counters.dropped == 0)
+        }
+        let store = try UsageStore.openExisting(path: path)
+        #expect(answered.value == 120)
+        #expect(try store.requestCount() == answered.value)
+        try store.close()
+    }
+}
+
+private final class IDBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String] = []
+    func append(_ id: String) { lock.withLock { ids.append(id) } }
+    var values: [String] { lock.withLock { ids } }
+}
+
+private final class AnswerCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
