@@ -156,7 +156,7 @@ struct LiveGateway: Sendable {
         let state = NIOLockedValueBox((done: false, timedOut: false))
         let reader = Task {
             defer { state.withLockedValue { $0.done = true } }
-            for try await var chunk in response.body { collected.withLockedValue { $0.writeBuffer(&chunk) } }
+            for try await var chunk in response.body { collected.withLockedValue { _ = $0.writeBuffer(&chunk) } }
         }
         let remaining = started.advanced(by: timeout) - ContinuousClock.now
         let timer = Task {
