@@ -29,6 +29,21 @@ import Testing
         #expect(upstream.requests.filter { $0.authorization == "Bearer key-one" }.count == 1)
     }
 
+    @Test func aServerErrorOnTheFirstKeyIsNotReportedAsEveryKeyFailing() async throws {
+        // A 500 moves on to the next target after one key: the summary must not claim both keys failed.
+        let upstream = try await MockUpstream { _ in .status(500) }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["KEY_1", "KEY_2"])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml, environment: ["KEY_1": "key-one", "KEY_2": "key-two"]) { engine in
+            let error = await #expect(throws: SwitchboardError.self) {
+                _ = try await engine.complete(ChatRequest(messages: [.user("hi")]), route: "chat")
+            }
+            #expect(error?.trace.attempts == 1)
+            #expect(error?.message.contains("keys failed") == false)
+            #expect(error?.message.contains("HTTP 500") == true)
+        }
+    }
+
     @Test func unauthorizedKeyIsDisabledUntilTheConfigurationIsReloaded() async throws {
         let upstream = try await MockUpstream { request in
             request.authorization == "Bearer revoked" ? .status(401) : .chat("ok")

@@ -122,7 +122,10 @@ private struct RouteRun {
         }
 
         var lastFailure: UpstreamFailure?
+        // Keys actually called: a failure that moves on to the next target ends the loop early.
+        var keysTried = 0
         keyLoop: for (position, entry) in keys.enumerated() {
+            keysTried = position + 1
             var retries = 0
             while true {
                 let makesCall = target.declaration.usesNetwork
@@ -208,7 +211,7 @@ private struct RouteRun {
                 }
             }
         }
-        summaries.append(summary(target, keysTried: keys.count, lastFailure: lastFailure))
+        summaries.append(summary(target, keysTried: keysTried, lastFailure: lastFailure))
         return nil
     }
 
