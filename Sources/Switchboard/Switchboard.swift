@@ -22,6 +22,9 @@ public final class Switchboard: Sendable {
     private let keyRings: [String: KeyRing]
     /// What each route name and model id selects, resolved once at load.
     private let selections: [String: RouteSelection]
+    /// The response cache of each route that has one; empty at every load (a reload starts cold).
+    private let caches: [String: ResponseCache]
+    private let metrics: EngineMetrics
 
     /// Builds the engine for a configuration already loaded and linted.
     ///
@@ -44,8 +47,11 @@ public final class Switchboard: Sendable {
         do {
             let compiled = try Self.compile(configuration, registry: registry, environment: environment,
                                             httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:])
+            let metrics = EngineMetrics(factory: metricsFactory)
+            self.metrics = metrics
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
-                                 metrics: EngineMetrics(factory: metricsFactory), logger: logger)
+                                 metrics: metrics, logger: logger)
+            self.caches = Self.caches(for: configuration)
             self.startupNotes = compiled.notes
             self.keyRings = compiled.rings
             self.selections = Self.selections(for: configuration)
@@ -108,6 +114,34 @@ public final class Switchboard: Sendable {
         return selections
     }
 
+    private static func caches(for configuration: SwitchboardConfiguration) -> [String: ResponseCache] {
+        var caches: [String: ResponseCache] = [:]
+        for route in configuration.routes {
+            if let settings = route.cache, caches[route.name] == nil { caches[route.name] = ResponseCache(settings: settings) }
+        }
+        return caches
+    }
+
+    /// The route's cache and the request's key in it, when the route has a cache and the request is
+    /// eligible (temperature 0, or any temperature when the route allows it).
+    private func cacheSlot(for request: ChatRequest, selection: RouteSelection) -> (cache: ResponseCache, key: String)? {
+        guard let cache = caches[selection.route], cache.isEligible(request) else { return nil }
+        return (cache, ResponseCache.key(for: request, route: selection.route, startIndex: selection.startIndex))
+    }
+
+    /// Looks the request up, counting the hit or miss.
+    private func cachedAnswer(in slot: (cache: ResponseCache, key: String), route: String) -> ResponseCache.Answer? {
+        let answer = slot.cache.lookup(slot.key)
+        metrics.cache(route: route, hit: answer != nil)
+        // A hit is an answered request too.
+        if answer != nil { metrics.request(route: route, outcome: "success") }
+        return answer
+    }
+
+    /// Whether an answer from `target` may be cached: not from an offline target (a template answer is a
+    /// stand-in while upstreams fail, and must not outlive the failure).
+    private static func isCacheable(_ target: CompiledTarget) -> Bool { target.declaration.usesNetwork }
+
     /// A chat completion from the first target of `route` that answers.
     public func complete(_ request: ChatRequest, route: String) async throws(SwitchboardError) -> ChatCompletion {
         try await complete(request, selection: RouteSelection(route: route, startIndex: 0))
@@ -116,16 +150,30 @@ public final class Switchboard: Sendable {
     /// A chat completion from the first target that answers, from the selection's starting target on.
     public func complete(_ request: ChatRequest, selection: RouteSelection) async throws(SwitchboardError) -> ChatCompletion {
         let route = selection.route
+        let slot = cacheSlot(for: request, selection: selection)
+        if let slot, let cached = cachedAnswer(in: slot, route: route) {
+            return ChatCompletion(
+                text: cached.text, finishReason: cached.finishReason, usage: cached.usage, route: route,
+                provider: cached.provider, model: cached.model, trace: AttemptTrace(), cacheHit: true)
+        }
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
             target, call throws(UpstreamFailure) in
             try await target.adapter.complete(call)
         }
         let output = success.value
-        return ChatCompletion(
+        let completion = ChatCompletion(
             text: output.text, finishReason: output.finishReason, usage: output.usage, route: route,
             provider: success.target.provider.name,
             model: success.target.model ?? output.model ?? success.target.provider.name,
             trace: success.trace)
+        if let slot, Self.isCacheable(success.target) {
+            slot.cache.store(
+                ResponseCache.Answer(
+                    text: completion.text, finishReason: completion.finishReason, usage: completion.usage,
+                    provider: completion.provider, model: completion.model),
+                under: slot.key)
+        }
+        return completion
     }
 
     /// A streamed chat completion. Failover happens until the first chunk arrives (a first chunk that
@@ -138,6 +186,12 @@ public final class Switchboard: Sendable {
     /// A streamed chat completion from the selection's starting target on.
     public func stream(_ request: ChatRequest, selection: RouteSelection) async throws(SwitchboardError) -> ChatStream {
         let route = selection.route
+        let slot = cacheSlot(for: request, selection: selection)
+        if let slot, let cached = cachedAnswer(in: slot, route: route) {
+            return ChatStream.complete(
+                route: route, provider: cached.provider, model: cached.model,
+                chunk: ChatChunk(delta: cached.text, finishReason: cached.finishReason, usage: cached.usage))
+        }
         let attemptTimeout = configuration.route(named: route)?.policy.attemptTimeout ?? .seconds(30)
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
             target, call throws(UpstreamFailure) in
@@ -145,11 +199,26 @@ public final class Switchboard: Sendable {
             try await StreamOpener.open(target.adapter, call, idleTimeout: min(attemptTimeout, target.provider.timeouts.request))
         }
         let opened = success.value
+        let provider = success.target.provider.name
+        let model = success.target.model ?? provider
+        // A stream read to its clean end fills the cache like a plain answer; a broken one never does.
+        var onFinish: (@Sendable (ChatStream.Finished) -> Void)?
+        if let slot, Self.isCacheable(success.target) {
+            onFinish = { finished in
+                slot.cache.store(
+                    ResponseCache.Answer(
+                        text: finished.text, finishReason: finished.finishReason ?? .stop, usage: finished.usage,
+                        provider: provider, model: model),
+                    under: slot.key)
+            }
+        }
         return ChatStream(
-            route: route, provider: success.target.provider.name,
-            model: success.target.model ?? success.target.provider.name,
-            trace: success.trace, first: opened.first, rest: opened.rest)
+            route: route, provider: provider, model: model, trace: success.trace, first: opened.first,
+            rest: opened.rest, onFinish: onFinish)
     }
+
+    /// Whether `route` has a response cache (its answers are then marked hit or miss).
+    public func hasResponseCache(route: String) -> Bool { caches[route] != nil }
 
     /// Route names, in file order.
     public var routeNames: [String] { configuration.routes.map(\.name) }

@@ -55,10 +55,13 @@ public struct ChatCompletion: Sendable, Hashable {
     public var provider: String
     public var model: String
     public var trace: AttemptTrace
+    /// Served from the route's response cache: no upstream was called and the trace is empty; `provider`
+    /// and `model` are those that gave the cached answer.
+    public var cacheHit: Bool
 
     public init(
         text: String, finishReason: FinishReason, usage: Usage?, route: String, provider: String, model: String,
-        trace: AttemptTrace
+        trace: AttemptTrace, cacheHit: Bool = false
     ) {
         self.text = text
         self.finishReason = finishReason
@@ -67,6 +70,7 @@ public struct ChatCompletion: Sendable, Hashable {
         self.provider = provider
         self.model = model
         self.trace = trace
+        self.cacheHit = cacheHit
     }
 }
 

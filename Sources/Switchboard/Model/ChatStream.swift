@@ -10,17 +10,41 @@ public struct ChatStream: AsyncSequence, Sendable {
     public let provider: String
     public let model: String
     public let trace: AttemptTrace
+    /// Served from the route's response cache: one chunk holding the whole answer, then the end; no
+    /// upstream was called and the trace is empty.
+    public let cacheHit: Bool
     let first: ChatChunk
     let rest: AsyncThrowingStream<ChatChunk, any Error>
+    /// Called with the whole answer when an iteration reaches the end of the stream without an error
+    /// (how a streamed answer fills the response cache).
+    let onFinish: (@Sendable (Finished) -> Void)?
+
+    /// A stream read to its clean end.
+    struct Finished: Sendable {
+        var text: String
+        var finishReason: FinishReason?
+        var usage: Usage?
+    }
 
     init(route: String, provider: String, model: String, trace: AttemptTrace, first: ChatChunk,
-         rest: AsyncThrowingStream<ChatChunk, any Error>) {
+         rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false,
+         onFinish: (@Sendable (Finished) -> Void)? = nil) {
         self.route = route
         self.provider = provider
         self.model = model
         self.trace = trace
+        self.cacheHit = cacheHit
         self.first = first
         self.rest = rest
+        self.onFinish = onFinish
+    }
+
+    /// A stream that is already complete: `first` is the whole answer (a cache hit).
+    static func complete(route: String, provider: String, model: String, chunk: ChatChunk) -> ChatStream {
+        let (rest, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
+        continuation.finish()
+        return ChatStream(route: route, provider: provider, model: model, trace: AttemptTrace(), first: chunk,
+                          rest: rest, cacheHit: true)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -30,25 +54,47 @@ public struct ChatStream: AsyncSequence, Sendable {
         let provider: String
         let route: String
         let trace: AttemptTrace
+        let onFinish: (@Sendable (Finished) -> Void)?
+        /// What has been read so far, kept only when `onFinish` wants it.
+        var read = Finished(text: "")
+        var ended = false
 
         public mutating func next() async throws(SwitchboardError) -> ChatChunk? {
             if let chunk = first {
                 first = nil
+                note(chunk)
                 return chunk
             }
+            if ended { return nil }
             do {
-                return try await rest.next()
+                guard let chunk = try await rest.next() else {
+                    ended = true
+                    if let onFinish { onFinish(read) }
+                    return nil
+                }
+                note(chunk)
+                return chunk
             } catch {
+                // A broken stream never counts as finished, however often it is asked again.
+                ended = true
                 let failure = UpstreamHTTP.failure(for: error)
                 throw SwitchboardError(
                     .streamInterrupted, "the stream from \(provider) broke after it had started: \(failure.message)",
                     route: route, trace: trace)
             }
         }
+
+        private mutating func note(_ chunk: ChatChunk) {
+            guard onFinish != nil else { return }
+            read.text += chunk.delta
+            if let reason = chunk.finishReason { read.finishReason = reason }
+            if let usage = chunk.usage { read.usage = usage }
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(first: first, rest: rest.makeAsyncIterator(), provider: provider, route: route, trace: trace)
+        AsyncIterator(first: first, rest: rest.makeAsyncIterator(), provider: provider, route: route, trace: trace,
+                      onFinish: onFinish)
     }
 
     /// Reads the whole stream into one text.

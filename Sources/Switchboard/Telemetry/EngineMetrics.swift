@@ -27,6 +27,7 @@ final class EngineMetrics: Sendable {
     static let failovers = "switchboard_failovers_total"
     static let attemptDuration = "switchboard_attempt_duration_seconds"
     static let keys = "switchboard_keys"
+    static let cache = "switchboard_cache_total"
 
     func request(route: String, outcome: String) {
         counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
@@ -39,6 +40,11 @@ final class EngineMetrics: Sendable {
         timer(Self.attemptDuration, [("provider", target.provider.name), ("model", target.model ?? "")])
             .recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
         if let ring = target.keyRing { keyState(ring) }
+    }
+
+    /// A lookup in a route's response cache: `hit` or `miss` (requests the cache is not for are not counted).
+    func cache(route: String, hit: Bool) {
+        counter(Self.cache, [("route", route), ("result", hit ? "hit" : "miss")]).increment()
     }
 
     func failover(route: String) {

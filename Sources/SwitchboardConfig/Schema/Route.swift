@@ -4,12 +4,18 @@ public struct Route: Sendable, Hashable {
     /// Sorted by priority, lowest number first.
     public var targets: [Target]
     public var policy: RoutePolicy
+    /// The response cache, when the route opts in; nil means no caching.
+    public var cache: RouteCache?
     public var source: SourceMap
 
-    public init(name: String, targets: [Target], policy: RoutePolicy = RoutePolicy(), source: SourceMap = .none) {
+    public init(
+        name: String, targets: [Target], policy: RoutePolicy = RoutePolicy(), cache: RouteCache? = nil,
+        source: SourceMap = .none
+    ) {
         self.name = name
         self.targets = targets.sorted { $0.priority < $1.priority }
         self.policy = policy
+        self.cache = cache
         self.source = source
     }
 }

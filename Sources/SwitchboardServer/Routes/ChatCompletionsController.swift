@@ -61,9 +61,11 @@ struct ChatCompletionsController<Context: RequestContext> {
                 usage: answer.usage.map(ChatCompletionResponse.UsageBody.init))
             var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: answer.model,
                                              attempts: answer.trace.attempts)
+            Self.markCache(&headers, engine: engine, route: answer.route, hit: answer.cacheHit)
             headers[.contentType] = "application/json"
             let json = try JSONEncoder.gateway.encode(completion)
-            usage.answered(provider: answer.provider, model: answer.model, trace: answer.trace, usage: answer.usage)
+            usage.answered(provider: answer.provider, model: answer.model, trace: answer.trace, usage: answer.usage,
+                           cacheHit: answer.cacheHit)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         } catch let error as SwitchboardError {
             let openAIError = OpenAIError(error)
@@ -92,6 +94,7 @@ struct ChatCompletionsController<Context: RequestContext> {
         let includeUsage = body.includeUsage
         var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: model,
                                          attempts: answer.trace.attempts)
+        Self.markCache(&headers, engine: engine, route: answer.route, hit: answer.cacheHit)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let logger = gateway.logger
@@ -120,7 +123,8 @@ struct ChatCompletionsController<Context: RequestContext> {
                         id: id, created: created, model: model, choices: [], usage: .init(usage))))
                 }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
-                requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage)
+                requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage,
+                                      cacheHit: answer.cacheHit)
             } catch let error as SwitchboardError {
                 logger.warning("stream interrupted", metadata: ["provider": "\(answer.provider)", "route": "\(answer.route)"])
                 // The client got a 200 and then an error event: recorded with the status the error maps to.
@@ -144,6 +148,13 @@ struct ChatCompletionsController<Context: RequestContext> {
         return headers
     }
 
+    /// `x-switchboard-cache: hit|miss` on answers of routes that have a response cache (`miss` also for
+    /// requests the cache is not for, such as a temperature above 0).
+    static func markCache(_ headers: inout HTTPFields, engine: Switchboard, route: String, hit: Bool) {
+        guard hit || engine.hasResponseCache(route: route) else { return }
+        headers[.switchboardCache] = hit ? "hit" : "miss"
+    }
+
     static func unique(_ names: [String]) -> [String] {
         var seen: Set<String> = []
         return names.filter { seen.insert($0).inserted }
@@ -154,4 +165,6 @@ extension HTTPField.Name {
     /// Every chat answer, errors included, carries the request's id; the usage store records it under
     /// the same id.
     static let requestID = HTTPField.Name("x-request-id")!
+    /// Whether a chat answer came from the route's response cache (`hit`) or not (`miss`).
+    static let switchboardCache = HTTPField.Name("x-switchboard-cache")!
 }

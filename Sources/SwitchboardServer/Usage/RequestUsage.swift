@@ -19,9 +19,12 @@ struct RequestUsage: Sendable {
         self.streaming = streaming
     }
 
-    /// Records an answered request.
-    func answered(status: Int = 200, provider: String, model: String, trace: AttemptTrace, usage: Usage?) {
-        finish(status: status, outcome: UsageRequestRecord.success, trace: trace, usage: usage, provider: provider, model: model)
+    /// Records an answered request; `cacheHit` when the route's response cache answered it.
+    func answered(
+        status: Int = 200, provider: String, model: String, trace: AttemptTrace, usage: Usage?, cacheHit: Bool = false
+    ) {
+        finish(status: status, outcome: UsageRequestRecord.success, trace: trace, usage: usage, provider: provider,
+               model: model, cacheHit: cacheHit)
     }
 
     /// Records a request that ended with an error.
@@ -35,7 +38,8 @@ struct RequestUsage: Sendable {
     }
 
     private func finish(
-        status: Int, outcome: String, trace: AttemptTrace, usage: Usage?, provider: String?, model: String?
+        status: Int, outcome: String, trace: AttemptTrace, usage: Usage?, provider: String?, model: String?,
+        cacheHit: Bool = false
     ) {
         guard let recorder else { return }
         let calls = trace.entries.filter { $0.outcome != .skipped }
@@ -50,7 +54,7 @@ struct RequestUsage: Sendable {
             requestID: requestID, time: arrived, route: route, provider: provider ?? last?.provider,
             model: model ?? last?.model, keyLabel: calls.last?.key, outcome: outcome, status: status,
             latency: started.duration(to: .now), attempts: calls.count, failovers: max(0, targets.count - 1),
-            tokensIn: usage?.promptTokens, tokensOut: usage?.completionTokens, streaming: streaming)
+            tokensIn: usage?.promptTokens, tokensOut: usage?.completionTokens, cacheHit: cacheHit, streaming: streaming)
         let attempts = trace.entries.map { entry in
             let outcome: String
             let upstreamStatus: Int?

@@ -1,5 +1,6 @@
 extension ConfigDecoder {
-    static let routeFields = ["targets", "policy"]
+    static let routeFields = ["targets", "policy", "cache"]
+    static let cacheFields = ["ttl", "max_entries", "max_bytes", "any_temperature"]
     static let targetFields = ["provider", "model", "priority", "parameters"]
     static let policyFields = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
     static let backoffFields = ["initial", "max", "multiplier", "jitter"]
@@ -44,6 +45,7 @@ extension ConfigDecoder {
     ) -> Route? {
         let what = "route '\(name)'"
         var policy = defaultPolicy
+        var cache: RouteCache?
         var source = SourceMap(range: node.range, nameLocation: key.location)
         let targetsNode: YAMLNode?
         if node.isSequence {
@@ -56,6 +58,9 @@ extension ConfigDecoder {
             targetsNode = reader.required("targets", diagnostics: &diagnostics)
             if let policyNode = reader.value("policy") {
                 policy = decodePolicy(policyNode, base: defaultPolicy, what: "policy of \(what)")
+            }
+            if let cacheNode = reader.value("cache") {
+                cache = decodeCache(cacheNode, what: "cache of \(what)", nameLocation: reader.source.key("cache"))
             }
         }
         var targets: [Target] = []
@@ -71,7 +76,7 @@ extension ConfigDecoder {
                 typeMismatch(targetsNode, expected: "a list of targets", field: "targets", in: what)
             }
         }
-        return Route(name: name, targets: targets, policy: policy, source: source)
+        return Route(name: name, targets: targets, policy: policy, cache: cache, source: source)
     }
 
     private mutating func decodeTarget(_ node: YAMLNode, what: String, providers: [String: TargetContext]) -> Target? {
@@ -123,6 +128,33 @@ extension ConfigDecoder {
         return decodeOptions(
             node, specs: AdapterDeclaration.commonTargetParameters, what: what, ownerLocation: node.location,
             providerOptions: nil, ignoringUnknown: true)
+    }
+
+    // MARK: - Cache
+
+    /// A route's `cache:` block. Nil (with diagnostics) when it is not a mapping or its `ttl` is missing or bad.
+    private mutating func decodeCache(_ node: YAMLNode, what: String, nameLocation: SourceLocation) -> RouteCache? {
+        guard let reader = MappingReader(
+            node, what: what, known: Self.cacheFields, nameLocation: nameLocation, diagnostics: &diagnostics)
+        else { return nil }
+        let ttl = reader.required("ttl", diagnostics: &diagnostics).flatMap {
+            positiveDuration($0, field: "ttl", in: what)
+        }
+        var cache = RouteCache(ttl: ttl ?? .zero, source: reader.source)
+        if let value = reader.value("max_entries"),
+            let entries = integer(value, field: "max_entries", in: what, range: RouteCache.maxEntriesRange)
+        {
+            cache.maxEntries = entries
+        }
+        if let value = reader.value("max_bytes"),
+            let bytes = integer(value, field: "max_bytes", in: what, range: RouteCache.maxBytesRange)
+        {
+            cache.maxBytes = bytes
+        }
+        if let value = reader.value("any_temperature"), let any = boolean(value, field: "any_temperature", in: what) {
+            cache.anyTemperature = any
+        }
+        return ttl == nil ? nil : cache
     }
 
     // MARK: - Policy
