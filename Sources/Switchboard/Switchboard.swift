@@ -192,7 +192,8 @@ public final class Switchboard: Sendable {
                 route: route, provider: cached.provider, model: cached.model,
                 chunk: ChatChunk(delta: cached.text, finishReason: cached.finishReason, usage: cached.usage))
         }
-        let attemptTimeout = configuration.route(named: route)?.policy.attemptTimeout ?? .seconds(30)
+        // Resolved at load with the route (a dictionary lookup, not a scan of the configuration's routes).
+        let attemptTimeout = router.routes[route]?.route.policy.attemptTimeout ?? .seconds(30)
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
             target, call throws(UpstreamFailure) in
             // Between chunks, the stream gets what one attempt gets.
