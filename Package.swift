@@ -36,11 +36,14 @@ let package = Package(
             name: "SwitchboardConfig",
             dependencies: ["CLibYAML"]
         ),
+        // JSON read and written on the request path (bodies in, bodies out), without Foundation.
+        .target(name: "SwitchboardJSON"),
         // The failover engine and the Swift API: adapters, keys, routing, telemetry.
         .target(
             name: "Switchboard",
             dependencies: [
                 "SwitchboardConfig",
+                "SwitchboardJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -55,6 +58,7 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardConfig",
+                "SwitchboardJSON",
                 "SwitchboardUsage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -92,6 +96,8 @@ let package = Package(
                 "SwitchboardServer",
                 "SwitchboardUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -119,6 +125,10 @@ let package = Package(
             name: "SwitchboardConfigTests",
             dependencies: ["SwitchboardConfig", "SwitchboardLintCLI"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SwitchboardJSONTests",
+            dependencies: ["SwitchboardJSON"]
         ),
         // A scripted HTTP upstream on 127.0.0.1 shared by the engine and server tests.
         .target(

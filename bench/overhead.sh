@@ -30,6 +30,7 @@
 #     --log-level L       switchboard's --log-level (default info, as deployed)
 #     --scratch-path DIR  SwiftPM build folder (default .build)
 #     --bin PATH          use this switchboard binary instead of building one
+#     --serve-arg ARG     pass ARG to `switchboard serve` (repeatable), e.g. --serve-arg --no-event-loop-executor
 #
 # Needs nginx and wrk (installed with apt-get when missing), curl, python3; valgrind or perf for
 # --profile. Ports 18480 (nginx, fixed in the two config files) and 18481 (the gateway) must be free.
@@ -41,7 +42,7 @@ nginx_port=18480
 gw_port=18481
 
 duration=10 warmup=3 startup_runs=5 lint_runs=5 soak=0 profile="" profile_route=plain profile_duration=""
-log_level=info scratch=.build bin=""
+log_level=info scratch=.build bin="" serve_args=()
 while (($#)); do
     case $1 in
         --duration) duration=$2; shift ;;
@@ -55,6 +56,7 @@ while (($#)); do
         --log-level) log_level=$2; shift ;;
         --scratch-path) scratch=$2; shift ;;
         --bin) bin=$2; shift ;;
+        --serve-arg) serve_args+=("$2"); shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "overhead.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -134,7 +136,7 @@ direct=http://127.0.0.1:$nginx_port
 gateway=http://127.0.0.1:$gw_port
 gwlog=$out/switchboard.log
 : > "$gwlog"
-serve=("$bin" serve --config "$config" --port "$gw_port" --log-level "$log_level")
+serve=("$bin" serve --config "$config" --port "$gw_port" --log-level "$log_level" ${serve_args[@]+"${serve_args[@]}"})
 
 start_gateway() {  # start_gateway [wrapper…]: starts serve (under the wrapper), sets gw_pid
     "$@" "${serve[@]}" >>"$gwlog" 2>&1 &

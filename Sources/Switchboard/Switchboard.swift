@@ -50,7 +50,7 @@ public final class Switchboard: Sendable {
             let metrics = EngineMetrics(factory: metricsFactory)
             self.metrics = metrics
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
-                                 metrics: metrics, logger: logger)
+                                 metrics: metrics, logger: logger, timers: EventLoopTimers(group: client.eventLoopGroup))
             self.caches = Self.caches(for: configuration)
             self.startupNotes = compiled.notes
             self.keyRings = compiled.rings
@@ -194,10 +194,12 @@ public final class Switchboard: Sendable {
         }
         // Resolved at load with the route (a dictionary lookup, not a scan of the configuration's routes).
         let attemptTimeout = router.routes[route]?.route.policy.attemptTimeout ?? .seconds(30)
+        let timers = router.timers
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
             target, call throws(UpstreamFailure) in
             // Between chunks, the stream gets what one attempt gets.
-            try await StreamOpener.open(target.adapter, call, idleTimeout: min(attemptTimeout, target.provider.timeouts.request))
+            try await StreamOpener.open(
+                target.adapter, call, idleTimeout: min(attemptTimeout, target.provider.timeouts.request), timers: timers)
         }
         let opened = success.value
         let provider = success.target.provider.name

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import SwitchboardConfig
+import SwitchboardJSON
 
 /// Any OpenAI-compatible `POST {base_url}/chat/completions`: OpenAI, the Hugging Face router
 /// (`model: org/name:provider`), Bytez, llama.cpp and vLLM servers. Streams with SSE.
@@ -29,33 +30,28 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     }
 
     public func complete(_ call: AdapterCall) async throws(UpstreamFailure) -> AdapterOutput {
-        let response = try await http.post(url, headers: headers(call), body: try body(call, stream: false), deadline: call.deadline)
+        let response = try await http.post(url, headers: headers(call), body: body(call, stream: false), deadline: call.deadline)
         let buffer = try await http.readBody(response, deadline: call.deadline)
-        let decoded: Completion
-        do {
-            decoded = try JSONDecoder().decode(Completion.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw .malformed("the answer is not an OpenAI chat completion")
-        }
-        guard let choice = decoded.choices.first else { throw .malformed("the answer has no choices") }
+        guard let decoded = Completion(buffer) else { throw .malformed("the answer is not an OpenAI chat completion") }
+        guard let choice = decoded.choice else { throw .malformed("the answer has no choices") }
         return AdapterOutput(
-            text: choice.message?.content ?? "", finishReason: FinishReason(upstream: choice.finishReason),
-            usage: decoded.usage?.usage, model: decoded.model)
+            text: choice.content, finishReason: FinishReason(upstream: choice.finishReason), usage: decoded.usage,
+            model: decoded.model)
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {
-        let response = try await http.post(url, headers: headers(call), body: try body(call, stream: true), deadline: call.deadline)
+        let response = try await http.post(url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline)
         let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
         if !contentType.contains("text/event-stream") {
             // Some servers ignore `stream: true` and answer with one JSON completion.
             let buffer = try await http.readBody(response, deadline: call.deadline)
-            guard let decoded = try? JSONDecoder().decode(Completion.self, from: Data(buffer.readableBytesView)),
-                let choice = decoded.choices.first
-            else { throw .malformed("the streamed answer is neither SSE nor a chat completion") }
+            guard let decoded = Completion(buffer), let choice = decoded.choice else {
+                throw .malformed("the streamed answer is neither SSE nor a chat completion")
+            }
             return AsyncThrowingStream { continuation in
                 continuation.yield(ChatChunk(
-                    delta: choice.message?.content ?? "", finishReason: FinishReason(upstream: choice.finishReason),
-                    usage: decoded.usage?.usage))
+                    delta: choice.content, finishReason: FinishReason(upstream: choice.finishReason),
+                    usage: decoded.usage))
                 continuation.finish()
             }
         }
@@ -81,7 +77,6 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         var parser = SSEParser()
         var received = 0
         var finished = false
-        let decoder = JSONDecoder()
         for try await buffer in body {
             received += buffer.readableBytes
             if received > limit { throw UpstreamFailure.malformed("the stream is larger than \(limit) bytes") }
@@ -90,15 +85,13 @@ public struct OpenAIChatAdapter: ProviderAdapter {
                     continuation.finish()
                     return
                 }
-                guard let chunk = try? decoder.decode(StreamChunk.self, from: Data(event.utf8)) else {
+                guard let chunk = StreamChunk(event) else {
                     throw UpstreamFailure.malformed("a streamed event is not a chat.completion.chunk")
                 }
-                let choice = chunk.choices.first
-                let finish = choice?.finishReason.map { FinishReason(upstream: $0) }
+                let finish = chunk.finishReason.map { FinishReason(upstream: $0) }
                 if finish != nil { finished = true }
-                let delta = choice?.delta?.content ?? ""
-                if !delta.isEmpty || finish != nil || chunk.usage != nil {
-                    continuation.yield(ChatChunk(delta: delta, finishReason: finish, usage: chunk.usage?.usage))
+                if !chunk.delta.isEmpty || finish != nil || chunk.usage != nil {
+                    continuation.yield(ChatChunk(delta: chunk.delta, finishReason: finish, usage: chunk.usage))
                 }
             }
         }
@@ -123,100 +116,79 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         return headers
     }
 
-    private func body(_ call: AdapterCall, stream: Bool) throws(UpstreamFailure) -> Data {
+    /// OpenAI's request shape with the target's model id; sampling fields only when the client set them.
+    private func body(_ call: AdapterCall, stream: Bool) -> [UInt8] {
         let request = call.request
-        let body = RequestBody(
-            model: call.target.model ?? "",
-            messages: request.messages,
-            maxTokens: request.maxTokens,
-            temperature: request.temperature,
-            topP: request.topP,
-            stop: request.stop.isEmpty ? nil : request.stop,
-            stream: stream,
-            streamOptions: stream && streamUsage ? StreamOptions(includeUsage: true) : nil)
-        do {
-            return try JSONEncoder().encode(body)
-        } catch {
-            throw .malformed("the request could not be encoded")
+        var json = JSONWriter(reservingCapacity: 128 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 32 })
+        json.object { json in
+            json.member("model", call.target.model ?? "")
+            json.key("messages")
+            json.array { json in
+                for message in request.messages {
+                    json.object { json in
+                        json.member("role", message.role)
+                        json.member("content", message.content)
+                    }
+                }
+            }
+            json.member("max_tokens", ifPresent: request.maxTokens)
+            json.member("temperature", ifPresent: request.temperature)
+            json.member("top_p", ifPresent: request.topP)
+            if !request.stop.isEmpty {
+                json.key("stop")
+                json.array { json in for stop in request.stop { json.string(stop) } }
+            }
+            json.member("stream", stream)
+            if stream && streamUsage {
+                json.key("stream_options")
+                json.object { json in json.member("include_usage", true) }
+            }
         }
-    }
-
-    private struct RequestBody: Encodable {
-        var model: String
-        var messages: [ChatMessage]
-        var maxTokens: Int?
-        var temperature: Double?
-        var topP: Double?
-        var stop: [String]?
-        var stream: Bool
-        var streamOptions: StreamOptions?
-
-        enum CodingKeys: String, CodingKey {
-            case model, messages, temperature, stop, stream
-            case maxTokens = "max_tokens"
-            case topP = "top_p"
-            case streamOptions = "stream_options"
-        }
-    }
-
-    private struct StreamOptions: Encodable {
-        var includeUsage: Bool
-        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+        return json.bytes
     }
 
     // MARK: - Response
 
-    private struct Completion: Decodable {
+    /// The fields of a `chat.completion` the gateway uses; nil when the body is not one.
+    private struct Completion {
+        struct Choice {
+            var content: String
+            var finishReason: String?
+        }
+
         var model: String?
-        var choices: [Choice]
-        var usage: UsageBody?
+        var choice: Choice?
+        var usage: Usage?
 
-        struct Choice: Decodable {
-            var message: Message?
-            var finishReason: String?
-            enum CodingKeys: String, CodingKey {
-                case message
-                case finishReason = "finish_reason"
-            }
-        }
-
-        struct Message: Decodable {
-            var content: String?
+        init?(_ buffer: ByteBuffer) {
+            guard let document = buffer.withUnsafeReadableBytes({ try? JSONParser.parse($0) }),
+                let object = document.object, let choices = object["choices"]?.array
+            else { return nil }
+            model = object["model"]?.string
+            choice = choices.first.map { Choice(content: $0["message"]?["content"]?.string ?? "", finishReason: $0["finish_reason"]?.string) }
+            usage = OpenAIChatAdapter.usage(object["usage"])
         }
     }
 
-    private struct StreamChunk: Decodable {
-        var choices: [Choice]
-        var usage: UsageBody?
+    /// The fields of a `chat.completion.chunk` the gateway uses; nil when the event is not one.
+    private struct StreamChunk {
+        var delta: String
+        var finishReason: String?
+        var usage: Usage?
 
-        struct Choice: Decodable {
-            var delta: Delta?
-            var finishReason: String?
-            enum CodingKeys: String, CodingKey {
-                case delta
-                case finishReason = "finish_reason"
-            }
-        }
-
-        struct Delta: Decodable {
-            var content: String?
+        init?(_ event: String) {
+            guard let object = (try? JSONParser.parse(event))?.object, let choices = object["choices"]?.array else { return nil }
+            let choice = choices.first
+            delta = choice?["delta"]?["content"]?.string ?? ""
+            finishReason = choice?["finish_reason"]?.string
+            usage = OpenAIChatAdapter.usage(object["usage"])
         }
     }
 
-    private struct UsageBody: Decodable {
-        var promptTokens: Int?
-        var completionTokens: Int?
-        var totalTokens: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case promptTokens = "prompt_tokens"
-            case completionTokens = "completion_tokens"
-            case totalTokens = "total_tokens"
-        }
-
-        var usage: Usage? {
-            guard let promptTokens, let completionTokens else { return nil }
-            return Usage(promptTokens: promptTokens, completionTokens: completionTokens, totalTokens: totalTokens)
-        }
+    /// `usage` when it has both token counts.
+    private static func usage(_ value: JSONValue?) -> Usage? {
+        guard let value, let prompt = value["prompt_tokens"]?.integer, let completion = value["completion_tokens"]?.integer
+        else { return nil }
+        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: value["total_tokens"]?.integer)
     }
 }

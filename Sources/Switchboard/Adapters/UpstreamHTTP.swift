@@ -13,7 +13,7 @@ struct UpstreamHTTP: Sendable {
     /// Sends `body` and returns the response head; a non-2xx status becomes an `.http` failure (with
     /// the start of the body for rules to match).
     func post(
-        _ url: String, headers: HTTPHeaders, body: Data, deadline: ContinuousClock.Instant
+        _ url: String, headers: HTTPHeaders, body: some Sequence<UInt8>, deadline: ContinuousClock.Instant
     ) async throws(UpstreamFailure) -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -21,7 +21,7 @@ struct UpstreamHTTP: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, deadline: Self.nioDeadline(deadline))
+            response = try await client.execute(request, deadline: EventLoopTimers.nioDeadline(deadline))
         } catch {
             throw Self.failure(for: error)
         }
@@ -85,12 +85,6 @@ struct UpstreamHTTP: Sendable {
         if text.contains("refused") { return .transport(.connectionRefused, "connection refused") }
         if text.contains("timeout") || text.contains("timed out") { return .transport(.timeout, "timed out") }
         return .transport(.connectionReset, "connection failed: \(String(describing: type(of: error)))")
-    }
-
-    static func nioDeadline(_ deadline: ContinuousClock.Instant) -> NIODeadline {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
-        return .now() + .nanoseconds(max(0, nanoseconds))
     }
 
     /// `base` and `path` joined with exactly one slash.

@@ -8,6 +8,8 @@ struct Router: Sendable {
     let rules: [ErrorRule]
     let metrics: EngineMetrics
     let logger: Logger
+    /// Where attempt deadlines are timed.
+    let timers: EventLoopTimers
 
     /// One upstream call to a target with a key, bounded by `deadline`.
     typealias Attempt<T> = @Sendable (CompiledTarget, AdapterCall) async throws(UpstreamFailure) -> T
@@ -28,7 +30,8 @@ struct Router: Sendable {
                 route: name)
         }
         var run = RouteRun(
-            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, logger: logger)
+            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, logger: logger,
+            timers: timers)
         do throws(SwitchboardError) {
             let success = try await run.execute(attempt)
             metrics.request(route: name, outcome: "success")
@@ -48,6 +51,7 @@ private struct RouteRun {
     let rules: [ErrorRule]
     let metrics: EngineMetrics
     let logger: Logger
+    let timers: EventLoopTimers
     let deadline: ContinuousClock.Instant
     var trace = AttemptTrace()
     var attempts = 0
@@ -59,8 +63,9 @@ private struct RouteRun {
 
     init(
         route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
-        logger: Logger
+        logger: Logger, timers: EventLoopTimers
     ) {
+        self.timers = timers
         self.route = route
         self.startIndex = startIndex
         self.request = request
@@ -157,7 +162,7 @@ private struct RouteRun {
                     // Offline adapters answer locally; racing them against a clock would only add failures
                     // when the machine is busy.
                     let value = makesCall
-                        ? try await withDeadline(attemptDeadline) { () async throws(UpstreamFailure) -> T in
+                        ? try await withDeadline(attemptDeadline, timers: timers) { () async throws(UpstreamFailure) -> T in
                             try await attempt(target, call)
                         }
                         : try await attempt(target, call)

@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 import SwitchboardConfig
 
@@ -12,17 +13,17 @@ enum StreamOpener {
     }
 
     static func open(
-        _ adapter: any ProviderAdapter, _ call: AdapterCall, idleTimeout: Duration
+        _ adapter: any ProviderAdapter, _ call: AdapterCall, idleTimeout: Duration, timers: EventLoopTimers
     ) async throws(UpstreamFailure) -> Opened {
         let upstream = try await adapter.stream(call)
-        let lastChunk = LastChunk()
+        let watchdog = StreamWatchdog(idleTimeout: idleTimeout, timers: timers)
         let (firstSignal, firstContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let (rest, restContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let pump = Task {
             var isFirst = true
             do {
                 for try await chunk in upstream {
-                    lastChunk.mark()
+                    watchdog.chunkArrived()
                     if isFirst {
                         isFirst = false
                         firstContinuation.yield(chunk)
@@ -41,26 +42,18 @@ enum StreamOpener {
                 restContinuation.finish(throwing: failure)
             }
         }
-        let timer = Task {
-            try await Task.sleep(until: call.deadline, clock: .continuous)
+        // The first-token timer, then the idle watchdog: timers on an event loop, not sleeping tasks.
+        let timer = timers.schedule(at: call.deadline) {
             firstContinuation.finish(throwing: UpstreamFailure.transport(.timeout, "no first token before the attempt deadline"))
             pump.cancel()
         }
-        let watchdog = Task {
-            while true {
-                let last = lastChunk.instant
-                let due = (last ?? .now).advanced(by: idleTimeout)
-                if last != nil, ContinuousClock.now >= due {
-                    restContinuation.finish(throwing: UpstreamFailure.transport(
-                        .timeout, "the upstream sent nothing for \(DurationParser.format(idleTimeout)) after the stream started"))
-                    pump.cancel()
-                    return
-                }
-                try await Task.sleep(until: due, clock: .continuous)
-            }
+        watchdog.start {
+            restContinuation.finish(throwing: UpstreamFailure.transport(
+                .timeout, "the upstream sent nothing for \(DurationParser.format(idleTimeout)) after the stream started"))
+            pump.cancel()
         }
         restContinuation.onTermination = { termination in
-            watchdog.cancel()
+            watchdog.stop()
             if case .cancelled = termination { pump.cancel() }
         }
         do {
@@ -71,19 +64,84 @@ enum StreamOpener {
         } catch {
             timer.cancel()
             pump.cancel()
-            watchdog.cancel()
+            watchdog.stop()
             throw UpstreamHTTP.failure(for: error)
         }
         timer.cancel()
         pump.cancel()
-        watchdog.cancel()
+        watchdog.stop()
         throw .malformed("the stream ended before any content")
     }
 }
 
-/// When the last chunk of a stream arrived; nil until the first (the first-token timer covers that wait).
-private final class LastChunk: Sendable {
-    private let state = Mutex<ContinuousClock.Instant?>(nil)
-    var instant: ContinuousClock.Instant? { state.withLock { $0 } }
-    func mark() { state.withLock { $0 = .now } }
+/// Ends a stream whose upstream went quiet: armed at the first chunk, it checks when the idle timeout
+/// after the last chunk comes due, and re-arms for the new due time while chunks keep arriving (one timer
+/// per idle period, not one per chunk).
+private final class StreamWatchdog: Sendable {
+    private struct State {
+        var lastChunk: ContinuousClock.Instant?
+        var timer: Scheduled<Void>?
+        var onIdle: (@Sendable () -> Void)?
+        var stopped = false
+    }
+
+    private let idleTimeout: Duration
+    private let timers: EventLoopTimers
+    private let state = Mutex(State())
+
+    init(idleTimeout: Duration, timers: EventLoopTimers) {
+        self.idleTimeout = idleTimeout
+        self.timers = timers
+    }
+
+    /// What to do when the stream goes idle; the clock starts at the first chunk.
+    func start(onIdle: @escaping @Sendable () -> Void) {
+        let arm = state.withLock { state -> ContinuousClock.Instant? in
+            state.onIdle = onIdle
+            return state.stopped ? nil : state.lastChunk
+        }
+        if let arm { schedule(at: arm.advanced(by: idleTimeout)) }
+    }
+
+    func chunkArrived() {
+        let now = ContinuousClock.now
+        let first = state.withLock { state -> Bool in
+            defer { state.lastChunk = now }
+            return state.lastChunk == nil && state.onIdle != nil && !state.stopped
+        }
+        if first { schedule(at: now.advanced(by: idleTimeout)) }
+    }
+
+    func stop() {
+        let timer = state.withLock { state -> Scheduled<Void>? in
+            state.stopped = true
+            defer { state.timer = nil }
+            return state.timer
+        }
+        timer?.cancel()
+    }
+
+    private func schedule(at due: ContinuousClock.Instant) {
+        let timer = timers.schedule(at: due) { [self] in check() }
+        let stale = state.withLock { state -> Scheduled<Void>? in
+            guard !state.stopped else { return timer }
+            defer { state.timer = timer }
+            return state.timer
+        }
+        stale?.cancel()
+    }
+
+    private func check() {
+        let (idle, due) = state.withLock { state -> ((@Sendable () -> Void)?, ContinuousClock.Instant?) in
+            guard !state.stopped, let last = state.lastChunk else { return (nil, nil) }
+            let due = last.advanced(by: idleTimeout)
+            if ContinuousClock.now >= due {
+                state.stopped = true
+                return (state.onIdle, nil)
+            }
+            return (nil, due)
+        }
+        if let idle { idle() }
+        if let due { schedule(at: due) }
+    }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Switchboard
+import SwitchboardJSON
 
 /// A `POST /v1/chat/completions` body, checked field by field so that a bad request says exactly what
 /// is wrong. Fields Switchboard does not use are tolerated.
@@ -9,33 +9,35 @@ struct ChatCompletionBody: Sendable {
     var stream: Bool
     var includeUsage: Bool
 
-    static func parse(_ data: Data) throws(OpenAIError) -> ChatCompletionBody {
-        guard !data.isEmpty else { throw .badRequest("the request body is empty: send a JSON chat completion request") }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(OpenAIError) -> ChatCompletionBody {
+        guard !bytes.isEmpty else { throw .badRequest("the request body is empty: send a JSON chat completion request") }
+        guard let document = try? JSONParser.parse(bytes), let object = document.object else {
             throw .badRequest("the request body is not a JSON object")
         }
-        guard let model = object["model"] as? String, !model.isEmpty else {
+        guard let model = object["model"]?.string, !model.isEmpty else {
             throw .badRequest("'model' is required: name a route or a model id (GET /v1/models lists them)", code: "missing_model")
         }
-        guard let rawMessages = object["messages"] as? [Any], !rawMessages.isEmpty else {
+        guard let rawMessages = object["messages"]?.array, !rawMessages.isEmpty else {
             throw .badRequest("'messages' is required and must be a non-empty array")
         }
         var messages: [ChatMessage] = []
+        messages.reserveCapacity(rawMessages.count)
         for (index, raw) in rawMessages.enumerated() {
-            guard let message = raw as? [String: Any], let role = message["role"] as? String else {
+            guard let role = raw["role"]?.string else {
                 throw .badRequest("messages[\(index)] must be an object with a 'role'")
             }
-            messages.append(ChatMessage(role: role, content: try content(message["content"], at: index)))
+            messages.append(ChatMessage(role: role, content: try content(raw["content"], at: index)))
         }
         var request = ChatRequest(messages: messages)
         request.maxTokens = try integer(object["max_completion_tokens"] ?? object["max_tokens"], "max_tokens", min: 1)
         request.temperature = try number(object["temperature"], "temperature", range: 0...2)
         request.topP = try number(object["top_p"], "top_p", range: 0...1)
         switch object["stop"] {
-        case nil, is NSNull: break
-        case let stop as String: request.stop = [stop]
-        case let stops as [Any]:
-            guard let strings = stops as? [String], strings.count <= 4 else {
+        case nil, .null: break
+        case .string(let stop): request.stop = [stop]
+        case .array(let stops):
+            let strings = stops.compactMap(\.string)
+            guard strings.count == stops.count, strings.count <= 4 else {
                 throw .badRequest("'stop' must be a string or an array of at most 4 strings")
             }
             request.stop = strings
@@ -45,26 +47,26 @@ struct ChatCompletionBody: Sendable {
             throw .badRequest("'n' must be 1: Switchboard returns one choice", code: "unsupported_parameter")
         }
         // OpenAI's `metadata` (string values) doubles as template variables, e.g. {"topic": "Swift"}.
-        if let metadata = object["metadata"] as? [String: Any] {
-            for (name, value) in metadata { if let text = value as? String { request.variables[name] = text } }
+        if let metadata = object["metadata"]?.object {
+            for member in metadata { if let text = member.value.string { request.variables[member.key] = text } }
         }
         let stream = try boolean(object["stream"], "stream") ?? false
-        let includeUsage = ((object["stream_options"] as? [String: Any])?["include_usage"] as? Bool) ?? false
+        let includeUsage = object["stream_options"]?["include_usage"]?.bool ?? false
         return ChatCompletionBody(model: model, request: request, stream: stream, includeUsage: includeUsage)
     }
 
     /// A string, or an array of content parts of which the text parts are joined.
-    private static func content(_ value: Any?, at index: Int) throws(OpenAIError) -> String {
+    private static func content(_ value: JSONValue?, at index: Int) throws(OpenAIError) -> String {
         switch value {
-        case let text as String: return text
-        case nil, is NSNull: return ""
-        case let parts as [Any]:
+        case .string(let text): return text
+        case nil, .null: return ""
+        case .array(let parts):
             var texts: [String] = []
             for part in parts {
-                guard let part = part as? [String: Any] else {
+                guard let part = part.object else {
                     throw .badRequest("messages[\(index)].content parts must be objects")
                 }
-                if part["type"] as? String == "text", let text = part["text"] as? String { texts.append(text) }
+                if part["type"]?.string == "text", let text = part["text"]?.string { texts.append(text) }
             }
             return texts.joined(separator: "\n")
         default:
@@ -72,30 +74,25 @@ struct ChatCompletionBody: Sendable {
         }
     }
 
-    private static func integer(_ value: Any?, _ name: String, min: Int) throws(OpenAIError) -> Int? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !isBoolean(number), number.doubleValue == number.doubleValue.rounded(),
-            let integer = Int(exactly: number.doubleValue), integer >= min
-        else { throw .badRequest("'\(name)' must be an integer of at least \(min)") }
+    private static func integer(_ value: JSONValue?, _ name: String, min: Int) throws(OpenAIError) -> Int? {
+        guard let value, !value.isNull else { return nil }
+        guard let integer = value.integer, integer >= min else {
+            throw .badRequest("'\(name)' must be an integer of at least \(min)")
+        }
         return integer
     }
 
-    private static func number(_ value: Any?, _ name: String, range: ClosedRange<Double>) throws(OpenAIError) -> Double? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !isBoolean(number), range.contains(number.doubleValue) else {
+    private static func number(_ value: JSONValue?, _ name: String, range: ClosedRange<Double>) throws(OpenAIError) -> Double? {
+        guard let value, !value.isNull else { return nil }
+        guard let number = value.number, range.contains(number) else {
             throw .badRequest("'\(name)' must be a number from \(range.lowerBound) to \(range.upperBound)")
         }
-        return number.doubleValue
+        return number
     }
 
-    private static func boolean(_ value: Any?, _ name: String) throws(OpenAIError) -> Bool? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, isBoolean(number) else { throw .badRequest("'\(name)' must be true or false") }
-        return number.boolValue
-    }
-
-    /// JSONSerialization gives booleans as NSNumber too; tell them apart from numbers.
-    private static func isBoolean(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
+    private static func boolean(_ value: JSONValue?, _ name: String) throws(OpenAIError) -> Bool? {
+        guard let value, !value.isNull else { return nil }
+        guard let flag = value.bool else { throw .badRequest("'\(name)' must be true or false") }
+        return flag
     }
 }

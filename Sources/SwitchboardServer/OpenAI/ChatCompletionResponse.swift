@@ -1,85 +1,99 @@
 import Foundation
 import Switchboard
+import SwitchboardJSON
 
-/// OpenAI's `chat.completion` and `chat.completion.chunk` shapes.
+/// OpenAI's `chat.completion` and `chat.completion.chunk` shapes, written straight to bytes (with
+/// `JSONEncoder` they cost more than the rest of the gateway's work on a request).
 enum ChatCompletionResponse {
-    struct Completion: Encodable {
-        var id: String
-        var object = "chat.completion"
-        var created: Int
-        var model: String
-        var choices: [Choice]
-        var usage: UsageBody?
+    /// A whole answer: `{"id", "object": "chat.completion", "created", "model", "choices": [{"index",
+    /// "message": {"role", "content"}, "finish_reason"}], "usage"?}`.
+    static func completion(
+        id: String, created: Int, model: String, content: String, finishReason: String, usage: Usage?
+    ) -> [UInt8] {
+        var json = JSONWriter(reservingCapacity: 192 + content.utf8.count)
+        json.object { json in
+            header(&json, id: id, object: "chat.completion", created: created, model: model)
+            json.key("choices")
+            json.array { json in
+                json.object { json in
+                    json.member("index", 0)
+                    json.key("message")
+                    json.object { json in
+                        json.member("role", "assistant")
+                        json.member("content", content)
+                    }
+                    json.member("finish_reason", finishReason)
+                }
+            }
+            if let usage { write(usage, to: &json) }
+        }
+        return json.bytes
+    }
 
-        struct Choice: Encodable {
-            var index = 0
-            var message: Message
-            var finishReason: String
-
-            enum CodingKeys: String, CodingKey {
-                case index, message
-                case finishReason = "finish_reason"
+    /// One streamed delta. `finish_reason` is null until the last chunk; OpenAI always sends the key.
+    static func chunk(
+        id: String, created: Int, model: String, role: String?, content: String?, finishReason: String?
+    ) -> [UInt8] {
+        var json = JSONWriter(reservingCapacity: 160 + (content?.utf8.count ?? 0))
+        json.object { json in
+            header(&json, id: id, object: "chat.completion.chunk", created: created, model: model)
+            json.key("choices")
+            json.array { json in
+                json.object { json in
+                    json.member("index", 0)
+                    json.key("delta")
+                    json.object { json in
+                        json.member("role", ifPresent: role)
+                        json.member("content", ifPresent: content)
+                    }
+                    json.member("finish_reason", orNull: finishReason)
+                }
             }
         }
+        return json.bytes
+    }
 
-        struct Message: Encodable {
-            var role = "assistant"
-            var content: String
+    /// The last chunk of a stream whose client asked for `stream_options.include_usage`: no choices,
+    /// only the usage.
+    static func usageChunk(id: String, created: Int, model: String, usage: Usage) -> [UInt8] {
+        var json = JSONWriter()
+        json.object { json in
+            header(&json, id: id, object: "chat.completion.chunk", created: created, model: model)
+            json.key("choices")
+            json.array { _ in }
+            write(usage, to: &json)
+        }
+        return json.bytes
+    }
+
+    private static func header(_ json: inout JSONWriter, id: String, object: String, created: Int, model: String) {
+        json.member("id", id)
+        json.member("object", object)
+        json.member("created", created)
+        json.member("model", model)
+    }
+
+    private static func write(_ usage: Usage, to json: inout JSONWriter) {
+        json.key("usage")
+        json.object { json in
+            json.member("prompt_tokens", usage.promptTokens)
+            json.member("completion_tokens", usage.completionTokens)
+            json.member("total_tokens", usage.totalTokens)
         }
     }
 
-    struct Chunk: Encodable {
-        var id: String
-        var object = "chat.completion.chunk"
-        var created: Int
-        var model: String
-        var choices: [Choice]
-        var usage: UsageBody?
-
-        struct Choice: Encodable {
-            var index = 0
-            var delta: Delta
-            var finishReason: String?
-
-            enum CodingKeys: String, CodingKey {
-                case index, delta
-                case finishReason = "finish_reason"
-            }
-
-            // `finish_reason` is null until the last chunk; OpenAI always sends the key.
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(index, forKey: .index)
-                try container.encode(delta, forKey: .delta)
-                try container.encode(finishReason, forKey: .finishReason)
-            }
-        }
-
-        struct Delta: Encodable {
-            var role: String?
-            var content: String?
-        }
+    /// `chatcmpl-` and 32 random hex digits, like OpenAI's ids.
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return "chatcmpl-" + hex(high) + hex(low)
     }
 
-    struct UsageBody: Encodable {
-        var promptTokens: Int
-        var completionTokens: Int
-        var totalTokens: Int
-
-        init(_ usage: Usage) {
-            promptTokens = usage.promptTokens
-            completionTokens = usage.completionTokens
-            totalTokens = usage.totalTokens
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case promptTokens = "prompt_tokens"
-            case completionTokens = "completion_tokens"
-            case totalTokens = "total_tokens"
-        }
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
-
-    static func newID() -> String { "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }
 }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Foundation
 import Hummingbird
+import NIOCore
 import Switchboard
 import SwitchboardUsage
 
@@ -25,9 +26,9 @@ struct ChatCompletionsController<Context: RequestContext> {
     }
 
     private func answer(_ request: Request, requestID: String) async throws -> Response {
-        let data: Data
+        let buffer: ByteBuffer
         do {
-            data = Data(buffer: try await request.body.collect(upTo: gateway.settings.maxRequestBytes))
+            buffer = try await request.body.collect(upTo: gateway.settings.maxRequestBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw refused(OpenAIError(
                 status: .contentTooLarge, message: "the request body is larger than \(gateway.settings.maxRequestBytes) bytes",
@@ -35,7 +36,7 @@ struct ChatCompletionsController<Context: RequestContext> {
         }
         let body: ChatCompletionBody
         do {
-            body = try ChatCompletionBody.parse(data)
+            body = try buffer.withUnsafeReadableBytes { bytes throws(OpenAIError) in try ChatCompletionBody.parse(bytes) }
         } catch {
             throw refused(error, requestID: requestID)
         }
@@ -55,15 +56,13 @@ struct ChatCompletionsController<Context: RequestContext> {
                 return try await stream(body, selection: selection, engine: engine, usage: usage)
             }
             let answer = try await engine.complete(body.request, selection: selection)
-            let completion = ChatCompletionResponse.Completion(
+            let json = ChatCompletionResponse.completion(
                 id: ChatCompletionResponse.newID(), created: ChatCompletionResponse.now, model: answer.model,
-                choices: [.init(message: .init(content: answer.text), finishReason: answer.finishReason.rawValue)],
-                usage: answer.usage.map(ChatCompletionResponse.UsageBody.init))
+                content: answer.text, finishReason: answer.finishReason.rawValue, usage: answer.usage)
             var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: answer.model,
                                              attempts: answer.trace.attempts)
             Self.markCache(&headers, engine: engine, route: answer.route, hit: answer.cacheHit)
             headers[.contentType] = "application/json"
-            let json = try JSONEncoder.gateway.encode(completion)
             usage.answered(provider: answer.provider, model: answer.model, trace: answer.trace, usage: answer.usage,
                            cacheHit: answer.cacheHit)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
@@ -99,10 +98,11 @@ struct ChatCompletionsController<Context: RequestContext> {
         headers[.cacheControl] = "no-cache"
         let logger = gateway.logger
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let encoder = JSONEncoder.gateway
-            func send(_ data: Data) async throws {
-                var buffer = ByteBuffer(string: "data: ")
-                buffer.writeBytes(data)
+            func send(_ json: [UInt8]) async throws {
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(json.count + 8)
+                buffer.writeString("data: ")
+                buffer.writeBytes(json)
                 buffer.writeString("\n\n")
                 try await writer.write(buffer)
             }
@@ -112,15 +112,13 @@ struct ChatCompletionsController<Context: RequestContext> {
             do {
                 while let chunk = try await iterator.next() {
                     if let chunkUsage = chunk.usage { usage = chunkUsage }
-                    let delta = ChatCompletionResponse.Chunk.Delta(role: first ? "assistant" : nil, content: chunk.delta)
+                    try await send(ChatCompletionResponse.chunk(
+                        id: id, created: created, model: model, role: first ? "assistant" : nil, content: chunk.delta,
+                        finishReason: chunk.finishReason?.rawValue))
                     first = false
-                    try await send(encoder.encode(ChatCompletionResponse.Chunk(
-                        id: id, created: created, model: model,
-                        choices: [.init(delta: delta, finishReason: chunk.finishReason?.rawValue)])))
                 }
                 if includeUsage, let usage {
-                    try await send(encoder.encode(ChatCompletionResponse.Chunk(
-                        id: id, created: created, model: model, choices: [], usage: .init(usage))))
+                    try await send(ChatCompletionResponse.usageChunk(id: id, created: created, model: model, usage: usage))
                 }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                 requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage,
@@ -130,7 +128,7 @@ struct ChatCompletionsController<Context: RequestContext> {
                 // The client got a 200 and then an error event: recorded with the status the error maps to.
                 let openAIError = OpenAIError(error)
                 requestUsage.failed(error, status: Int(openAIError.status.code))
-                try await send(encoder.encode(openAIError.body))
+                try await send(Array(JSONEncoder.gateway.encode(openAIError.body)))
             } catch {
                 requestUsage.clientWentAway(provider: answer.provider, model: model, trace: answer.trace)
                 throw error

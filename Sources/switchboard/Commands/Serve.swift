@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Switchboard
 import SwitchboardConfig
@@ -43,6 +45,14 @@ extension SwitchboardCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
         var logLevel = "info"
 
+        @Flag(
+            inversion: .prefixedNo,
+            help: """
+                Run Swift concurrency's tasks on the server's event-loop threads instead of a separate thread \
+                pool, which spares each request several thread switches. Turn it off only to rule it out.
+                """)
+        var eventLoopExecutor = true
+
         func validate() throws {
             if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
@@ -53,6 +63,12 @@ extension SwitchboardCommand {
         }
 
         func run() async throws {
+            if eventLoopExecutor {
+                // Before the server, the HTTP client or any service starts a task. Every handler then runs
+                // on the event loop that read its request, and the upstream call is made from that loop,
+                // instead of hopping to the global pool and back (measured in docs/performance.md).
+                _ = await MainActor.run { NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
+            }
             var logger = Logger(label: "switchboard")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let environment = ProcessInfo.processInfo.environment
