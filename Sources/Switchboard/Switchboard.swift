@@ -294,7 +294,9 @@ public final class Switchboard: Sendable {
                     keyRing: declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil,
                     scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName))
             }
-            routes[route.name] = CompiledRoute(route: route, targets: targets)
+            var routeLogger = logger
+            routeLogger[metadataKey: "route"] = "\(route.name)"
+            routes[route.name] = CompiledRoute(route: route, targets: targets, logger: routeLogger)
         }
         return (routes, notes, rings)
     }

@@ -147,6 +147,22 @@ import Testing
                 (#"{"model":"text-generation","messages":[]}"#, "'messages' is required"),
                 (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"temperature":7}"#, "'temperature'"),
                 (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"n":2}"#, "'n' must be 1"),
+                ("", "the request body is empty"),
+                (#"[1, 2]"#, "not a JSON object"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],}"#, "not a JSON object"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}]} trailing"#, "not a JSON object"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"\ud800"}]}"#, "not a JSON object"),
+                (String(repeating: "[", count: 10_000), "not a JSON object"),
+                (#"{"model":7,"messages":[{"role":"user","content":"x"}]}"#, "'model' is required"),
+                (#"{"model":"text-generation","messages":[{"content":"x"}]}"#, "messages[0] must be an object with a 'role'"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":5}]}"#, "messages[0].content must be a string"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":[1]}]}"#, "content parts must be objects"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"max_tokens":1.5}"#, "'max_tokens' must be an integer"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"max_tokens":true}"#, "'max_tokens' must be an integer"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"top_p":"1"}"#, "'top_p' must be a number"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"stream":1}"#, "'stream' must be true or false"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"stop":[1]}"#, "'stop' must be a string or an array of at most 4"),
+                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"stop":{}}"#, "'stop' must be a string or an array"),
             ]
             for (body, expected) in cases {
                 try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: body)) { response in
@@ -156,6 +172,52 @@ import Testing
                     #expect(error?["type"] as? String == "invalid_request_error")
                 }
             }
+        }
+    }
+
+    /// Content parts are joined, `max_tokens` may be written as `2.0`, and `metadata` strings become
+    /// template variables: what the old Foundation-based parser accepted is still accepted.
+    @Test func requestBodyVariantsClientsSendAreAccepted() async throws {
+        let yaml = """
+            version: 1
+            providers:
+              offline:
+                adapter: template
+                options: { templates: { text: "{{prompt}} / {{topic}}" } }
+            routes:
+              text-generation: [{ provider: offline, priority: 1 }]
+            """
+        try await Self.withGateway(yaml) { client in
+            let body = #"""
+                {"model":"text-generation","messages":[{"role":"user","content":[{"type":"text","text":"caf\u00e9"},
+                {"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"\"quoted\"\n"}]}],
+                "max_tokens":2.0,"temperature":0,"top_p":1,"stop":"END","metadata":{"topic":"Swift","n":3},
+                "stream":false,"stream_options":null,"user":"u-1","n":1}
+                """#
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let choice = (Self.json(response.body)["choices"] as? [[String: Any]])?.first
+                #expect((choice?["message"] as? [String: Any])?["content"] as? String == "café\n\"quoted\"\n / Swift")
+            }
+        }
+    }
+
+    /// `x-request-id` and completion ids are generated per request: never repeated, in their usual shapes.
+    @Test func generatedIDsAreUniqueAndShaped() async throws {
+        try await Self.withGateway(Self.templateOnly) { client in
+            var requestIDs: Set<String> = []
+            var completionIDs: Set<String> = []
+            for _ in 0..<200 {
+                try await client.execute(uri: "/v1/chat/completions", method: .post, body: Self.chatBody()) { response in
+                    let requestID = try #require(response.headers[HTTPField.Name("x-request-id")!])
+                    #expect(requestID.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/) != nil, "\(requestID)")
+                    requestIDs.insert(requestID)
+                    let id = try #require(Self.json(response.body)["id"] as? String)
+                    #expect(id.wholeMatch(of: /chatcmpl-[0-9a-f]{32}/) != nil, "\(id)")
+                    completionIDs.insert(id)
+                }
+            }
+            #expect(requestIDs.count == 200 && completionIDs.count == 200)
         }
     }
 

@@ -1,3 +1,4 @@
+import Logging
 import SwitchboardConfig
 
 /// A route resolved at load time: each target with its provider, adapter and key ring, so a request
@@ -5,6 +6,9 @@ import SwitchboardConfig
 struct CompiledRoute: Sendable {
     let route: Route
     let targets: [CompiledTarget]
+    /// The engine's logger with this route's name in its metadata, made once at load: setting metadata
+    /// per request makes the log handler re-render all of it, on every request.
+    let logger: Logger
 }
 
 struct CompiledTarget: Sendable {

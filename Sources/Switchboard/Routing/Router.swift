@@ -30,8 +30,7 @@ struct Router: Sendable {
                 route: name)
         }
         var run = RouteRun(
-            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, logger: logger,
-            timers: timers)
+            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, timers: timers)
         do throws(SwitchboardError) {
             let success = try await run.execute(attempt)
             metrics.request(route: name, outcome: "success")
@@ -63,7 +62,7 @@ private struct RouteRun {
 
     init(
         route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
-        logger: Logger, timers: EventLoopTimers
+        timers: EventLoopTimers
     ) {
         self.timers = timers
         self.route = route
@@ -71,9 +70,7 @@ private struct RouteRun {
         self.request = request
         self.rules = rules
         self.metrics = metrics
-        var logger = logger
-        logger[metadataKey: "route"] = "\(route.route.name)"
-        self.logger = logger
+        self.logger = route.logger
         self.deadline = ContinuousClock.now.advanced(by: route.route.policy.deadline)
     }
 

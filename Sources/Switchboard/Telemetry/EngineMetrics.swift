@@ -1,25 +1,16 @@
 import CoreMetrics
-import Synchronization
 
 /// The engine's swift-metrics instruments. From them: success rate (requests by outcome), key usage
 /// (attempts by key), model performance (attempt latency by provider and model), failover frequency.
 ///
-/// Instruments are made once and kept: a factory call per request takes a lock and builds label
-/// strings, which shows up on the overhead benchmark. Each (label, dimensions) pair is looked up in
-/// this cache by a key built from small integers and names already interned at load time.
+/// Instruments are made once and kept (`InstrumentCache`).
 final class EngineMetrics: Sendable {
+    private let instruments: InstrumentCache
     /// Where instruments are made: the process's bootstrapped factory unless one is injected.
-    let factory: any MetricsFactory
-    private let counters = Mutex<[CacheKey: Counter]>([:])
-    private let timers = Mutex<[CacheKey: Timer]>([:])
-
-    private struct CacheKey: Hashable {
-        var label: String
-        var values: [String]
-    }
+    var factory: any MetricsFactory { instruments.factory }
 
     init(factory: (any MetricsFactory)? = nil) {
-        self.factory = factory ?? MetricsSystem.factory
+        self.instruments = InstrumentCache(factory: factory ?? MetricsSystem.factory)
     }
 
     static let requests = "switchboard_requests_total"
@@ -60,18 +51,10 @@ final class EngineMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = CacheKey(label: label, values: dimensions.map(\.1))
-        if let counter = counters.withLock({ $0[key] }) { return counter }
-        let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-        counters.withLock { $0[key] = counter }
-        return counter
+        instruments.counter(label, dimensions)
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        let key = CacheKey(label: label, values: dimensions.map(\.1))
-        if let timer = timers.withLock({ $0[key] }) { return timer }
-        let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
-        timers.withLock { $0[key] = timer }
-        return timer
+        instruments.timer(label, dimensions)
     }
 }

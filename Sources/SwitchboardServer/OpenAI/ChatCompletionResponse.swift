@@ -82,18 +82,7 @@ enum ChatCompletionResponse {
         }
     }
 
-    /// `chatcmpl-` and 32 random hex digits, like OpenAI's ids.
-    static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return "chatcmpl-" + hex(high) + hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    static func newID() -> String { Identifiers.completionID() }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }
 }

@@ -77,6 +77,6 @@ struct RequestUsage: Sendable {
         {
             return header
         }
-        return UUID().uuidString.lowercased()
+        return Identifiers.requestID()
     }
 }

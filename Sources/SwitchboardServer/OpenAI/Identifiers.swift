@@ -1,0 +1,43 @@
+import Synchronization
+
+/// Request and completion ids: unique within the process and random-looking, without a system call or
+/// a lock per request (`UUID()` reads the kernel's random source every time, which showed on the
+/// overhead benchmark). A counter goes through SplitMix64's finalizer, a bijection on 64 bits, keyed by
+/// random numbers drawn once per process: no two ids of a process are equal, and ids of two processes
+/// differ with overwhelming probability. Not secrets, and not to be used as such.
+enum Identifiers {
+    private static let keys = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
+    private static let counter = Atomic<UInt64>(0)
+
+    /// 128 bits: the first 64 unique per process, the next 64 derived from them.
+    private static func next() -> (UInt64, UInt64) {
+        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let high = mix(count &+ keys.0)
+        return (high, mix(high ^ keys.1))
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `chatcmpl-` and 32 hex digits, like OpenAI's completion ids.
+    static func completionID() -> String {
+        let (high, low) = next()
+        return "chatcmpl-" + hex(high, digits: 16) + hex(low, digits: 16)
+    }
+
+    /// A lowercase UUID-shaped id (8-4-4-4-12 hex digits) for `x-request-id`.
+    static func requestID() -> String {
+        let (high, low) = next()
+        return hex(high >> 32, digits: 8) + "-" + hex((high >> 16) & 0xFFFF, digits: 4) + "-" + hex(high & 0xFFFF, digits: 4)
+            + "-" + hex(low >> 48, digits: 4) + "-" + hex(low & 0xFFFF_FFFF_FFFF, digits: 12)
+    }
+
+    private static func hex(_ value: UInt64, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
+    }
+}
