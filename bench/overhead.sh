@@ -10,6 +10,9 @@
 #     the failing key already cooled down (503 once, then skipped);
 #   - the gateway's CPU time per request (/proc/PID/stat), idle RSS after start-up (VmRSS) and peak RSS
 #     (VmHWM, after the 32-connection runs), start-up time (process start to /readyz 200, median of N);
+#   - the cost of usage recording (issue 7): the plain cases again against a second gateway whose
+#     providers.yaml adds a `usage:` store (SQLite in bench/out/), CPU per request with the store on
+#     against the same cases with it off, from the same run (--usage-runs 0 skips it);
 #   - `switchboard lint` on the generated 10,000-target providers.yaml (bench/generate_config.py);
 # and prints one table, each figure next to its target. It fails loudly when any 200 path sees a
 # non-2xx answer or a socket error. Every process it starts is stopped by PID on exit.
@@ -19,6 +22,7 @@
 #     --warmup S          warm-up seconds before each case (default 3)
 #     --startup-runs N    starts timed for the start-up figure (default 5)
 #     --lint-runs N       runs of the 10,000-target lint (default 5; 0 skips it)
+#     --usage-runs N      1 (default) measures plain 1 and 32 connections again with usage recording on; 0 skips it
 #     --soak [S]          also run S seconds (default 300) of mixed load (plain, streaming, failover) and
 #                         sample the gateway's RSS every 10 s, to show it does not grow
 #     --profile callgrind|perf
@@ -41,7 +45,7 @@ out=$root/bench/out
 nginx_port=18480
 gw_port=18481
 
-duration=10 warmup=3 startup_runs=5 lint_runs=5 soak=0 profile="" profile_route=plain profile_duration=""
+duration=10 warmup=3 startup_runs=5 lint_runs=5 usage_runs=1 soak=0 profile="" profile_route=plain profile_duration=""
 log_level=info scratch=.build bin="" serve_args=()
 while (($#)); do
     case $1 in
@@ -49,6 +53,7 @@ while (($#)); do
         --warmup) warmup=$2; shift ;;
         --startup-runs) startup_runs=$2; shift ;;
         --lint-runs) lint_runs=$2; shift ;;
+        --usage-runs) usage_runs=$2; shift ;;
         --soak) if [[ ${2:-} =~ ^[0-9]+$ ]]; then soak=$2; shift; else soak=300; fi ;;
         --profile) profile=$2; shift ;;
         --profile-route) profile_route=$2; shift ;;
@@ -336,9 +341,25 @@ if ((soak > 0)); then
     done
     peak_rss_kb=$(rss_kb "$gw_pid" VmHWM)
 fi
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 sleep 1
 end_rss_kb=$(rss_kb "$gw_pid" VmRSS)
+
+# --- usage recording on: the same plain cases against a gateway that records every request -------------------
+if ((usage_runs > 0)); then
+    stop_gateway
+    usage_db=$out/usage-bench.sqlite
+    rm -f "$usage_db" "$usage_db-wal" "$usage_db-shm"
+    usage_config=$out/overhead-usage-providers.yaml
+    { cat "$config"; printf '\nusage:\n  path: %s\n' "$usage_db"; } >"$usage_config"
+    serve=("$bin" serve --config "$usage_config" --port "$gw_port" --log-level "$log_level" ${serve_args[@]+"${serve_args[@]}"})
+    start_gateway
+    sanity "$gateway" plain "" mock
+    bench "gateway plain, usage on" gateway plain "" 1 1
+    bench "gateway plain, usage on" gateway plain "" 2 32
+    stop_gateway
+    usage_rows=$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from usage_requests').fetchone()[0])" "$usage_db" 2>/dev/null || echo "?")
+fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- lint of the 10,000-target file -------------------------------------------------------------------------
 lint_ms=-
@@ -393,6 +414,12 @@ idle_mb=$(mb "$idle_rss_kb") peak_mb=$(mb "$peak_rss_kb")
     row "failover p50 / plain p50 (key cooled), 1 conn" "$failover_cooled" "-"
     row "gateway CPU per request, plain, 1 / 32 conns (us)" "${cpu[gateway plain@1]} / ${cpu[gateway plain@32]}" "-"
     row "gateway CPU per request, streaming, 1 / 32 conns (us)" "${cpu[gateway streaming@1]} / ${cpu[gateway streaming@32]}" "-"
+    if ((usage_runs > 0)); then
+        row "usage recording: CPU per request on / off, 1 conn" "$(div "${cpu[gateway plain, usage on@1]}" "${cpu[gateway plain@1]}")" "-"
+        row "usage recording: CPU per request on / off, 32 conns" "$(div "${cpu[gateway plain, usage on@32]}" "${cpu[gateway plain@32]}")" "-"
+        row "usage recording: req/s on / off, 32 conns" "$(div "${rps[gateway plain, usage on@32]}" "${rps[gateway plain@32]}")" "-"
+        row "usage recording: rows written (all requests of the run)" "$usage_rows" "-"
+    fi
     row "idle RSS after start-up (MB)" "$idle_mb" "<= 30" "$(check "$idle_mb" '<=' 30)"
     row "RSS after the first requests (MB)" "$(mb "$first_rss_kb")" "-"
     row "peak RSS, VmHWM after the 32-conn runs$( ((soak > 0)) && echo ' + soak') (MB)" "$peak_mb" "<= 80" "$(check "$peak_mb" '<=' 80)"
