@@ -12,6 +12,7 @@ final class EngineMetrics: Sendable {
     let factory: any MetricsFactory
     private let counters = Mutex<[CacheKey: Counter]>([:])
     private let timers = Mutex<[CacheKey: Timer]>([:])
+    private let gauges = Mutex<[CacheKey: Gauge]>([:])
 
     private struct CacheKey: Hashable {
         var label: String
@@ -28,6 +29,9 @@ final class EngineMetrics: Sendable {
     static let attemptDuration = "switchboard_attempt_duration_seconds"
     static let keys = "switchboard_keys"
     static let cache = "switchboard_cache_total"
+    static let limited = "switchboard_limited_total"
+    static let inFlight = "switchboard_in_flight"
+    static let waiting = "switchboard_waiting"
 
     func request(route: String, outcome: String) {
         counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
@@ -45,6 +49,17 @@ final class EngineMetrics: Sendable {
     /// A lookup in a route's response cache: `hit` or `miss` (requests the cache is not for are not counted).
     func cache(route: String, hit: Bool) {
         counter(Self.cache, [("route", route), ("result", hit ? "hit" : "miss")]).increment()
+    }
+
+    /// A target skipped by its provider's limits, by reason (`queue_full`, `queue_timeout`, `queue_deadline`).
+    func limited(provider: String, reason: String) {
+        counter(Self.limited, [("provider", provider), ("reason", reason)]).increment()
+    }
+
+    /// A limited provider's requests holding a slot and waiting for one, recorded on every change.
+    func limiter(provider: String, inFlight: Int, waiting: Int) {
+        gauge(Self.inFlight, [("provider", provider)]).record(inFlight)
+        gauge(Self.waiting, [("provider", provider)]).record(waiting)
     }
 
     func failover(route: String) {
@@ -65,6 +80,14 @@ final class EngineMetrics: Sendable {
         let counter = Counter(label: label, dimensions: dimensions, factory: factory)
         counters.withLock { $0[key] = counter }
         return counter
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        let key = CacheKey(label: label, values: dimensions.map(\.1))
+        if let gauge = gauges.withLock({ $0[key] }) { return gauge }
+        let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
+        gauges.withLock { $0[key] = gauge }
+        return gauge
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
