@@ -3,7 +3,7 @@ import Testing
 
 /// A provider's `limits:` block: decoding, located errors, and the two limit rules' finer cases.
 struct ProviderLimitsTests {
-    private static func document(limits: String, policy: String = "{ deadline: 10s }", extraRoute: String = "") -> String {
+    private static func document(limits: String, policy: String = "{ deadline: 10s, attempt_timeout: 5s }", extraRoute: String = "") -> String {
         """
         version: 1
         key_pools:
@@ -71,7 +71,7 @@ struct ProviderLimitsTests {
 
     @Test func aMaxWaitWithoutAQueueIsIneffective() {
         let report = Linter().lint(Array(Self.document(limits: "{ max_in_flight: 2, max_wait: 1s }").utf8), file: "l.yaml")
-        #expect(report.diagnostics.map { "\($0.location) \($0.rule.rawValue)" } == ["9:34 ineffective-limit"])
+        #expect(report.diagnostics.map { "\($0.location) \($0.rule.rawValue)" } == ["9:33 ineffective-limit"])
         #expect(report.diagnostics.first?.message.contains("'queue_size' is 0") == true)
     }
 

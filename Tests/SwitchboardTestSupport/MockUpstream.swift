@@ -56,6 +56,13 @@ public final class MockUpstream: Sendable {
         public var gate: MockGate?
         public var gatedFromPart = 0
 
+        /// The same reply once past its gate.
+        var passingGate: Reply {
+            var reply = self
+            reply.gate = nil
+            return reply
+        }
+
         public init(
             status: Int = 200, headers: [(String, String)] = [], parts: [(delay: Duration, text: String)] = [],
             headDelay: Duration = .zero, cutAfterParts: Bool = false, refuse: Bool = false, reset: Bool = false,
@@ -336,8 +343,7 @@ public final class MockUpstream: Sendable {
                 return
             }
             if let gate = reply.gate, reply.gatedFromPart == 0 {
-                var passed = reply
-                passed.gate = nil
+                let passed = reply.passingGate
                 gate.whenOpen { loop.execute { self.respond(passed, context: boxed.value) } }
                 return
             }
@@ -362,8 +368,7 @@ public final class MockUpstream: Sendable {
         private func writeParts(_ parts: ArraySlice<(delay: Duration, text: String)>, reply: Reply, context boxed: NIOLoopBound<ChannelHandlerContext>) {
             let context = boxed.value
             if let gate = reply.gate, reply.gatedFromPart > 0, parts.startIndex == reply.gatedFromPart {
-                var passed = reply
-                passed.gate = nil
+                let passed = reply.passingGate
                 let loop = context.eventLoop
                 gate.whenOpen { loop.execute { self.writeParts(parts, reply: passed, context: boxed) } }
                 return

@@ -53,12 +53,12 @@ struct ProviderLimiterTests {
     @Test func waitersAreServedInArrivalOrder() async throws {
         let limiter = Self.limiter(maxInFlight: 1, queue: 3)
         let holder = try Self.lease(await limiter.acquire(keys: [nil], deadline: Self.far))
-        let order = Mutex<[Int]>([])
+        let order = GrantOrder()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for number in 1...3 {
                 group.addTask {
                     let lease = try Self.lease(await limiter.acquire(keys: [nil], deadline: Self.far))
-                    order.withLock { $0.append(number) }
+                    order.append(number)
                     lease.release()
                 }
                 // Each waiter is in the queue before the next arrives.
@@ -68,7 +68,7 @@ struct ProviderLimiterTests {
             holder.release()
             try await group.waitForAll()
         }
-        #expect(order.withLock { $0 } == [1, 2, 3])
+        #expect(order.numbers == [1, 2, 3])
         #expect(limiter.counts == (0, 0))
     }
 
@@ -176,4 +176,11 @@ struct ProviderLimiterTests {
         lease.release()
         #expect(limiter.counts == (0, 0))
     }
+}
+
+/// The order in which waiters got their slots.
+private final class GrantOrder: Sendable {
+    private let state = Mutex<[Int]>([])
+    var numbers: [Int] { state.withLock { $0 } }
+    func append(_ number: Int) { state.withLock { $0.append(number) } }
 }
