@@ -104,62 +104,58 @@ import Testing
         }
     }
 
-    @Test func withNoFallbackTheClientGets429WithRetryAfter() async throws {
-        try await Self.withUpstreams { primary, _, gate in
-            let yaml = Self.yaml(primary: primary, fallback: nil, limits: "{ max_in_flight: 1 }")
+    /// A gateway for `limits` on provider `a` whose one slot is taken by a request held at the gate while
+    /// `body` runs; afterwards the gate opens and the held request must have been answered by `a`.
+    static func withOneHeld(
+        limits: String, fallback withFallback: Bool = true, deadline: String = "60s",
+        _ body: @escaping @Sendable (LiveGateway, MockUpstream) async throws -> Void
+    ) async throws {
+        try await withUpstreams { primary, fallback, gate in
+            let yaml = Self.yaml(primary: primary, fallback: withFallback ? fallback : nil, limits: limits, deadline: deadline)
             try await LiveGateway.run(yaml, logger: LogStore().logger()) { gateway in
                 let held = Task { try await gateway.chat(stream: false, timeout: .seconds(40)) }
                 #expect(await gate.waitForHeld(1) == 1)
-                for stream in [false, true] {
-                    let refused = try await gateway.chat(stream: stream)
-                    #expect(refused.status == 429)
-                    #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
-                    #expect(refused.error?["code"] as? String == "gateway_overloaded")
-                    #expect(refused.error?["type"] as? String == "rate_limit_error")
-                    #expect(refused.trace.count == 1)
-                    #expect(refused.trace.first?.contains("limited (queue_full)") == true)
-                }
+                try await body(gateway, primary)
                 gate.open()
-                #expect(try await held.value.status == 200)
-                #expect(primary.requests.count == 1)
+                #expect(try await held.value.content == "from a")
             }
+        }
+    }
+
+    @Test func withNoFallbackTheClientGets429WithRetryAfter() async throws {
+        try await Self.withOneHeld(limits: "{ max_in_flight: 1 }", fallback: false) { gateway, primary in
+            for stream in [false, true] {
+                let refused = try await gateway.chat(stream: stream)
+                #expect(refused.status == 429)
+                #expect(Int(refused.header("retry-after") ?? "") ?? 0 >= 1)
+                #expect(refused.error?["code"] as? String == "gateway_overloaded")
+                #expect(refused.error?["type"] as? String == "rate_limit_error")
+                #expect(refused.trace.count == 1)
+                #expect(refused.trace.first?.contains("limited (queue_full)") == true)
+            }
+            #expect(primary.requests.count == 1)
         }
     }
 
     @Test func aWaiterWhoseMaxWaitPassesMovesToTheNextTarget() async throws {
-        try await Self.withUpstreams { primary, fallback, gate in
-            let yaml = Self.yaml(primary: primary, fallback: fallback, limits: "{ max_in_flight: 1, queue_size: 1, max_wait: 300ms }")
-            try await LiveGateway.run(yaml, logger: LogStore().logger()) { gateway in
-                let held = Task { try await gateway.chat(stream: false, timeout: .seconds(40)) }
-                #expect(await gate.waitForHeld(1) == 1)
-                let reply = try await gateway.chat(stream: false)
-                #expect(reply.status == 200)
-                #expect(reply.content == "from b")
-                #expect(reply.elapsed >= .milliseconds(300))
-                #expect(try await Self.metric(gateway, #"switchboard_limited_total{provider="a",reason="queue_timeout"}"#) == 1)
-                gate.open()
-                #expect(try await held.value.status == 200)
-            }
+        try await Self.withOneHeld(limits: "{ max_in_flight: 1, queue_size: 1, max_wait: 300ms }") { gateway, _ in
+            let reply = try await gateway.chat(stream: false)
+            #expect(reply.status == 200)
+            #expect(reply.content == "from b")
+            #expect(reply.elapsed >= .milliseconds(300))
+            #expect(try await Self.metric(gateway, #"switchboard_limited_total{provider="a",reason="queue_timeout"}"#) == 1)
         }
     }
 
     @Test func aDeadlineShorterThanMaxWaitSkipsTheTargetAtOnce() async throws {
-        try await Self.withUpstreams { primary, fallback, gate in
-            let yaml = Self.yaml(
-                primary: primary, fallback: fallback, limits: "{ max_in_flight: 1, queue_size: 4, max_wait: 30s }",
-                deadline: "20s")
-            try await LiveGateway.run(yaml, logger: LogStore().logger()) { gateway in
-                let held = Task { try await gateway.chat(stream: false, timeout: .seconds(40)) }
-                #expect(await gate.waitForHeld(1) == 1)
-                let reply = try await gateway.chat(stream: false)
-                #expect(reply.status == 200)
-                #expect(reply.content == "from b")
-                #expect(reply.elapsed < .seconds(10))
-                #expect(try await Self.metric(gateway, #"switchboard_limited_total{provider="a",reason="queue_deadline"}"#) == 1)
-                #expect(try await Self.metric(gateway, #"switchboard_waiting{provider="a"}"#) == 0)
-                gate.open()
-                #expect(try await held.value.status == 200)
-            }
+        try await Self.withOneHeld(limits: "{ max_in_flight: 1, queue_size: 4, max_wait: 30s }", deadline: "20s") {
+            gateway, _ in
+            let reply = try await gateway.chat(stream: false)
+            #expect(reply.status == 200)
+            #expect(reply.content == "from b")
+            #expect(reply.elapsed < .seconds(10))
+            #expect(try await Self.metric(gateway, #"switchboard_limited_total{provider="a",reason="queue_deadline"}"#) == 1)
+            #expect(try await Self.metric(gateway, #"switchboard_waiting{provider="a"}"#) == 0)
         }
     }
 
