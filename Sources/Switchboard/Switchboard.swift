@@ -24,6 +24,9 @@ public final class Switchboard: Sendable {
     private let selections: [String: RouteSelection]
     /// The response cache of each route that has one; empty at every load (a reload starts cold).
     private let caches: [String: ResponseCache]
+    /// The concurrency limiter of each provider with `limits:`, handed on to the engine that replaces
+    /// this one, so requests still running here keep counting against the provider.
+    private let limiters: [String: ProviderLimiter]
     private let metrics: EngineMetrics
 
     /// Builds the engine for a configuration already loaded and linted.
@@ -33,7 +36,9 @@ public final class Switchboard: Sendable {
     ///   - httpClient: a shared client to use; by default the engine creates one and `shutdown()` closes it.
     ///   - metricsFactory: where the engine's metrics go; by default the process's bootstrapped factory.
     ///   - previous: the engine this one replaces (a reload): key cooldowns carry over for pools whose
-    ///     definition and keys did not change; disabled keys get a fresh chance.
+    ///     definition and keys did not change; disabled keys get a fresh chance. Each provider's
+    ///     concurrency limiter carries over with the new limits, so requests in flight on `previous`
+    ///     keep counting; a provider whose limits were removed lets its waiters go.
     public init(
         configuration: SwitchboardConfiguration, registry: AdapterRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
@@ -45,9 +50,21 @@ public final class Switchboard: Sendable {
         self.ownsHTTPClient = httpClient == nil
         self.configuration = configuration
         do {
-            let compiled = try Self.compile(configuration, registry: registry, environment: environment,
-                                            httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:])
             let metrics = EngineMetrics(factory: metricsFactory)
+            let limiters = Self.limiters(for: configuration, registry: registry, previous: previous?.limiters ?? [:],
+                                         metrics: metrics)
+            let compiled = try Self.compile(configuration, registry: registry, environment: environment,
+                                            httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:],
+                                            limiters: limiters)
+            // Only now that the engine can be built: apply the new limits to carried-over limiters and lift
+            // those of providers that no longer have any.
+            for (name, limiter) in limiters {
+                limiter.update(limits: configuration.provider(named: name)?.limits, metrics: metrics)
+            }
+            for (name, limiter) in previous?.limiters ?? [:] where limiters[name] !== limiter {
+                limiter.update(limits: nil, metrics: nil)
+            }
+            self.limiters = limiters
             self.metrics = metrics
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
                                  metrics: metrics, logger: logger, timers: EventLoopTimers(group: client.eventLoopGroup))
@@ -157,8 +174,9 @@ public final class Switchboard: Sendable {
                 provider: cached.provider, model: cached.model, trace: AttemptTrace(), cacheHit: true)
         }
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
-            target, call throws(UpstreamFailure) in
-            try await target.adapter.complete(call)
+            target, call, lease throws(UpstreamFailure) in
+            defer { lease?.release() }
+            return try await target.adapter.complete(call)
         }
         let output = success.value
         let completion = ChatCompletion(
@@ -196,10 +214,12 @@ public final class Switchboard: Sendable {
         let attemptTimeout = router.routes[route]?.route.policy.attemptTimeout ?? .seconds(30)
         let timers = router.timers
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
-            target, call throws(UpstreamFailure) in
-            // Between chunks, the stream gets what one attempt gets.
+            target, call, lease throws(UpstreamFailure) in
+            // Between chunks, the stream gets what one attempt gets. The stream holds the provider's slot
+            // until it ends.
             try await StreamOpener.open(
-                target.adapter, call, idleTimeout: min(attemptTimeout, target.provider.timeouts.request), timers: timers)
+                target.adapter, call, idleTimeout: min(attemptTimeout, target.provider.timeouts.request), lease: lease,
+                timers: timers)
         }
         let opened = success.value
         let provider = success.target.provider.name
@@ -249,9 +269,27 @@ public final class Switchboard: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     }
 
+    /// A limiter for each provider whose limits restrict concurrency; offline adapters are never limited
+    /// (the last resort always gets its turn). A provider's limiter from `previous` is reused, still with
+    /// its old limits: the caller applies the new ones once the engine is built.
+    private static func limiters(
+        for configuration: SwitchboardConfiguration, registry: AdapterRegistry, previous: [String: ProviderLimiter],
+        metrics: EngineMetrics
+    ) -> [String: ProviderLimiter] {
+        var limiters: [String: ProviderLimiter] = [:]
+        for provider in configuration.providers {
+            guard let limits = provider.limits, limits.limitsConcurrency,
+                registry.catalog[provider.adapter]?.usesNetwork == true, limiters[provider.name] == nil
+            else { continue }
+            limiters[provider.name] = previous[provider.name]
+                ?? ProviderLimiter(provider: provider.name, limits: limits, metrics: metrics)
+        }
+        return limiters
+    }
+
     private static func compile(
         _ configuration: SwitchboardConfiguration, registry: AdapterRegistry, environment: [String: String],
-        httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing]
+        httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing], limiters: [String: ProviderLimiter]
     ) throws -> (routes: [String: CompiledRoute], notes: [String], rings: [String: KeyRing]) {
         let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, logger: logger)
         var rings: [String: KeyRing] = [:]
@@ -292,7 +330,8 @@ public final class Switchboard: Sendable {
                     target: target, provider: provider, declaration: declaration, adapter: adapter,
                     // Offline adapters never send a key, so an empty pool must not make them skip.
                     keyRing: declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil,
-                    scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName))
+                    scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName,
+                    limiter: limiters[provider.name]))
             }
             var routeLogger = logger
             routeLogger[metadataKey: "route"] = "\(route.name)"

@@ -41,7 +41,11 @@ public struct LintOptions: ParsableArguments {
 
     private func lintAndPrint() -> (code: ExitCode, reports: [LintReport]) {
         if listRules {
-            for rule in LintRule.allCases { print("\(rule.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(rule.summary)") }
+            // Ids are padded to the longest, so summaries line up and no id is cut short.
+            let width = LintRule.allCases.map(\.rawValue.count).max() ?? 0
+            for rule in LintRule.allCases {
+                print("\(rule.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)) \(rule.summary)")
+            }
             return (.success, [])
         }
         let linter = Linter(environment: checkEnv ? ProcessInfo.processInfo.environment : nil)

@@ -277,6 +277,27 @@ struct LintRuleTests {
         LintFixture.expect(report, [.init(.error, .conflictingMatch, 16, 12, ["error rule 'empty'"])])
     }
 
+    // MARK: - Provider limits
+
+    @Test func ineffectiveLimitOnTheTemplateAndPerKeyWithoutKeys() throws {
+        LintFixture.expect(
+            try LintFixture.lint("ineffective-limit"),
+            [
+                .init(.warning, .ineffectiveLimit, 8, 7, [
+                    "'max_in_flight_per_key' in limits of provider 'local'", "no key_pool",
+                ]),
+                .init(.warning, .ineffectiveLimit, 11, 5, ["limits of provider 'offline' are ignored", "template"]),
+            ])
+    }
+
+    @Test func limitWaitExceedsEveryDeadlineOfTheProvider() throws {
+        LintFixture.expect(
+            try LintFixture.lint("limit-wait-exceeds-deadline"),
+            [.init(.warning, .limitWaitExceedsDeadline, 10, 17, [
+                "'max_wait' (5s) in limits of provider 'local'", "(longest: 3s)", "never waits",
+            ])])
+    }
+
     // MARK: - Secrets
 
     @Test func literalSecretInAKeyPool() throws {

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -86,6 +87,45 @@ import Testing
         // Only labels reach the store, never the key.
         let everything = try store.attempts().map { "\($0)" }.joined() + requests.map { "\($0)" }.joined()
         #expect(!everything.contains("usage-key-value"))
+        try store.close()
+        try await upstream.shutdown()
+    }
+
+    @Test func aRequestTheProviderLimitsRefuseIsRecordedAsOverloaded() async throws {
+        let gate = MockUpstream.MockGate()
+        let upstream = try await MockUpstream { _ in
+            var reply = MockUpstream.Reply.chat("held")
+            reply.gate = gate
+            return reply
+        }
+        let yaml = ProviderLimitsGatewayTests.yaml(primary: upstream, fallback: nil, limits: "{ max_in_flight: 1 }")
+        let path = Self.temporaryDatabase()
+        let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(50))
+        try await Self.withRecordingGateway(yaml, recorder: recorder) { client in
+            // The test client has one connection: the held request goes on a connection of its own.
+            let port = try #require(client.port)
+            let held = Task {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.body = .bytes(GatewayTests.chatBody(model: "chat"))
+                return try await HTTPClient.shared.execute(request, timeout: .seconds(30)).status.code
+            }
+            #expect(await gate.waitForHeld(1) == 1)
+            try await client.execute(
+                uri: "/v1/chat/completions", method: .post, headers: [Self.requestID: "overloaded-id"],
+                body: GatewayTests.chatBody(model: "chat")
+            ) { response in
+                #expect(response.status == .tooManyRequests)
+            }
+            gate.open()
+            #expect(try await held.value == 200)
+        }
+        let store = try UsageStore.openExisting(path: path)
+        let refused = try #require(try store.requests().first { $0.requestID == "overloaded-id" })
+        #expect(refused.outcome == "overloaded" && refused.status == 429 && refused.attempts == 0)
+        let attempts = try store.attempts().filter { $0.requestID == "overloaded-id" }
+        #expect(attempts.map(\.outcome) == ["queue_full"])
         try store.close()
         try await upstream.shutdown()
     }

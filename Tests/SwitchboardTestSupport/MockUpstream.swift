@@ -51,6 +51,17 @@ public final class MockUpstream: Sendable {
         public var reset = false
         /// The status line's reason phrase; nil for the standard one.
         public var reasonPhrase: String?
+        /// Hold the answer at a gate until the test opens it: before the status line, or (with
+        /// `gatedFromPart` > 0) before that body part, so a stream can start and then hang.
+        public var gate: MockGate?
+        public var gatedFromPart = 0
+
+        /// The same reply once past its gate.
+        var passingGate: Reply {
+            var reply = self
+            reply.gate = nil
+            return reply
+        }
 
         public init(
             status: Int = 200, headers: [(String, String)] = [], parts: [(delay: Duration, text: String)] = [],
@@ -112,6 +123,43 @@ public final class MockUpstream: Sendable {
     }
 
     public typealias Responder = @Sendable (Request) -> Reply
+
+    /// A gate that holds replies (`Reply.gate`) until `open()`; `held` counts the replies waiting at it,
+    /// so a test can wait for requests to arrive instead of sleeping.
+    public final class MockGate: Sendable {
+        private let state = NIOLockedValueBox<(isOpen: Bool, waiting: [@Sendable () -> Void])>((false, []))
+
+        public init() {}
+
+        public var held: Int { state.withLockedValue { $0.waiting.count } }
+
+        /// Lets every held reply go on, and every later one pass.
+        public func open() {
+            let waiting = state.withLockedValue { state in
+                state.isOpen = true
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for resume in waiting { resume() }
+        }
+
+        /// Waits (polling) until `count` replies are held, up to `timeout`; returns how many are.
+        @discardableResult
+        public func waitForHeld(_ count: Int, timeout: Duration = .seconds(10)) async -> Int {
+            let end = ContinuousClock.now.advanced(by: timeout)
+            while held < count, ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(10)) }
+            return held
+        }
+
+        func whenOpen(_ body: @escaping @Sendable () -> Void) {
+            let runNow = state.withLockedValue { state in
+                if state.isOpen { return true }
+                state.waiting.append(body)
+                return false
+            }
+            if runNow { body() }
+        }
+    }
 
     /// Connection counts. `open` counts accepted connections not yet closed; `busy` those with a
     /// request whose answer is still being written (or stalled); `accepted` every connection so far.
@@ -294,6 +342,11 @@ public final class MockUpstream: Sendable {
                 close(context, reset: reply.reset)
                 return
             }
+            if let gate = reply.gate, reply.gatedFromPart == 0 {
+                let passed = reply.passingGate
+                gate.whenOpen { loop.execute { self.respond(passed, context: boxed.value) } }
+                return
+            }
             loop.scheduleTask(in: Self.amount(reply.headDelay)) {
                 let context = boxed.value
                 var headers = HTTPHeaders(reply.headers)
@@ -314,6 +367,12 @@ public final class MockUpstream: Sendable {
 
         private func writeParts(_ parts: ArraySlice<(delay: Duration, text: String)>, reply: Reply, context boxed: NIOLoopBound<ChannelHandlerContext>) {
             let context = boxed.value
+            if let gate = reply.gate, reply.gatedFromPart > 0, parts.startIndex == reply.gatedFromPart {
+                let passed = reply.passingGate
+                let loop = context.eventLoop
+                gate.whenOpen { loop.execute { self.writeParts(parts, reply: passed, context: boxed) } }
+                return
+            }
             guard let part = parts.first else {
                 if reply.cutAfterParts {
                     close(context, reset: reply.reset)

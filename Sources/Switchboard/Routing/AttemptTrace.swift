@@ -10,6 +10,17 @@ public struct AttemptTrace: Sendable, Hashable, CustomStringConvertible {
             case failure(errorClass: String, status: Int?)
             /// No call was made (no keys, every key cooling or disabled, attempts exhausted).
             case skipped
+            /// No call was made because the provider's own limits (providers.yaml `limits:`) had no slot:
+            /// `reason` is `queue_full`, `queue_timeout` or `queue_deadline`. Not a failure of any key.
+            case limited(reason: String)
+
+            /// Whether an upstream call was made.
+            public var isCall: Bool {
+                switch self {
+                case .success, .failure: return true
+                case .skipped, .limited: return false
+                }
+            }
         }
 
         public var provider: String
@@ -43,6 +54,8 @@ public struct AttemptTrace: Sendable, Hashable, CustomStringConvertible {
                 if !message.isEmpty { line += ": \(message)" }
             case .skipped:
                 line += "skipped: \(message)"
+            case .limited(let reason):
+                line += "limited (\(reason)): \(message)"
             }
             return line
         }
@@ -59,7 +72,7 @@ public struct AttemptTrace: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Upstream calls made (skips are not calls).
-    public var attempts: Int { entries.count { $0.outcome != .skipped } }
+    public var attempts: Int { entries.count { $0.outcome.isCall } }
 
     public var description: String { entries.map(\.description).joined(separator: "\n") }
 }

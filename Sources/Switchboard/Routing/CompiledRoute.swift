@@ -22,6 +22,8 @@ struct CompiledTarget: Sendable {
     let scope: String
     /// How ops call it in messages ("HuggingFace Router").
     let displayName: String
+    /// The provider's concurrency limits; nil when it has none (or makes no network calls).
+    let limiter: ProviderLimiter?
 
     var model: String? { target.model }
 }

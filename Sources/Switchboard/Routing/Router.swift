@@ -11,8 +11,10 @@ struct Router: Sendable {
     /// Where attempt deadlines are timed.
     let timers: EventLoopTimers
 
-    /// One upstream call to a target with a key, bounded by `deadline`.
-    typealias Attempt<T> = @Sendable (CompiledTarget, AdapterCall) async throws(UpstreamFailure) -> T
+    /// One upstream call to a target with a key, bounded by `deadline`, holding `lease` (the provider's
+    /// slot, when it has limits). The router releases the lease when the attempt fails; on success the
+    /// attempt's own code does: a plain answer when it returns, a stream when the stream ends.
+    typealias Attempt<T> = @Sendable (CompiledTarget, AdapterCall, LimitLease?) async throws(UpstreamFailure) -> T
 
     struct Success<T> {
         var value: T
@@ -58,18 +60,21 @@ private struct RouteRun {
     var summaries: [String] = []
     var sawOnlyRateLimits = true
     var shortestRetryAfter: Duration?
+    /// Targets skipped by their provider's limits, and the soonest one of them may have a slot again.
+    var limitedTargets = 0
+    var soonestSlot: Duration?
     var deadlinePassed = false
 
     init(
         route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
         timers: EventLoopTimers
     ) {
-        self.timers = timers
         self.route = route
         self.startIndex = startIndex
         self.request = request
         self.rules = rules
         self.metrics = metrics
+        self.timers = timers
         self.logger = route.logger
         self.deadline = ContinuousClock.now.advanced(by: route.route.policy.deadline)
     }
@@ -124,92 +129,125 @@ private struct RouteRun {
         }
 
         var lastFailure: UpstreamFailure?
+        // Keys not called yet, in rotation order; a limited provider may hand them out in another order
+        // (the first key with a free slot).
+        var pending = keys
+        // The key being retried (a `retry` action keeps the key), and its 0-based position among the keys called.
+        var current: (entry: (index: Int, key: ResolvedKey)?, position: Int)?
+        var retries = 0
         // Keys actually called: a failure that moves on to the next target ends the loop early.
         var keysTried = 0
-        keyLoop: for (position, entry) in keys.enumerated() {
-            keysTried = position + 1
-            var retries = 0
-            while true {
-                let makesCall = target.declaration.usesNetwork
-                // Offline adapters make no upstream call, so neither the deadline nor the budget holds them back.
-                if makesCall {
-                    if ContinuousClock.now >= deadline {
+        keyLoop: while true {
+            let makesCall = target.declaration.usesNetwork
+            // Offline adapters make no upstream call, so neither the deadline nor the budget holds them back.
+            if makesCall {
+                if ContinuousClock.now >= deadline {
+                    deadlinePassed = true
+                    throw finalError()
+                }
+                if attempts >= policy.maxAttempts {
+                    sawOnlyRateLimits = false
+                    skip(target, "the route's budget of \(policy.maxAttempts) upstream attempts is spent")
+                    return nil
+                }
+            }
+            let candidates = current.map { [$0.entry] } ?? pending
+            guard !candidates.isEmpty else { break keyLoop }
+            var entry = candidates[0]
+            var lease: LimitLease?
+            if let limiter = target.limiter {
+                switch await limiter.acquire(keys: candidates.map { $0?.key.label }, deadline: deadline) {
+                case .granted(let granted):
+                    lease = granted
+                    entry = candidates.first { $0?.key.label == granted.key } ?? entry
+                case .refused(.cancelled):
+                    throw SwitchboardError(
+                        .unavailable, "the request was cancelled while it waited for a slot at \(target.provider.name)",
+                        route: route.route.name, trace: trace)
+                case .refused(let refusal):
+                    limited(target, refusal, limiter: limiter)
+                    return nil
+                }
+            }
+            let position: Int
+            if let current {
+                position = current.position
+            } else {
+                position = keysTried
+                keysTried += 1
+                pending.removeAll { $0?.index == entry?.index }
+                retries = 0
+            }
+            if makesCall { attempts += 1 }
+            let now = ContinuousClock.now
+            let attemptDeadline = makesCall
+                ? min(now.advanced(by: policy.attemptTimeout), now.advanced(by: target.provider.timeouts.request), deadline)
+                : now.advanced(by: policy.attemptTimeout)
+            let call = AdapterCall(
+                request: request.applying(target.target), target: target.target, key: entry?.key,
+                deadline: attemptDeadline, logger: logger)
+            logger.debug("attempt", metadata: [
+                "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")", "key": "\(entry?.key.label ?? "-")",
+            ])
+            let started = ContinuousClock.now
+            do throws(UpstreamFailure) {
+                // Offline adapters answer locally; racing them against a clock would only add failures
+                // when the machine is busy.
+                let value = makesCall
+                    ? try await withDeadline(attemptDeadline, timers: timers) { [lease] () async throws(UpstreamFailure) -> T in
+                        try await attempt(target, call, lease)
+                    }
+                    : try await attempt(target, call, lease)
+                let latency = started.duration(to: .now)
+                record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
+                       latency: latency, action: nil, message: "")
+                metrics.attempt(target: target, key: entry?.key.label, errorClass: "success", latency: latency)
+                // Debug, not info: a line per request costs more than the rest of the gateway's work
+                // (bench/overhead.sh); per-request records belong in metrics and the usage store.
+                logger.debug("answered", metadata: [
+                    "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
+                    "key": "\(entry?.key.label ?? "-")", "attempts": "\(trace.attempts)",
+                ])
+                return value
+            } catch {
+                // The attempt lets go of its slot when it ends; this covers an attempt cut off by the deadline.
+                lease?.release()
+                let latency = started.duration(to: .now)
+                lastFailure = error
+                let rule = error.classify(with: rules) ?? ErrorRule.builtInDefaults[ErrorRule.builtInDefaults.count - 1]
+                if let entry, let ring = target.keyRing { applyKeyEffect(rule, error, key: entry.index, ring: ring, target: target) }
+                noteFailure(rule, error)
+                var action = rule.action
+                if action == .retry && retries >= rule.retries { action = .nextTarget }
+                record(target, key: entry?.key, position: position, count: keys.count,
+                       outcome: .failure(errorClass: rule.name, status: error.status), latency: latency,
+                       action: action, message: error.message)
+                metrics.attempt(target: target, key: entry?.key.label, errorClass: rule.name, latency: latency)
+                logger.info("attempt failed", metadata: [
+                    "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
+                    "key": "\(entry?.key.label ?? "-")", "class": "\(rule.name)", "action": "\(action.rawValue)",
+                ])
+                switch action {
+                case .nextKey:
+                    current = nil
+                    continue keyLoop
+                case .nextTarget:
+                    break keyLoop
+                case .fail:
+                    throw SwitchboardError(
+                        .rejected,
+                        "\(target.displayName) rejected the request (\(rule.name)): \(error.message); "
+                            + "other targets would reject it too, so the route stops here",
+                        route: route.route.name, trace: trace, upstreamStatus: error.status)
+                case .retry:
+                    retries += 1
+                    current = (entry, position)
+                    let delay = policy.backoff.delay(beforeRetry: retries)
+                    if ContinuousClock.now.advanced(by: delay) >= deadline {
                         deadlinePassed = true
                         throw finalError()
                     }
-                    if attempts >= policy.maxAttempts {
-                        sawOnlyRateLimits = false
-                        skip(target, "the route's budget of \(policy.maxAttempts) upstream attempts is spent")
-                        return nil
-                    }
-                    attempts += 1
-                }
-                let now = ContinuousClock.now
-                let attemptDeadline = makesCall
-                    ? min(now.advanced(by: policy.attemptTimeout), now.advanced(by: target.provider.timeouts.request), deadline)
-                    : now.advanced(by: policy.attemptTimeout)
-                let call = AdapterCall(
-                    request: request.applying(target.target), target: target.target, key: entry?.key,
-                    deadline: attemptDeadline, logger: logger)
-                logger.debug("attempt", metadata: [
-                    "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")", "key": "\(entry?.key.label ?? "-")",
-                ])
-                let started = ContinuousClock.now
-                do throws(UpstreamFailure) {
-                    // Offline adapters answer locally; racing them against a clock would only add failures
-                    // when the machine is busy.
-                    let value = makesCall
-                        ? try await withDeadline(attemptDeadline, timers: timers) { () async throws(UpstreamFailure) -> T in
-                            try await attempt(target, call)
-                        }
-                        : try await attempt(target, call)
-                    let latency = started.duration(to: .now)
-                    record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
-                           latency: latency, action: nil, message: "")
-                    metrics.attempt(target: target, key: entry?.key.label, errorClass: "success", latency: latency)
-                    // Debug, not info: a line per request costs more than the rest of the gateway's work
-                    // (bench/overhead.sh); per-request records belong in metrics and the usage store.
-                    logger.debug("answered", metadata: [
-                        "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
-                        "key": "\(entry?.key.label ?? "-")", "attempts": "\(trace.attempts)",
-                    ])
-                    return value
-                } catch {
-                    let latency = started.duration(to: .now)
-                    lastFailure = error
-                    let rule = error.classify(with: rules) ?? ErrorRule.builtInDefaults[ErrorRule.builtInDefaults.count - 1]
-                    if let entry, let ring = target.keyRing { applyKeyEffect(rule, error, key: entry.index, ring: ring, target: target) }
-                    noteFailure(rule, error)
-                    var action = rule.action
-                    if action == .retry && retries >= rule.retries { action = .nextTarget }
-                    record(target, key: entry?.key, position: position, count: keys.count,
-                           outcome: .failure(errorClass: rule.name, status: error.status), latency: latency,
-                           action: action, message: error.message)
-                    metrics.attempt(target: target, key: entry?.key.label, errorClass: rule.name, latency: latency)
-                    logger.info("attempt failed", metadata: [
-                        "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
-                        "key": "\(entry?.key.label ?? "-")", "class": "\(rule.name)", "action": "\(action.rawValue)",
-                    ])
-                    switch action {
-                    case .nextKey:
-                        continue keyLoop
-                    case .nextTarget:
-                        break keyLoop
-                    case .fail:
-                        throw SwitchboardError(
-                            .rejected,
-                            "\(target.displayName) rejected the request (\(rule.name)): \(error.message); "
-                                + "other targets would reject it too, so the route stops here",
-                            route: route.route.name, trace: trace, upstreamStatus: error.status)
-                    case .retry:
-                        retries += 1
-                        let delay = policy.backoff.delay(beforeRetry: retries)
-                        if ContinuousClock.now.advanced(by: delay) >= deadline {
-                            deadlinePassed = true
-                            throw finalError()
-                        }
-                        try? await Task.sleep(for: delay)
-                    }
+                    try? await Task.sleep(for: delay)
                 }
             }
         }
@@ -254,6 +292,30 @@ private struct RouteRun {
         logger.debug("target skipped", metadata: ["provider": "\(target.provider.name)", "reason": "\(reason)"])
     }
 
+    /// A target whose provider had no slot for the request: not a failure of any key, so no cooldown
+    /// and no rule; the chain moves on.
+    private mutating func limited(_ target: CompiledTarget, _ refusal: ProviderLimiter.Refusal, limiter: ProviderLimiter) {
+        let reason: String
+        switch refusal {
+        case .queueFull: reason = "\(target.displayName) is at its concurrency limit and its queue is full"
+        case .queueTimeout:
+            reason = "no slot at \(target.displayName) within its max_wait of \(DurationParser.format(limiter.maxWait))"
+        case .queueDeadline:
+            reason = "\(target.displayName) is at its concurrency limit and waiting "
+                + "\(DurationParser.format(limiter.maxWait)) would pass the route's deadline"
+        case .cancelled: reason = "the request was cancelled while it waited"
+        }
+        record(target, key: nil, position: nil, count: nil, outcome: .limited(reason: refusal.rawValue), latency: .zero,
+               action: nil, message: reason)
+        summaries.append("\(target.provider.name): \(reason)")
+        metrics.limited(provider: target.provider.name, reason: refusal.rawValue)
+        limitedTargets += 1
+        soonestSlot = min(soonestSlot ?? limiter.maxWait, limiter.maxWait)
+        logger.info("target limited", metadata: [
+            "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")", "class": "\(refusal.rawValue)",
+        ])
+    }
+
     private mutating func noteFailure(_ rule: ErrorRule, _ failure: UpstreamFailure) {
         if failure.status == 429 || rule.name == "rate_limited" {
             noteRetryAfter(failure.retryAfter ?? rule.keyEffect.cooldown ?? .seconds(1))
@@ -286,6 +348,13 @@ private struct RouteRun {
                 "route '\(routeName)' found no answer within its \(DurationParser.format(policy.deadline)) deadline"
                     + (details.isEmpty ? "" : ": \(details)"),
                 route: routeName, trace: trace)
+        }
+        if limitedTargets > 0 {
+            // A rate-limited or cooling target may come back sooner than a slot frees.
+            let retryAfter = max(.seconds(1), min(soonestSlot ?? .seconds(1), shortestRetryAfter ?? .seconds(3_600)))
+            return SwitchboardError(
+                .overloaded, "no target of route '\(routeName)' can take the request now: \(details)",
+                route: routeName, trace: trace, retryAfter: retryAfter)
         }
         if sawOnlyRateLimits, let retryAfter = shortestRetryAfter {
             return SwitchboardError(

@@ -6,6 +6,9 @@ import SwitchboardConfig
 /// until a chunk exists nothing has reached the caller. The chunk must arrive before the call's
 /// deadline (the first-token timeout); the rest of the stream flows on a pipe afterwards, and ends with a
 /// timeout when the upstream sends nothing for `idleTimeout` (which also frees its connection).
+///
+/// The provider's slot (`lease`) is held while the upstream stream runs, and released when it ends:
+/// finished, failed, timed out, or cancelled because the client went away.
 enum StreamOpener {
     struct Opened: Sendable {
         var first: ChatChunk
@@ -13,13 +16,15 @@ enum StreamOpener {
     }
 
     static func open(
-        _ adapter: any ProviderAdapter, _ call: AdapterCall, idleTimeout: Duration, timers: EventLoopTimers
+        _ adapter: any ProviderAdapter, _ call: AdapterCall, idleTimeout: Duration, lease: LimitLease? = nil,
+        timers: EventLoopTimers
     ) async throws(UpstreamFailure) -> Opened {
         let upstream = try await adapter.stream(call)
         let watchdog = StreamWatchdog(idleTimeout: idleTimeout, timers: timers)
         let (firstSignal, firstContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let (rest, restContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let pump = Task {
+            defer { lease?.release() }
             var isFirst = true
             do {
                 for try await chunk in upstream {

@@ -13,6 +13,9 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
         case rateLimited
         /// Every target failed or was unusable.
         case unavailable
+        /// No target could take the request because at least one was at the gateway's own concurrency
+        /// limit (providers.yaml `limits:`) and the rest failed or were unusable; `retryAfter` is a hint.
+        case overloaded
         /// The route's deadline passed before any target answered.
         case deadlineExceeded
         /// A streamed answer broke after it had started.
@@ -23,7 +26,8 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var route: String?
     public var trace: AttemptTrace
-    /// When every target was rate limited: the shortest wait any of them asked for.
+    /// When every target was rate limited: the shortest wait any of them asked for. When the gateway
+    /// was overloaded: how soon a slot may be free.
     public var retryAfter: Duration?
     /// The status of the failure that ended the request, when it was an HTTP status (for `rejected`).
     public var upstreamStatus: Int?

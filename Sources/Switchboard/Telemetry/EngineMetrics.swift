@@ -19,6 +19,9 @@ final class EngineMetrics: Sendable {
     static let attemptDuration = "switchboard_attempt_duration_seconds"
     static let keys = "switchboard_keys"
     static let cache = "switchboard_cache_total"
+    static let limited = "switchboard_limited_total"
+    static let inFlight = "switchboard_in_flight"
+    static let waiting = "switchboard_waiting"
 
     func request(route: String, outcome: String) {
         counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
@@ -38,6 +41,17 @@ final class EngineMetrics: Sendable {
         counter(Self.cache, [("route", route), ("result", hit ? "hit" : "miss")]).increment()
     }
 
+    /// A target skipped by its provider's limits, by reason (`queue_full`, `queue_timeout`, `queue_deadline`).
+    func limited(provider: String, reason: String) {
+        counter(Self.limited, [("provider", provider), ("reason", reason)]).increment()
+    }
+
+    /// A limited provider's requests holding a slot and waiting for one, recorded on every change.
+    func limiter(provider: String, inFlight: Int, waiting: Int) {
+        gauge(Self.inFlight, [("provider", provider)]).record(inFlight)
+        gauge(Self.waiting, [("provider", provider)]).record(waiting)
+    }
+
     func failover(route: String) {
         counter(Self.failovers, [("route", route)]).increment()
     }
@@ -52,6 +66,10 @@ final class EngineMetrics: Sendable {
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
         instruments.counter(label, dimensions)
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        instruments.gauge(label, dimensions)
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {

@@ -9,6 +9,7 @@ package final class InstrumentCache: Sendable {
     package let factory: any MetricsFactory
     private let counters = Mutex<[Key: Counter]>([:])
     private let timers = Mutex<[Key: Timer]>([:])
+    private let gauges = Mutex<[Key: Gauge]>([:])
 
     private struct Key: Hashable {
         var label: String
@@ -25,6 +26,14 @@ package final class InstrumentCache: Sendable {
         let counter = Counter(label: label, dimensions: dimensions, factory: factory)
         counters.withLock { $0[key] = counter }
         return counter
+    }
+
+    package func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
+        let key = Key(label: label, values: dimensions.map(\.1))
+        if let gauge = gauges.withLock({ $0[key] }) { return gauge }
+        let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
+        gauges.withLock { $0[key] = gauge }
+        return gauge
     }
 
     /// A timer shown in seconds.

@@ -30,6 +30,9 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable, Comparable {
     case unreachableTarget = "unreachable-target"
     case shadowedRule = "shadowed-rule"
     case conflictingMatch = "conflicting-match"
+    // Provider limits
+    case ineffectiveLimit = "ineffective-limit"
+    case limitWaitExceedsDeadline = "limit-wait-exceeds-deadline"
     // Secrets
     case literalSecret = "literal-secret"
     // The environment (`--check-env`)
@@ -72,6 +75,10 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable, Comparable {
         case .unreachableTarget: return "A target after one that cannot fail (the template) is never tried."
         case .shadowedRule: return "An error rule that can never match because an earlier rule matches first."
         case .conflictingMatch: return "An error rule matches both HTTP statuses and transport failures, or nothing."
+        case .ineffectiveLimit:
+            return "A provider limit that can have no effect (on the template, per key without keys, a wait without a limit)."
+        case .limitWaitExceedsDeadline:
+            return "A provider's max_wait is not shorter than the deadline of any route using it, so nothing ever waits."
         case .literalSecret: return "A value shaped like an API key (hf_…, sk-…) is written in the file."
         case .envUnset: return "--check-env: a key variable named in a pool is not set."
         case .envPlaceholder: return "--check-env: a key variable holds a placeholder (ignored as a key)."

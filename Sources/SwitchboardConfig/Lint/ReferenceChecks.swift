@@ -16,6 +16,7 @@ struct ReferenceChecks {
         checkProviders()
         checkRoutes()
         checkErrorRules()
+        checkLimits()
         checkUnused()
         return diagnostics
     }
@@ -108,6 +109,62 @@ struct ReferenceChecks {
                          "error rule '\(rule.name)' can never match: rule '\(earlier.name)' at line "
                              + "\(earlier.source.range.start.line) matches everything it does, and the first match wins",
                          at: rule.source.value("match")))
+        }
+    }
+
+    /// Limits that cannot work as written: a limit that has no effect, or a wait the deadline always cuts.
+    private mutating func checkLimits() {
+        var longestDeadline: [String: Duration] = [:]
+        for route in configuration.routes {
+            for target in route.targets {
+                longestDeadline[target.provider] = max(longestDeadline[target.provider] ?? .zero, route.policy.deadline)
+            }
+        }
+        for provider in configuration.providers {
+            guard let limits = provider.limits else { continue }
+            let what = "limits of provider '\(provider.name)'"
+            if let declaration = catalog[provider.adapter], !declaration.usesNetwork {
+                diagnostics.append(
+                    .warning(.ineffectiveLimit,
+                             "\(what) are ignored: adapter '\(provider.adapter)' makes no network calls, and the last "
+                                 + "resort is never held back",
+                             at: provider.source.key("limits")))
+                continue
+            }
+            if limits.maxInFlightPerKey != nil, provider.keyPool == nil {
+                diagnostics.append(
+                    .warning(.ineffectiveLimit,
+                             "'max_in_flight_per_key' in \(what) has no effect: the provider has no key_pool",
+                             at: limits.source.key("max_in_flight_per_key")))
+            }
+            // Fields written with a bad value were reported already; they do not make the block ineffective.
+            let setsLimit = limits.source.contains("max_in_flight") || limits.source.contains("max_in_flight_per_key")
+            if !limits.limitsConcurrency {
+                if !setsLimit, limits.source.contains("queue_size") || limits.source.contains("max_wait") {
+                    diagnostics.append(
+                        .warning(.ineffectiveLimit,
+                                 "\(what) set a queue but no 'max_in_flight' or 'max_in_flight_per_key': nothing ever waits",
+                                 at: provider.source.key("limits")))
+                }
+                continue
+            }
+            if limits.queueSize == 0 {
+                if limits.source.contains("max_wait") {
+                    diagnostics.append(
+                        .warning(.ineffectiveLimit,
+                                 "'max_wait' in \(what) has no effect: 'queue_size' is 0, so requests never wait",
+                                 at: limits.source.key("max_wait")))
+                }
+                continue
+            }
+            if let deadline = longestDeadline[provider.name], limits.maxWait >= deadline {
+                diagnostics.append(
+                    .warning(.limitWaitExceedsDeadline,
+                             "'max_wait' (\(DurationParser.format(limits.maxWait))) in \(what) is not shorter than the "
+                                 + "deadline of any route that uses it (longest: \(DurationParser.format(deadline))): a "
+                                 + "request never waits in its queue, it moves on at once",
+                             at: limits.source.value("max_wait")))
+            }
         }
     }
 

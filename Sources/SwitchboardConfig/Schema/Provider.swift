@@ -26,6 +26,8 @@ public struct Provider: Sendable, Hashable {
     public var headers: [Header]
     /// Adapter-specific options, validated against the adapter's option schema, defaults filled in.
     public var options: OptionValues
+    /// Concurrency limits and the wait queue; nil means unlimited.
+    public var limits: ProviderLimits?
     public var source: SourceMap
 
     public struct Header: Sendable, Hashable {
@@ -41,7 +43,7 @@ public struct Provider: Sendable, Hashable {
     public init(
         name: String, displayName: String? = nil, adapter: String, baseURL: String? = nil, keyPool: String? = nil,
         timeouts: Timeouts = Timeouts(), headers: [Header] = [], options: OptionValues = OptionValues(),
-        source: SourceMap = .none
+        limits: ProviderLimits? = nil, source: SourceMap = .none
     ) {
         self.name = name
         self.displayName = displayName ?? name
@@ -51,6 +53,7 @@ public struct Provider: Sendable, Hashable {
         self.timeouts = timeouts
         self.headers = headers
         self.options = options
+        self.limits = limits
         self.source = source
     }
 }

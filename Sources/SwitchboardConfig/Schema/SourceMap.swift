@@ -46,6 +46,9 @@ public struct SourceMap: Sendable, Hashable {
         return fields.last(where: { $0.name == name })
     }
 
+    /// Whether the field was written.
+    public func contains(_ field: String) -> Bool { lastField(field) != nil }
+
     /// The position of a field's value, or of the entity if the field was not written.
     public func value(_ field: String) -> SourceLocation {
         lastField(field)?.value ?? nameLocation

@@ -40,12 +40,12 @@ struct OpenAIError: HTTPResponseError, Sendable {
         case .rejected:
             self.init(status: .badRequest, message: error.message, type: "invalid_request_error", code: "upstream_rejected", trace: trace)
         case .rateLimited:
-            var headers = HTTPFields()
-            if let retryAfter = error.retryAfter {
-                headers[.retryAfter] = "\(max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0)))"
-            }
             self.init(status: .tooManyRequests, message: error.message, type: "rate_limit_error", code: "rate_limited",
-                      trace: trace, headers: headers)
+                      trace: trace, headers: Self.retryAfter(error.retryAfter))
+        case .overloaded:
+            // The gateway's own limits, not an upstream's: a code of its own, and always a Retry-After.
+            self.init(status: .tooManyRequests, message: error.message, type: "rate_limit_error", code: "gateway_overloaded",
+                      trace: trace, headers: Self.retryAfter(error.retryAfter ?? .seconds(1)))
         case .deadlineExceeded:
             self.init(status: .gatewayTimeout, message: error.message, type: "timeout_error", code: "deadline_exceeded", trace: trace)
         case .unavailable:
@@ -55,6 +55,13 @@ struct OpenAIError: HTTPResponseError, Sendable {
         case .configuration:
             self.init(status: .internalServerError, message: error.message, type: "api_error", code: "configuration", trace: trace)
         }
+    }
+
+    /// `Retry-After` in whole seconds, rounded up, at least 1.
+    private static func retryAfter(_ duration: Duration?) -> HTTPFields {
+        guard let duration else { return [:] }
+        let seconds = duration.components.seconds + (duration.components.attoseconds > 0 ? 1 : 0)
+        return [.retryAfter: "\(max(1, seconds))"]
     }
 
     init(status: HTTPResponse.Status, message: String, type: String, code: String?, trace: [String]? = nil, headers: HTTPFields = [:]) {

@@ -42,7 +42,7 @@ struct RequestUsage: Sendable {
         cacheHit: Bool = false
     ) {
         guard let recorder else { return }
-        let calls = trace.entries.filter { $0.outcome != .skipped }
+        let calls = trace.entries.filter(\.outcome.isCall)
         // Targets moved past: every target the trace names, but the one that ended the request.
         var targets: [String] = []
         for entry in trace.entries {
@@ -62,6 +62,7 @@ struct RequestUsage: Sendable {
             case .success: (outcome, upstreamStatus) = (UsageAttemptRecord.success, nil)
             case .failure(let errorClass, let status): (outcome, upstreamStatus) = (errorClass, status)
             case .skipped: (outcome, upstreamStatus) = (UsageAttemptRecord.skipped, nil)
+            case .limited(let reason): (outcome, upstreamStatus) = (reason, nil)
             }
             return UsageAttemptRecord(
                 requestID: requestID, time: arrived, route: route, provider: entry.provider, model: entry.model ?? "",

@@ -6,6 +6,12 @@ public struct UsageAttemptRecord: Sendable, Hashable {
     public static let success = "success"
     /// The outcome class of a key passed over without a call (cooling down or disabled).
     public static let skipped = "skipped"
+    /// The outcome classes of a target passed over because the provider's own limits had no slot
+    /// (providers.yaml `limits:`): no call was made either.
+    public static let limited: Set<String> = ["queue_full", "queue_timeout", "queue_deadline"]
+
+    /// Whether an attempt with this outcome class called the upstream.
+    public static func madeCall(_ outcome: String) -> Bool { outcome != skipped && !limited.contains(outcome) }
 
     public var requestID: String
     /// When the attempt started.
@@ -15,8 +21,8 @@ public struct UsageAttemptRecord: Sendable, Hashable {
     public var model: String
     /// `pool#index`, never the key itself; nil for keyless providers.
     public var keyLabel: String?
-    /// `success`, `skipped`, or the name of the error rule that classified the failure
-    /// (`rate_limited`, `timeout`, `model_loading`, …).
+    /// `success`, `skipped`, a limit's class (`queue_full`, `queue_timeout`, `queue_deadline`), or the name
+    /// of the error rule that classified the failure (`rate_limited`, `timeout`, `model_loading`, …).
     public var outcome: String
     /// The upstream's HTTP status; nil for transport failures and skipped keys.
     public var upstreamStatus: Int?

@@ -72,7 +72,7 @@ private struct Tally {
 
     mutating func addAttemptsByRoute(_ rows: RowCursor) throws {
         while let row = try rows.next() {
-            guard (row["outcome"] as String) != UsageAttemptRecord.skipped else { continue }
+            guard UsageAttemptRecord.madeCall(row["outcome"]) else { continue }
             let route: String = row["route"]
             let key: String = row["key_label"] ?? UsageReport.none
             groups[route, default: Group()].apply { group in
@@ -97,7 +97,7 @@ private struct Tally {
                 }
             groups[name, default: Group()].apply { group in
                 group.requestIDs.insert(requestID)
-                if outcome == UsageAttemptRecord.skipped {
+                if !UsageAttemptRecord.madeCall(outcome) {
                     group.errors[outcome, default: 0] += 1
                     return
                 }

@@ -1,8 +1,11 @@
 import Foundation
 
 extension ConfigDecoder {
-    static let providerFields = ["adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options"]
+    static let providerFields = [
+        "adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options", "limits",
+    ]
     static let timeoutFields = ["connect", "request"]
+    static let limitFields = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
 
     mutating func decodeProviders(_ node: YAMLNode) -> [Provider] {
         var providers: [Provider] = []
@@ -41,6 +44,9 @@ extension ConfigDecoder {
         }
         if let timeouts = reader.value("timeouts") { provider.timeouts = decodeTimeouts(timeouts, in: what) }
         if let headers = reader.value("headers") { provider.headers = decodeHeaders(headers, in: what) }
+        if let limits = reader.value("limits") {
+            provider.limits = decodeLimits(limits, in: what, nameLocation: reader.source.key("limits"))
+        }
         if let declaration {
             provider.options = decodeOptions(
                 reader.value("options"), specs: declaration.options, what: "options of \(what)",
@@ -86,6 +92,32 @@ extension ConfigDecoder {
             timeouts.request = duration
         }
         return timeouts
+    }
+
+    private mutating func decodeLimits(_ node: YAMLNode, in what: String, nameLocation: SourceLocation)
+        -> ProviderLimits?
+    {
+        guard let reader = MappingReader(
+            node, what: "limits of \(what)", known: Self.limitFields, nameLocation: nameLocation,
+            diagnostics: &diagnostics)
+        else { return nil }
+        var limits = ProviderLimits(source: reader.source)
+        if let value = reader.value("max_in_flight") {
+            limits.maxInFlight = integer(value, field: "max_in_flight", in: reader.what, range: ProviderLimits.inFlightRange)
+        }
+        if let value = reader.value("max_in_flight_per_key") {
+            limits.maxInFlightPerKey = integer(
+                value, field: "max_in_flight_per_key", in: reader.what, range: ProviderLimits.inFlightRange)
+        }
+        if let value = reader.value("queue_size"),
+            let size = integer(value, field: "queue_size", in: reader.what, range: ProviderLimits.queueSizeRange)
+        {
+            limits.queueSize = size
+        }
+        if let value = reader.value("max_wait"), let wait = positiveDuration(value, field: "max_wait", in: reader.what) {
+            limits.maxWait = wait
+        }
+        return limits
     }
 
     private mutating func decodeHeaders(_ node: YAMLNode, in what: String) -> [Provider.Header] {
