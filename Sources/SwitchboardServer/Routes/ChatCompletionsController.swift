@@ -139,10 +139,11 @@ struct ChatCompletionsController<Context: RequestContext> {
 
     static func answerHeaders(route: String, provider: String, model: String, attempts: Int) -> HTTPFields {
         var headers = HTTPFields()
-        headers[HTTPField.Name("x-switchboard-route")!] = route
-        headers[HTTPField.Name("x-switchboard-provider")!] = provider
-        headers[HTTPField.Name("x-switchboard-model")!] = model
-        headers[HTTPField.Name("x-switchboard-attempts")!] = "\(attempts)"
+        headers.reserveCapacity(8)
+        headers[.switchboardRoute] = route
+        headers[.switchboardProvider] = provider
+        headers[.switchboardModel] = model
+        headers[.switchboardAttempts] = "\(attempts)"
         return headers
     }
 
@@ -165,4 +166,9 @@ extension HTTPField.Name {
     static let requestID = HTTPField.Name("x-request-id")!
     /// Whether a chat answer came from the route's response cache (`hit`) or not (`miss`).
     static let switchboardCache = HTTPField.Name("x-switchboard-cache")!
+    /// Which route, provider and model answered, after how many upstream attempts.
+    static let switchboardRoute = HTTPField.Name("x-switchboard-route")!
+    static let switchboardProvider = HTTPField.Name("x-switchboard-provider")!
+    static let switchboardModel = HTTPField.Name("x-switchboard-model")!
+    static let switchboardAttempts = HTTPField.Name("x-switchboard-attempts")!
 }
