@@ -1,14 +1,12 @@
-import Foundation
-
 /// Durations as people write them in providers.yaml: `250ms`, `30s`, `1.5s`, `2m`, `1h`.
 public enum DurationParser {
     public static func parse(_ text: String) -> Duration? {
         let units: [(suffix: String, milliseconds: Double)] = [
             ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
         ]
-        // Foundation's trimming is costly for the thousands of durations in a large file; skip it
+        // Trimming is costly for the thousands of durations in a large file; skip it
         // when there is nothing to trim.
-        let trimmed = text.first == " " || text.last == " " ? text.trimmingCharacters(in: .whitespaces) : text
+        let trimmed = text.first == " " || text.last == " " ? text.trimmingWhitespace() : text
         for unit in units where trimmed.hasSuffix(unit.suffix) {
             let number = trimmed.utf8.dropLast(unit.suffix.utf8.count)
             guard !number.isEmpty,

@@ -1,5 +1,3 @@
-import Foundation
-
 extension ConfigDecoder {
     static let ruleFields = ["class", "match", "action", "retries", "cooldown", "honor_retry_after", "disable_key"]
     static let matchFields = ["status", "status_range", "body_contains", "transport"]
@@ -140,7 +138,7 @@ extension ConfigDecoder {
     }
 
     private static func statusBounds(_ text: String, allowRanges: Bool) -> (Int, Int)? {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        let text = text.trimmingWhitespace()
         if let code = Int(text) { return (code, code) }
         if text.count == 3, text.lowercased().hasSuffix("xx"), let digit = Int(text.prefix(1)) {
             return (digit * 100, digit * 100 + 99)
@@ -148,8 +146,8 @@ extension ConfigDecoder {
         guard allowRanges else { return nil }
         let bounds = text.split(separator: "-", omittingEmptySubsequences: false)
         guard bounds.count == 2,
-            let low = Int(bounds[0].trimmingCharacters(in: .whitespaces)),
-            let high = Int(bounds[1].trimmingCharacters(in: .whitespaces))
+            let low = Int(bounds[0].trimmingWhitespace()),
+            let high = Int(bounds[1].trimmingWhitespace())
         else { return nil }
         return (low, high)
     }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ConfigDecoder {
     static let providerFields = ["adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options"]

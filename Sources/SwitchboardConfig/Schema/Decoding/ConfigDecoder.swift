@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns the node tree of a providers.yaml into a `SwitchboardConfiguration`, collecting every problem
 /// it meets as a located diagnostic instead of stopping at the first. Entries that cannot be decoded are
 /// left out, so later checks still run on the rest.
