@@ -10,9 +10,9 @@ extension ConfigDecoder {
         return items.enumerated().compactMap { index, item in decodeErrorRule(item, what: "error rule \(index + 1)") }
     }
 
-    private mutating func decodeErrorRule(_ node: YAMLNode, what position: String) -> ErrorRule? {
+    private mutating func decodeErrorRule(_ node: YAMLNode, what position: Subject) -> ErrorRule? {
         // Name the rule by its class in every message when it has one.
-        let what = node["class"]?.string.map { "error rule '\(SafeText.excerpt($0))'" } ?? position
+        let what = node["class"]?.string.map { Subject("error rule '\(SafeText.excerpt($0))'") } ?? position
         guard let reader = MappingReader(node, what: what, known: Self.ruleFields, diagnostics: &diagnostics)
         else { return nil }
         let name = reader.required("class", diagnostics: &diagnostics).flatMap { string($0, field: "class", in: what) }
@@ -44,8 +44,8 @@ extension ConfigDecoder {
         return ErrorRule(name: name, match: match, action: action, retries: retries, keyEffect: effect, source: reader.source)
     }
 
-    private mutating func decodeMatch(_ node: YAMLNode, in rule: String) -> ErrorMatch? {
-        let what = "the match of \(rule)"
+    private mutating func decodeMatch(_ node: YAMLNode, in rule: Subject) -> ErrorMatch? {
+        let what: Subject = "the match of \(rule)"
         guard let reader = MappingReader(node, what: what, known: Self.matchFields, diagnostics: &diagnostics)
         else { return nil }
         var ranges: [ClosedRange<Int>] = []
@@ -104,7 +104,7 @@ extension ConfigDecoder {
     }
 
     /// `429`, `[500, 502]`, `5xx`; with `allowRanges`, also `500-599` and lists of them.
-    private mutating func statuses(_ node: YAMLNode, field: String, in what: String, allowRanges: Bool)
+    private mutating func statuses(_ node: YAMLNode, field: String, in what: Subject, allowRanges: Bool)
         -> [ClosedRange<Int>]
     {
         let items = node.sequence ?? [node]

@@ -7,7 +7,7 @@ extension ConfigDecoder {
     /// provider's own options they resolve against the options being decoded. With `ignoringUnknown`,
     /// entries the specs do not name are skipped silently (their adapter's schema is unknown).
     mutating func decodeOptions(
-        _ node: YAMLNode?, specs: [OptionSpec], what: String, ownerLocation: SourceLocation,
+        _ node: YAMLNode?, specs: [OptionSpec], what: Subject, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
         // What the file says for each spec, by the spec's position: no lookups by name while decoding.
@@ -39,27 +39,29 @@ extension ConfigDecoder {
             }
         }
         var values = OptionValues(capacity: specs.count)
+        // Specs are read field by field, not copied whole: a copy retains each of their strings and lists,
+        // and this loop runs for every spec of every target.
         for position in specs.indices {
-            let spec = specs[position]
             var value: OptionValue?
             switch slots[position] {
             case .value(let decoded): value = decoded
             // An explicit `null` turns a default off; an invalid value was reported already.
             case .null, .invalid: value = nil
-            case .absent: value = spec.defaultValue
+            case .absent: value = specs[position].defaultValue
             }
+            let isRequired = specs[position].isRequired
             guard let value else {
-                if spec.isRequired {
+                if isRequired {
                     diagnostics.append(
-                        .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
+                        .error(.invalidAdapterOption, "\(what) is missing required option '\(specs[position].name)'",
                                at: node?.location ?? ownerLocation))
                 }
                 continue
             }
-            values.append(spec.name, value)
-            if spec.isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
+            values.append(specs[position].name, value)
+            if isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
                 diagnostics.append(
-                    .error(.invalidAdapterOption, "required option '\(spec.name)' in \(what) is empty",
+                    .error(.invalidAdapterOption, "required option '\(specs[position].name)' in \(what) is empty",
                            at: node?.location ?? ownerLocation))
             }
         }
@@ -93,7 +95,7 @@ extension ConfigDecoder {
         case value(OptionValue)
     }
 
-    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: String) -> OptionValue? {
+    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: Subject) -> OptionValue? {
         let before = diagnostics.count
         let value: OptionValue?
         switch spec.type {
