@@ -74,8 +74,10 @@ struct ReferenceChecks {
             firstAtPriority.reserveCapacity(targets.count)
             let inFileOrder = targets.indices.sorted { targets[$0].source.range.start < targets[$1].source.range.start }
             for index in inFileOrder {
-                let target = targets[index]
-                if let firstIndex = firstAtPriority[target.priority] {
+                // Fields are read in place: copying a whole target retains each of its strings and lists.
+                let priority = targets[index].priority
+                if let firstIndex = firstAtPriority[priority] {
+                    let target = targets[index]
                     let first = targets[firstIndex]
                     diagnostics.append(
                         .error(.duplicatePriority,
@@ -84,7 +86,7 @@ struct ReferenceChecks {
                                    + "them is undefined",
                                at: target.source.value("priority")))
                 } else {
-                    firstAtPriority[target.priority] = index
+                    firstAtPriority[priority] = index
                 }
             }
             guard let terminalIndex = targets.firstIndex(where: { alwaysAnswers[$0.provider] == true }) else { continue }

@@ -210,6 +210,13 @@ extension YAMLNode {
                         value: YAMLNode(tree: tree, index: tree.children[entry + 1]))
         }
 
+        /// The text of entry `position`'s key, or nil when the key is not a scalar. Reads the key's record in
+        /// place, without making a pair.
+        func keyText(at position: Int) -> String? {
+            let record = tree.records[Int(tree.children[start + position * 2])]
+            return record.kind == .scalar ? tree.strings[Int(record.payload)] : nil
+        }
+
         /// The first entry whose key is the scalar `name`. Reads the key records in place instead of
         /// making a node and a string per key passed over: the decoder asks this for every field of every
         /// entity.

@@ -10,8 +10,11 @@ extension ConfigDecoder {
         _ node: YAMLNode?, specs: [OptionSpec], what: Subject, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
-        // What the file says for each spec, by the spec's position: no lookups by name while decoding.
-        var slots = [Slot](repeating: .absent, count: specs.count)
+        // What the file wrote, by spec position (no lookups by name while decoding): a value, or nil for an
+        // explicit `null` or an invalid value. A spec appears at most once, since the parser refuses
+        // duplicate keys; specs the file does not mention are not listed, so a target with one
+        // parameter fills one entry, not one per spec.
+        var written: [(position: Int, value: OptionValue?)] = []
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
         if let node {
             forEachEntry(of: node, what: what) { decoder, name, value, key in
@@ -26,28 +29,28 @@ extension ConfigDecoder {
                                at: key.location))
                     return
                 }
-                guard !value.isNull else {
-                    slots[position] = .null
+                guard !value.isNull,
+                    let decoded = decoder.decodeOption(value, spec: specs[position], in: what)
+                else {
+                    written.append((position, nil))
                     return
                 }
-                slots[position] = .invalid
-                guard let decoded = decoder.decodeOption(value, spec: specs[position], in: what) else { return }
                 if case .keyOf = specs[position].type, let text = decoded.string {
                     references.append((specs[position], text, value))
                 }
-                slots[position] = .value(decoded)
+                written.append((position, decoded))
             }
         }
         var values = OptionValues(capacity: specs.count)
         // Specs are read field by field, not copied whole: a copy retains each of their strings and lists,
         // and this loop runs for every spec of every target.
         for position in specs.indices {
-            var value: OptionValue?
-            switch slots[position] {
-            case .value(let decoded): value = decoded
-            // An explicit `null` turns a default off; an invalid value was reported already.
-            case .null, .invalid: value = nil
-            case .absent: value = specs[position].defaultValue
+            let value: OptionValue?
+            if let entry = written.first(where: { $0.position == position }) {
+                // An explicit `null` turns a default off; an invalid value was reported already.
+                value = entry.value
+            } else {
+                value = specs[position].defaultValue
             }
             let isRequired = specs[position].isRequired
             guard let value else {
@@ -83,16 +86,6 @@ extension ConfigDecoder {
                        at: reference.node.location))
         }
         return values
-    }
-
-    /// What a file wrote for one option.
-    private enum Slot {
-        case absent
-        /// Written as `null`: no value, and no default either.
-        case null
-        /// Written, but not valid (already reported).
-        case invalid
-        case value(OptionValue)
     }
 
     private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: Subject) -> OptionValue? {

@@ -22,18 +22,20 @@ struct MappingReader {
         self.what = what
         self.pairs = pairs
         self.source = SourceMap(mapping: node, nameLocation: nameLocation)
-        for pair in pairs {
-            guard let name = pair.key.string else {
+        // Key texts are read in place; a pair is made only for a message.
+        for position in pairs.indices {
+            guard let name = pairs.keyText(at: position) else {
+                let key = pairs[position].key
                 diagnostics.append(
-                    .error(.wrongType, "keys in \(what) must be plain names, found \(pair.key.kindDescription)",
-                           at: pair.key.location))
+                    .error(.wrongType, "keys in \(what) must be plain names, found \(key.kindDescription)",
+                           at: key.location))
                 continue
             }
             if Self.isExtension(name) || known.contains(name) { continue }
             diagnostics.append(
                 .error(.unknownField,
                        "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known),
-                       at: pair.key.location))
+                       at: pairs[position].key.location))
         }
     }
 
