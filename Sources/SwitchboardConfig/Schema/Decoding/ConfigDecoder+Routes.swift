@@ -9,12 +9,16 @@ extension ConfigDecoder {
     /// rather than once per target. A class, so a lookup copies one reference.
     final class TargetContext {
         let options: OptionValues
-        let declaration: AdapterDeclaration?
+        /// Whether the provider's adapter is registered, so its parameter schema is known. Flags rather
+        /// than the declaration itself: copying a declaration per target retains all its lists.
+        let isDeclared: Bool
+        let requiresModel: Bool
         let parameterSpecs: [OptionSpec]
 
         init(options: OptionValues, declaration: AdapterDeclaration?, parameterSpecs: [OptionSpec]) {
             self.options = options
-            self.declaration = declaration
+            self.isDeclared = declaration != nil
+            self.requiresModel = declaration?.requiresModel ?? false
             self.parameterSpecs = parameterSpecs
         }
     }
@@ -97,16 +101,15 @@ extension ConfigDecoder {
                            + hint,
                        at: reader.source.value("provider")))
         }
-        let declaration = context?.declaration
         var model: String?
         if let modelNode = reader.value("model") {
             model = string(modelNode, field: "model", in: what)
-        } else if declaration?.requiresModel ?? false {
+        } else if context?.requiresModel ?? false {
             _ = reader.required("model", diagnostics: &diagnostics)
         }
         var parameters = OptionValues()
         let parametersNode = reader.value("parameters")
-        if let context, context.declaration != nil {
+        if let context, context.isDeclared {
             parameters = decodeOptions(
                 parametersNode, specs: context.parameterSpecs,
                 what: what.part("parameters"), ownerLocation: reader.source.nameLocation,
