@@ -68,8 +68,16 @@ struct YAMLComposer {
     private var documents = 0
     private var root: Int32?
 
-    init(limits: YAMLParser.Limits) {
+    /// `inputBytes` sizes the node arrays up front: growing them by doubling copies every record several
+    /// times over and touches twice the memory. Reserved pages that are never written cost nothing.
+    init(limits: YAMLParser.Limits, inputBytes: Int = 0) {
         self.limits = limits
+        // About one node per 9 bytes in typical providers.yaml files; the cap keeps a huge scalar-only
+        // file from reserving gigabytes it will not use.
+        let nodes = min(inputBytes / 8, 1 << 22)
+        records.reserveCapacity(nodes)
+        strings.reserveCapacity(nodes)
+        children.reserveCapacity(nodes)
     }
 
     /// The single document's root node, once the stream has ended.
