@@ -1,5 +1,14 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import SwitchboardConfig
 
 /// The options and behaviour of `switchboard lint`, shared with the lint-only `switchboard-lint` tool
@@ -35,7 +44,7 @@ public struct LintOptions: ParsableArguments {
         let (code, reports) = lintAndPrint()
         withExtendedLifetime(reports) { () -> Never in
             fflush(nil)  // every open stream, stdout included
-            Foundation.exit(code.rawValue)
+            endProcess(code.rawValue)
         }
     }
 
@@ -43,9 +52,7 @@ public struct LintOptions: ParsableArguments {
         if listRules {
             // Ids are padded to the longest, so summaries line up and no id is cut short.
             let width = LintRule.allCases.map(\.rawValue.count).max() ?? 0
-            for rule in LintRule.allCases {
-                print("\(rule.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)) \(rule.summary)")
-            }
+            for rule in LintRule.allCases { print("\(Self.padded(rule.rawValue, to: width)) \(rule.summary)") }
             return (.success, [])
         }
         let linter = Linter(environment: checkEnv ? ProcessInfo.processInfo.environment : nil)
@@ -62,6 +69,12 @@ public struct LintOptions: ParsableArguments {
         return (failed ? .failure : .success, reports)
     }
 
+    /// `name` cut or padded with spaces to `width` characters, as `padding(toLength:withPad:startingAt:)`
+    /// did (that one is Foundation's, which the lint tool does not load).
+    private static func padded(_ name: String, to width: Int) -> String {
+        String(name.prefix(width)) + String(repeating: " ", count: max(0, width - name.count))
+    }
+
     private static var stdoutIsColorTerminal: Bool {
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             && ProcessInfo.processInfo.environment["TERM"] != "dumb"
@@ -69,3 +82,8 @@ public struct LintOptions: ParsableArguments {
 }
 
 extension DiagnosticFormatter.Format: ExpressibleByArgument {}
+
+/// The C library's `exit`, which inside `LintOptions` is hidden by ArgumentParser's `exit(withError:)`.
+private func endProcess(_ code: Int32) -> Never {
+    exit(code)
+}

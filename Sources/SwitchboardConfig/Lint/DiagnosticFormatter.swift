@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Prints diagnostics the way compilers do (`path:line:col: error: message [rule]`, the line, a caret),
 /// or as JSON for tools.

@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Checks providers.yaml files: YAML syntax and structure, the schema, references, and (when given an
 /// environment) the keys the file names.
@@ -60,10 +69,17 @@ public struct Linter: Sendable {
     }
 
     private static func describe(readError error: Error, path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
-        if isDirectory.boolValue { return "it is a directory" }
-        return (error as NSError).localizedDescription
+        let files = FileManager.default
+        if !files.fileExists(atPath: path) { return "no such file" }
+        // `fileExists(atPath:isDirectory:)` takes a Bool here and an ObjCBool with Darwin's Foundation.
+        if (try? files.attributesOfItem(atPath: path))?[.type] as? FileAttributeType == .typeDirectory {
+            return "it is a directory"
+        }
+        // FoundationEssentials has no `localizedDescription`: the operating system's words for the cause.
+        if let cause = (error as? CocoaError)?.underlying as? POSIXError {
+            return String(cString: strerror(cause.code.rawValue))
+        }
+        return String(describing: error)
     }
 }
 

@@ -73,10 +73,14 @@ struct ReferenceChecks {
             // index, so checking a large route copies none of them.
             var firstAtPriority: [Int: Int] = [:]
             firstAtPriority.reserveCapacity(targets.count)
-            let inFileOrder = targets.indices.sorted { targets[$0].source.range.start < targets[$1].source.range.start }
-            for index in inFileOrder {
-                let target = targets[index]
-                if let firstIndex = firstAtPriority[target.priority] {
+            // Sorting (position, index) pairs compares plain values instead of reaching into targets.
+            let inFileOrder = targets.indices.map { (start: targets[$0].source.range.start, index: $0) }
+                .sorted { $0.start < $1.start }
+            for (_, index) in inFileOrder {
+                // Fields are read in place: copying a whole target retains each of its strings and lists.
+                let priority = targets[index].priority
+                if let firstIndex = firstAtPriority[priority] {
+                    let target = targets[index]
                     let first = targets[firstIndex]
                     diagnostics.append(
                         .error(.duplicatePriority,
@@ -85,7 +89,7 @@ struct ReferenceChecks {
                                    + "them is undefined",
                                at: target.source.value("priority")))
                 } else {
-                    firstAtPriority[target.priority] = index
+                    firstAtPriority[priority] = index
                 }
             }
             guard let terminalIndex = targets.firstIndex(where: { alwaysAnswers[$0.provider] == true }) else { continue }

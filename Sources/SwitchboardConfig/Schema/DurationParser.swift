@@ -1,14 +1,15 @@
-import Foundation
-
 /// Durations as people write them in providers.yaml: `250ms`, `30s`, `1.5s`, `2m`, `1h`.
 public enum DurationParser {
+    /// Longest suffix first, so `ms` is not read as `s`. Built once: a large file has thousands of durations.
+    private static let units: [(suffix: String, milliseconds: Double)] = [
+        ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
+    ]
+
     public static func parse(_ text: String) -> Duration? {
-        let units: [(suffix: String, milliseconds: Double)] = [
-            ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
-        ]
-        // Foundation's trimming is costly for the thousands of durations in a large file; skip it
-        // when there is nothing to trim.
-        let trimmed = text.first == " " || text.last == " " ? text.trimmingCharacters(in: .whitespaces) : text
+        // Trimming is costly for the thousands of durations in a large file; skip it when there is nothing
+        // to trim (looking at bytes, not Characters, which would need grapheme breaking).
+        let space = UInt8(ascii: " ")
+        let trimmed = text.utf8.first == space || text.utf8.last == space ? text.trimmingWhitespace() : text
         for unit in units where trimmed.hasSuffix(unit.suffix) {
             let number = trimmed.utf8.dropLast(unit.suffix.utf8.count)
             guard !number.isEmpty,

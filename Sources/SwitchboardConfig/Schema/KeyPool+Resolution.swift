@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One usable API key. Printing it shows only its label: the value never reaches a log by accident.
 public struct ResolvedKey: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -60,7 +64,7 @@ extension KeyPool {
                 report(.unset)
                 continue
             }
-            let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            let value = raw.trimmingWhitespaceAndNewlines()
             if value.isEmpty {
                 report(.empty)
             } else if Self.isPlaceholder(value) {

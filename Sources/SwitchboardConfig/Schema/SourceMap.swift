@@ -5,7 +5,12 @@ public struct SourceMap: Sendable, Hashable {
     public var range: SourceRange
     /// Where the entity is named: its key in the parent mapping, or its node when it sits in a list.
     public var nameLocation: SourceLocation
-    /// A handful of fields per entity: a list searched in order beats hashing here.
+    /// The mapping the entity was read from, when it was: its fields' positions are looked up there
+    /// when a message needs one, so decoding a large file records nothing per field. (It keeps the
+    /// document's node tree alive as long as the configuration.)
+    private var mapping: YAMLNode?
+    /// Positions recorded one by one (a key pool's `env.N` entries), searched before `mapping`. A
+    /// handful per entity, usually: a list searched in order beats hashing here.
     private var fields: [Field] = []
     /// Field positions by name (the latest wins), once there are more than `indexThreshold` fields: a key
     /// pool's `env.N` entries can number in the thousands.
@@ -23,10 +28,10 @@ public struct SourceMap: Sendable, Hashable {
         self.nameLocation = nameLocation ?? range.start
     }
 
-    /// Room for `capacity` fields up front, so recording them allocates once.
-    init(range: SourceRange, nameLocation: SourceLocation?, capacity: Int) {
-        self.init(range: range, nameLocation: nameLocation)
-        fields.reserveCapacity(capacity)
+    /// The sources of an entity read from a mapping node; its fields are the mapping's scalar keys.
+    init(mapping: YAMLNode, nameLocation: SourceLocation?) {
+        self.init(range: mapping.range, nameLocation: nameLocation)
+        self.mapping = mapping
     }
 
     /// Sources for entities built in code rather than read from a file.
@@ -42,8 +47,10 @@ public struct SourceMap: Sendable, Hashable {
     }
 
     private func lastField(_ name: String) -> Field? {
-        if let index { return index[name].map { fields[$0] } }
-        return fields.last(where: { $0.name == name })
+        if let index, let position = index[name] { return fields[position] }
+        if index == nil, let field = fields.last(where: { $0.name == name }) { return field }
+        guard let pair = mapping?.pairs?.first(withKey: name) else { return nil }
+        return Field(name: name, key: pair.key.location, value: pair.value.location)
     }
 
     /// Whether the field was written.

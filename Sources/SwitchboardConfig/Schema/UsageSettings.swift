@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `usage:` block: where and how often `switchboard serve` writes its usage log (one row per request
 /// and one per upstream attempt, in SQLite). Without a `path` nothing is recorded.

@@ -7,42 +7,48 @@
 struct YAMLComposer {
     private let limits: YAMLParser.Limits
 
-    /// An open collection, waiting for its end event. A value type on `stack`, so opening a collection
-    /// allocates nothing.
+    /// An open collection, waiting for its end event. A value type on `stack` holding no references, so
+    /// opening a collection allocates nothing and reading or updating a frame retains nothing; what only
+    /// some collections need lives in `extras`.
     private struct Frame {
         let kind: YAMLTree.Kind
-        let anchor: String?
-        /// When the anchor was defined, in document order (anchors can be redefined; the latest wins).
+        /// When the anchor was defined, in document order (anchors can be redefined; the latest wins);
+        /// 0 without an anchor.
         let anchorOrdinal: Int
         let tag: Int32
         let start: SourceLocation
         /// Where this collection's children begin on `pending`.
         let pendingStart: Int
         var size: Int32 = 1
-        /// Mappings: explicit keys by name, built only once a mapping grows past `indexThreshold`; smaller
-        /// ones are checked for duplicates by scanning their keys on `pending`.
-        var keyIndex: [String: SourceLocation]?
-        /// Mappings: where keys written as aliases were written, by their pair number (rare).
-        var aliasKeyLocations: [(pair: Int, location: SourceLocation)] = []
         /// Mappings: a key waiting for its value (keys go to `pending` only with their value, so that a
         /// merge key never lands there).
         var pendingKey: Int32?
         /// Where the pending key was written, when it was an alias.
         var pendingKeyLocation: SourceLocation?
-        /// Mappings: merged sources by the number of explicit pairs before the `<<`, earliest first.
-        var merges: [(position: Int, sources: [Int32])] = []
+        /// Whether `extras` holds an entry for this frame.
+        var hasExtras = false
+        /// Mappings past this many keys index them by name; smaller ones are checked for duplicates by
+        /// scanning their keys on `pending`.
         static let indexThreshold = 12
 
-        init(
-            kind: YAMLTree.Kind, anchor: String?, anchorOrdinal: Int, tag: Int32, start: SourceLocation, pendingStart: Int
-        ) {
+        init(kind: YAMLTree.Kind, anchorOrdinal: Int, tag: Int32, start: SourceLocation, pendingStart: Int) {
             self.kind = kind
-            self.anchor = anchor
             self.anchorOrdinal = anchorOrdinal
             self.tag = tag
             self.start = start
             self.pendingStart = pendingStart
         }
+    }
+
+    /// What a few open collections need besides their `Frame`.
+    private struct FrameExtras {
+        var anchor: String?
+        /// Mappings: explicit keys by name, once the mapping grows past `Frame.indexThreshold`.
+        var keyIndex: [String: SourceLocation]?
+        /// Mappings: where keys written as aliases were written, by their pair number.
+        var aliasKeyLocations: [(pair: Int, location: SourceLocation)] = []
+        /// Mappings: merged sources by the number of explicit pairs before the `<<`, earliest first.
+        var merges: [(position: Int, sources: [Int32])] = []
     }
 
     private var records: [YAMLTree.Record] = []
@@ -52,6 +58,8 @@ struct YAMLComposer {
     private var tagIndex: [String: Int32] = [:]
 
     private var stack: [Frame] = []
+    /// Extras of open collections, by their depth on `stack` (an entry only when `hasExtras` is set).
+    private var extras: [Int: FrameExtras] = [:]
     private var pending: [Int32] = []
     /// Completed anchored nodes, with the ordinal of their definition.
     private var anchors: [String: (index: Int32, ordinal: Int)] = [:]
@@ -60,8 +68,16 @@ struct YAMLComposer {
     private var documents = 0
     private var root: Int32?
 
-    init(limits: YAMLParser.Limits) {
+    /// `inputBytes` sizes the node arrays up front: growing them by doubling copies every record several
+    /// times over and touches twice the memory. Reserved pages that are never written cost nothing.
+    init(limits: YAMLParser.Limits, inputBytes: Int = 0) {
         self.limits = limits
+        // About one node per 9 bytes in typical providers.yaml files; the cap keeps a huge scalar-only
+        // file from reserving gigabytes it will not use.
+        let nodes = min(inputBytes / 8, 1 << 22)
+        records.reserveCapacity(nodes)
+        strings.reserveCapacity(nodes)
+        children.reserveCapacity(nodes)
     }
 
     /// The single document's root node, once the stream has ended.
@@ -88,7 +104,7 @@ struct YAMLComposer {
     ) throws(YAMLError) {
         strings.append(value)
         let index = append(
-            kind: .scalar, isPlain: isPlain, range: range, tag: intern(tag),
+            kind: .scalar, isPlain: isPlain, range: range, tag: tag.map { intern($0) } ?? -1,
             payload: Int32(strings.count - 1), count: 0, size: 1)
         if let anchor {
             anchorCount += 1
@@ -111,9 +127,10 @@ struct YAMLComposer {
         guard let frame = stack.popLast() else {
             throw YAMLError(.structure, "unexpected end of a collection", at: end)
         }
+        let frameExtras = frame.hasExtras ? extras.removeValue(forKey: stack.count) : nil
         let first = Int32(children.count)
-        if frame.kind == .mapping && !frame.merges.isEmpty {
-            appendMerged(frame)
+        if frame.kind == .mapping, let frameExtras, !frameExtras.merges.isEmpty {
+            appendMerged(frame, frameExtras)
         } else {
             children.append(contentsOf: pending[frame.pendingStart...])
         }
@@ -122,7 +139,7 @@ struct YAMLComposer {
             kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frame.tag,
             payload: first, count: Int32(children.count) - first, size: frame.size)
         // A later definition of the same name (inside this node) stays the one aliases see.
-        if let anchor = frame.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
+        if let anchor = frameExtras?.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
             anchors[anchor] = (index, frame.anchorOrdinal)
         }
         try add(index)
@@ -141,8 +158,8 @@ struct YAMLComposer {
         return Int32(records.count - 1)
     }
 
-    private mutating func intern(_ tag: String?) -> Int32 {
-        guard let tag else { return -1 }
+    /// Callers skip untagged nodes (nearly all) before calling, so the common case costs no call.
+    private mutating func intern(_ tag: String) -> Int32 {
         if let index = tagIndex[tag] { return index }
         tags.append(tag)
         let index = Int32(tags.count - 1)
@@ -161,14 +178,24 @@ struct YAMLComposer {
             anchorCount += 1
             ordinal = anchorCount
         }
-        stack.append(Frame(
-            kind: kind, anchor: anchor, anchorOrdinal: ordinal, tag: intern(tag), start: location,
-            pendingStart: pending.count))
+        var frame = Frame(
+            kind: kind, anchorOrdinal: ordinal, tag: tag.map { intern($0) } ?? -1, start: location,
+            pendingStart: pending.count)
+        if anchor != nil {
+            frame.hasExtras = true
+            extras[stack.count] = FrameExtras(anchor: anchor)
+        }
+        stack.append(frame)
     }
 
     private mutating func addAlias(_ name: String, range: SourceRange) throws(YAMLError) {
         // The latest definition of the name decides: if it is a node still open around us, it is a cycle.
-        let openOrdinal = stack.last(where: { $0.anchor == name })?.anchorOrdinal ?? 0
+        var openDepth = -1
+        var openOrdinal = 0
+        for (depth, frameExtras) in extras where frameExtras.anchor == name && depth > openDepth {
+            openDepth = depth
+            openOrdinal = stack[depth].anchorOrdinal
+        }
         if openOrdinal > (anchors[name]?.ordinal ?? 0) {
             throw YAMLError(
                 .alias, "alias '*\(SafeText.excerpt(name))' refers to a node that contains it (a cycle)", at: range.start)
@@ -217,22 +244,29 @@ struct YAMLComposer {
             ?? SourceLocation(line: Int(keyRecord.startLine), column: Int(keyRecord.startColumn))
         let pairNumber = (pending.count - stack[top].pendingStart) / 2
         if keyRecord.isPlain && name == "<<" {
-            stack[top].merges.append((position: pairNumber, sources: try mergeSources(index, writtenAt: location)))
+            let sources = try mergeSources(index, writtenAt: location)
+            stack[top].hasExtras = true
+            extras[top, default: FrameExtras()].merges.append((position: pairNumber, sources: sources))
             return
         }
         if let first = firstLocation(of: name, inFrame: top) {
             throw YAMLError(
                 .duplicateKey, "duplicate key '\(SafeText.excerpt(name))' (first defined at \(first))", at: keyLocation)
         }
-        if let aliasLocation { stack[top].aliasKeyLocations.append((pairNumber, aliasLocation)) }
-        if stack[top].keyIndex != nil {
-            stack[top].keyIndex?[name] = keyLocation
+        if let aliasLocation {
+            stack[top].hasExtras = true
+            extras[top, default: FrameExtras()].aliasKeyLocations.append((pairNumber, aliasLocation))
+        }
+        if stack[top].hasExtras, extras[top]?.keyIndex != nil {
+            extras[top]?.keyIndex?[name] = keyLocation
         } else if pairNumber + 1 > Frame.indexThreshold {
             var keyIndex: [String: SourceLocation] = [name: keyLocation]
-            forEachExplicitKey(from: stack[top].pendingStart, aliases: stack[top].aliasKeyLocations) { keyName, keyLocation in
+            forEachExplicitKey(from: stack[top].pendingStart, aliases: aliasKeyLocations(ofFrame: top)) {
+                keyName, keyLocation in
                 if keyIndex[keyName] == nil { keyIndex[keyName] = keyLocation }
             }
-            stack[top].keyIndex = keyIndex
+            stack[top].hasExtras = true
+            extras[top, default: FrameExtras()].keyIndex = keyIndex
         }
         pending.append(key)
         pending.append(index)
@@ -241,19 +275,23 @@ struct YAMLComposer {
     /// Where `name` was first written as a key of the open mapping `stack[top]`, if it was. (Frames are
     /// named by position: passing one by value next to `self` would copy the whole composer.)
     private func firstLocation(of name: String, inFrame top: Int) -> SourceLocation? {
-        if let keyIndex = stack[top].keyIndex { return keyIndex[name] }
+        if stack[top].hasExtras, let keyIndex = extras[top]?.keyIndex { return keyIndex[name] }
         let start = stack[top].pendingStart
         var entry = start
         while entry + 1 < pending.count {
             let record = records[Int(pending[entry])]
             if record.kind == .scalar && strings[Int(record.payload)] == name {
                 let pair = (entry - start) / 2
-                return stack[top].aliasKeyLocations.first(where: { $0.pair == pair })?.location
+                return aliasKeyLocations(ofFrame: top).first(where: { $0.pair == pair })?.location
                     ?? SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
             }
             entry += 2
         }
         return nil
+    }
+
+    private func aliasKeyLocations(ofFrame depth: Int) -> [(pair: Int, location: SourceLocation)] {
+        stack[depth].hasExtras ? extras[depth]?.aliasKeyLocations ?? [] : []
     }
 
     /// The scalar keys of an open mapping so far (merge keys excluded), in file order.
@@ -302,15 +340,17 @@ struct YAMLComposer {
 
     /// Appends a mapping's pairs to `children`: explicit keys win over merged ones, and among merged
     /// mappings the earlier wins. Merged pairs take the place of their `<<`.
-    private mutating func appendMerged(_ frame: Frame) {
+    private mutating func appendMerged(_ frame: Frame, _ frameExtras: FrameExtras) {
         var explicit: Set<String> = []
-        forEachExplicitKey(from: frame.pendingStart, aliases: frame.aliasKeyLocations) { name, _ in explicit.insert(name) }
+        forEachExplicitKey(from: frame.pendingStart, aliases: frameExtras.aliasKeyLocations) { name, _ in
+            explicit.insert(name)
+        }
         var merged: Set<String> = []
         let pairs = Array(pending[frame.pendingStart...])
         var mergeIndex = 0
         for position in 0...(pairs.count / 2) {
-            while mergeIndex < frame.merges.count, frame.merges[mergeIndex].position == position {
-                for source in frame.merges[mergeIndex].sources {
+            while mergeIndex < frameExtras.merges.count, frameExtras.merges[mergeIndex].position == position {
+                for source in frameExtras.merges[mergeIndex].sources {
                     let record = records[Int(source)]
                     var entry = Int(record.payload)
                     while entry < Int(record.payload + record.count) {

@@ -141,7 +141,7 @@ extension YAMLNode {
 
     /// The value for a scalar key in a mapping, if present.
     public subscript(key: String) -> YAMLNode? {
-        pairs?.first(where: { $0.key.string == key })?.value
+        pairs?.first(withKey: key)?.value
     }
 
     /// A short human name of the node's kind, for messages ("a mapping", "a string", …).
@@ -208,6 +208,31 @@ extension YAMLNode {
             let entry = start + position * 2
             return Pair(key: YAMLNode(tree: tree, index: tree.children[entry]),
                         value: YAMLNode(tree: tree, index: tree.children[entry + 1]))
+        }
+
+        /// The text of entry `position`'s key, or nil when the key is not a scalar. Reads the key's record in
+        /// place, without making a pair.
+        func keyText(at position: Int) -> String? {
+            let record = tree.records[Int(tree.children[start + position * 2])]
+            return record.kind == .scalar ? tree.strings[Int(record.payload)] : nil
+        }
+
+        /// The first entry whose key is the scalar `name`. Reads the key records in place instead of
+        /// making a node and a string per key passed over: the decoder asks this for every field of every
+        /// entity.
+        func first(withKey name: String) -> Pair? {
+            var entry = start
+            let end = start + count * 2
+            while entry < end {
+                let key = tree.children[entry]
+                let record = tree.records[Int(key)]
+                if record.kind == .scalar && tree.strings[Int(record.payload)] == name {
+                    return Pair(key: YAMLNode(tree: tree, index: key),
+                                value: YAMLNode(tree: tree, index: tree.children[entry + 1]))
+                }
+                entry += 2
+            }
+            return nil
         }
     }
 }

@@ -35,7 +35,7 @@ public enum YAMLParser {
         }
         defer { yaml_parser_delete(parser) }
 
-        var composer = YAMLComposer(limits: limits)
+        var composer = YAMLComposer(limits: limits, inputBytes: bytes.count)
         let outcome: Result<Void, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return .success(()) }
             // No explicit encoding: libyaml then detects (and skips) a byte-order mark.

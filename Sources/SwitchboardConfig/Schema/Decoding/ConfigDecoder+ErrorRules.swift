@@ -1,5 +1,3 @@
-import Foundation
-
 extension ConfigDecoder {
     static let ruleFields = ["class", "match", "action", "retries", "cooldown", "honor_retry_after", "disable_key"]
     static let matchFields = ["status", "status_range", "body_contains", "transport"]
@@ -12,9 +10,9 @@ extension ConfigDecoder {
         return items.enumerated().compactMap { index, item in decodeErrorRule(item, what: "error rule \(index + 1)") }
     }
 
-    private mutating func decodeErrorRule(_ node: YAMLNode, what position: String) -> ErrorRule? {
+    private mutating func decodeErrorRule(_ node: YAMLNode, what position: Subject) -> ErrorRule? {
         // Name the rule by its class in every message when it has one.
-        let what = node["class"]?.string.map { "error rule '\(SafeText.excerpt($0))'" } ?? position
+        let what = node["class"]?.string.map { Subject("error rule '\(SafeText.excerpt($0))'") } ?? position
         guard let reader = MappingReader(node, what: what, known: Self.ruleFields, diagnostics: &diagnostics)
         else { return nil }
         let name = reader.required("class", diagnostics: &diagnostics).flatMap { string($0, field: "class", in: what) }
@@ -46,8 +44,8 @@ extension ConfigDecoder {
         return ErrorRule(name: name, match: match, action: action, retries: retries, keyEffect: effect, source: reader.source)
     }
 
-    private mutating func decodeMatch(_ node: YAMLNode, in rule: String) -> ErrorMatch? {
-        let what = "the match of \(rule)"
+    private mutating func decodeMatch(_ node: YAMLNode, in rule: Subject) -> ErrorMatch? {
+        let what: Subject = "the match of \(rule)"
         guard let reader = MappingReader(node, what: what, known: Self.matchFields, diagnostics: &diagnostics)
         else { return nil }
         var ranges: [ClosedRange<Int>] = []
@@ -106,7 +104,7 @@ extension ConfigDecoder {
     }
 
     /// `429`, `[500, 502]`, `5xx`; with `allowRanges`, also `500-599` and lists of them.
-    private mutating func statuses(_ node: YAMLNode, field: String, in what: String, allowRanges: Bool)
+    private mutating func statuses(_ node: YAMLNode, field: String, in what: Subject, allowRanges: Bool)
         -> [ClosedRange<Int>]
     {
         let items = node.sequence ?? [node]
@@ -140,7 +138,7 @@ extension ConfigDecoder {
     }
 
     private static func statusBounds(_ text: String, allowRanges: Bool) -> (Int, Int)? {
-        let text = text.trimmingCharacters(in: .whitespaces)
+        let text = text.trimmingWhitespace()
         if let code = Int(text) { return (code, code) }
         if text.count == 3, text.lowercased().hasSuffix("xx"), let digit = Int(text.prefix(1)) {
             return (digit * 100, digit * 100 + 99)
@@ -148,8 +146,8 @@ extension ConfigDecoder {
         guard allowRanges else { return nil }
         let bounds = text.split(separator: "-", omittingEmptySubsequences: false)
         guard bounds.count == 2,
-            let low = Int(bounds[0].trimmingCharacters(in: .whitespaces)),
-            let high = Int(bounds[1].trimmingCharacters(in: .whitespaces))
+            let low = Int(bounds[0].trimmingWhitespace()),
+            let high = Int(bounds[1].trimmingWhitespace())
         else { return nil }
         return (low, high)
     }

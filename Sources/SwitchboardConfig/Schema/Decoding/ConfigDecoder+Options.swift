@@ -7,11 +7,14 @@ extension ConfigDecoder {
     /// provider's own options they resolve against the options being decoded. With `ignoringUnknown`,
     /// entries the specs do not name are skipped silently (their adapter's schema is unknown).
     mutating func decodeOptions(
-        _ node: YAMLNode?, specs: [OptionSpec], what: String, ownerLocation: SourceLocation,
+        _ node: YAMLNode?, specs: [OptionSpec], what: Subject, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
-        // What the file says for each spec, by the spec's position: no lookups by name while decoding.
-        var slots = [Slot](repeating: .absent, count: specs.count)
+        // What the file wrote, by spec position (no lookups by name while decoding): a value, or nil for an
+        // explicit `null` or an invalid value. A spec appears at most once, since the parser refuses
+        // duplicate keys; specs the file does not mention are not listed, so a target with one
+        // parameter fills one entry, not one per spec.
+        var written: [(position: Int, value: OptionValue?)] = []
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
         if let node {
             forEachEntry(of: node, what: what) { decoder, name, value, key in
@@ -26,40 +29,42 @@ extension ConfigDecoder {
                                at: key.location))
                     return
                 }
-                guard !value.isNull else {
-                    slots[position] = .null
+                guard !value.isNull,
+                    let decoded = decoder.decodeOption(value, spec: specs[position], in: what)
+                else {
+                    written.append((position, nil))
                     return
                 }
-                slots[position] = .invalid
-                guard let decoded = decoder.decodeOption(value, spec: specs[position], in: what) else { return }
                 if case .keyOf = specs[position].type, let text = decoded.string {
                     references.append((specs[position], text, value))
                 }
-                slots[position] = .value(decoded)
+                written.append((position, decoded))
             }
         }
         var values = OptionValues(capacity: specs.count)
+        // Specs are read field by field, not copied whole: a copy retains each of their strings and lists,
+        // and this loop runs for every spec of every target.
         for position in specs.indices {
-            let spec = specs[position]
-            var value: OptionValue?
-            switch slots[position] {
-            case .value(let decoded): value = decoded
-            // An explicit `null` turns a default off; an invalid value was reported already.
-            case .null, .invalid: value = nil
-            case .absent: value = spec.defaultValue
+            let value: OptionValue?
+            if let entry = written.first(where: { $0.position == position }) {
+                // An explicit `null` turns a default off; an invalid value was reported already.
+                value = entry.value
+            } else {
+                value = specs[position].defaultValue
             }
+            let isRequired = specs[position].isRequired
             guard let value else {
-                if spec.isRequired {
+                if isRequired {
                     diagnostics.append(
-                        .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
+                        .error(.invalidAdapterOption, "\(what) is missing required option '\(specs[position].name)'",
                                at: node?.location ?? ownerLocation))
                 }
                 continue
             }
-            values.append(spec.name, value)
-            if spec.isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
+            values.append(specs[position].name, value)
+            if isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
                 diagnostics.append(
-                    .error(.invalidAdapterOption, "required option '\(spec.name)' in \(what) is empty",
+                    .error(.invalidAdapterOption, "required option '\(specs[position].name)' in \(what) is empty",
                            at: node?.location ?? ownerLocation))
             }
         }
@@ -83,17 +88,7 @@ extension ConfigDecoder {
         return values
     }
 
-    /// What a file wrote for one option.
-    private enum Slot {
-        case absent
-        /// Written as `null`: no value, and no default either.
-        case null
-        /// Written, but not valid (already reported).
-        case invalid
-        case value(OptionValue)
-    }
-
-    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: String) -> OptionValue? {
+    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: Subject) -> OptionValue? {
         let before = diagnostics.count
         let value: OptionValue?
         switch spec.type {

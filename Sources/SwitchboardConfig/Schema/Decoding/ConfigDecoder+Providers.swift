@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ConfigDecoder {
     static let providerFields = [
@@ -16,7 +20,7 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeProvider(name: String, _ node: YAMLNode, key: YAMLNode) -> Provider? {
-        let what = "provider '\(name)'"
+        let what: Subject = "provider '\(name)'"
         guard let reader = MappingReader(
             node, what: what, known: Self.providerFields, nameLocation: key.location, diagnostics: &diagnostics)
         else { return nil }
@@ -56,7 +60,7 @@ extension ConfigDecoder {
     }
 
     /// False (with a diagnostic) when the URL cannot be used; plain http to a remote host only warns.
-    private mutating func checkBaseURL(_ text: String, at location: SourceLocation, in what: String) -> Bool {
+    private mutating func checkBaseURL(_ text: String, at location: SourceLocation, in what: Subject) -> Bool {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
@@ -80,7 +84,7 @@ extension ConfigDecoder {
         return true
     }
 
-    private mutating func decodeTimeouts(_ node: YAMLNode, in what: String) -> Provider.Timeouts {
+    private mutating func decodeTimeouts(_ node: YAMLNode, in what: Subject) -> Provider.Timeouts {
         var timeouts = Provider.Timeouts()
         guard let reader = MappingReader(
             node, what: "timeouts of \(what)", known: Self.timeoutFields, diagnostics: &diagnostics)
@@ -94,7 +98,7 @@ extension ConfigDecoder {
         return timeouts
     }
 
-    private mutating func decodeLimits(_ node: YAMLNode, in what: String, nameLocation: SourceLocation)
+    private mutating func decodeLimits(_ node: YAMLNode, in what: Subject, nameLocation: SourceLocation)
         -> ProviderLimits?
     {
         guard let reader = MappingReader(
@@ -120,7 +124,7 @@ extension ConfigDecoder {
         return limits
     }
 
-    private mutating func decodeHeaders(_ node: YAMLNode, in what: String) -> [Provider.Header] {
+    private mutating func decodeHeaders(_ node: YAMLNode, in what: Subject) -> [Provider.Header] {
         var headers: [Provider.Header] = []
         forEachEntry(of: node, what: "headers of \(what)", skippingExtensions: false) { decoder, name, value, key in
             guard name.utf8.allSatisfy(Self.isTokenByte) else {

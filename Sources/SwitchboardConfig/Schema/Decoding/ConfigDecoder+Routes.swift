@@ -9,12 +9,16 @@ extension ConfigDecoder {
     /// rather than once per target. A class, so a lookup copies one reference.
     final class TargetContext {
         let options: OptionValues
-        let declaration: AdapterDeclaration?
+        /// Whether the provider's adapter is registered, so its parameter schema is known. Flags rather
+        /// than the declaration itself: copying a declaration per target retains all its lists.
+        let isDeclared: Bool
+        let requiresModel: Bool
         let parameterSpecs: [OptionSpec]
 
         init(options: OptionValues, declaration: AdapterDeclaration?, parameterSpecs: [OptionSpec]) {
             self.options = options
-            self.declaration = declaration
+            self.isDeclared = declaration != nil
+            self.requiresModel = declaration?.requiresModel ?? false
             self.parameterSpecs = parameterSpecs
         }
     }
@@ -43,7 +47,7 @@ extension ConfigDecoder {
     private mutating func decodeRoute(
         name: String, _ node: YAMLNode, key: YAMLNode, defaultPolicy: RoutePolicy, providers: [String: TargetContext]
     ) -> Route? {
-        let what = "route '\(name)'"
+        let what: Subject = "route '\(name)'"
         var policy = defaultPolicy
         var cache: RouteCache?
         var source = SourceMap(range: node.range, nameLocation: key.location)
@@ -57,10 +61,10 @@ extension ConfigDecoder {
             source = reader.source
             targetsNode = reader.required("targets", diagnostics: &diagnostics)
             if let policyNode = reader.value("policy") {
-                policy = decodePolicy(policyNode, base: defaultPolicy, what: "policy of \(what)")
+                policy = decodePolicy(policyNode, base: defaultPolicy, what: what.part("policy"))
             }
             if let cacheNode = reader.value("cache") {
-                cache = decodeCache(cacheNode, what: "cache of \(what)", nameLocation: reader.source.key("cache"))
+                cache = decodeCache(cacheNode, what: what.part("cache"), nameLocation: reader.source.key("cache"))
             }
         }
         var targets: [Target] = []
@@ -68,7 +72,7 @@ extension ConfigDecoder {
             if let items = targetsNode.items {
                 targets.reserveCapacity(items.count)
                 for (index, item) in items.enumerated() {
-                    if let target = decodeTarget(item, what: "target \(index + 1) of \(what)", providers: providers) {
+                    if let target = decodeTarget(item, what: what.item("target", index + 1), providers: providers) {
                         targets.append(target)
                     }
                 }
@@ -79,7 +83,7 @@ extension ConfigDecoder {
         return Route(name: name, targets: targets, policy: policy, cache: cache, source: source)
     }
 
-    private mutating func decodeTarget(_ node: YAMLNode, what: String, providers: [String: TargetContext]) -> Target? {
+    private mutating func decodeTarget(_ node: YAMLNode, what: Subject, providers: [String: TargetContext]) -> Target? {
         guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
         else { return nil }
         let providerName = reader.required("provider", diagnostics: &diagnostics).flatMap {
@@ -97,30 +101,29 @@ extension ConfigDecoder {
                            + hint,
                        at: reader.source.value("provider")))
         }
-        let declaration = context?.declaration
         var model: String?
         if let modelNode = reader.value("model") {
             model = string(modelNode, field: "model", in: what)
-        } else if declaration?.requiresModel ?? false {
+        } else if context?.requiresModel ?? false {
             _ = reader.required("model", diagnostics: &diagnostics)
         }
         var parameters = OptionValues()
         let parametersNode = reader.value("parameters")
-        if let context, context.declaration != nil {
+        if let context, context.isDeclared {
             parameters = decodeOptions(
                 parametersNode, specs: context.parameterSpecs,
-                what: "parameters of \(what)", ownerLocation: reader.source.nameLocation,
+                what: what.part("parameters"), ownerLocation: reader.source.nameLocation,
                 providerOptions: context.options)
         } else if let parametersNode {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
-            parameters = decodeCommonParameters(parametersNode, what: "parameters of \(what)")
+            parameters = decodeCommonParameters(parametersNode, what: what.part("parameters"))
         }
         guard let providerName, let priority else { return nil }
         return Target(
             provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source)
     }
 
-    private mutating func decodeCommonParameters(_ node: YAMLNode, what: String) -> OptionValues {
+    private mutating func decodeCommonParameters(_ node: YAMLNode, what: Subject) -> OptionValues {
         guard node.isMapping else {
             typeMismatch(node, expected: "a mapping", field: "parameters", in: what)
             return OptionValues()
@@ -133,7 +136,7 @@ extension ConfigDecoder {
     // MARK: - Cache
 
     /// A route's `cache:` block. Nil (with diagnostics) when it is not a mapping or its `ttl` is missing or bad.
-    private mutating func decodeCache(_ node: YAMLNode, what: String, nameLocation: SourceLocation) -> RouteCache? {
+    private mutating func decodeCache(_ node: YAMLNode, what: Subject, nameLocation: SourceLocation) -> RouteCache? {
         guard let reader = MappingReader(
             node, what: what, known: Self.cacheFields, nameLocation: nameLocation, diagnostics: &diagnostics)
         else { return nil }
@@ -159,7 +162,7 @@ extension ConfigDecoder {
 
     // MARK: - Policy
 
-    mutating func decodePolicy(_ node: YAMLNode, base: RoutePolicy, what: String) -> RoutePolicy {
+    mutating func decodePolicy(_ node: YAMLNode, base: RoutePolicy, what: Subject) -> RoutePolicy {
         var policy = base
         guard let reader = MappingReader(node, what: what, known: Self.policyFields, diagnostics: &diagnostics)
         else { return policy }
@@ -187,11 +190,11 @@ extension ConfigDecoder {
         return policy
     }
 
-    private mutating func decodeBackoff(_ node: YAMLNode, base: RoutePolicy.Backoff, in policy: String)
+    private mutating func decodeBackoff(_ node: YAMLNode, base: RoutePolicy.Backoff, in policy: Subject)
         -> RoutePolicy.Backoff
     {
         var backoff = base
-        let what = "backoff of \(policy)"
+        let what: Subject = "backoff of \(policy)"
         guard let reader = MappingReader(node, what: what, known: Self.backoffFields, diagnostics: &diagnostics)
         else { return backoff }
         if let value = reader.value("initial"), let duration = duration(value, field: "initial", in: what) {

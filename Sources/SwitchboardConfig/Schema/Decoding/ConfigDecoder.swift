@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns the node tree of a providers.yaml into a `SwitchboardConfiguration`, collecting every problem
 /// it meets as a located diagnostic instead of stopping at the first. Entries that cannot be decoded are
 /// left out, so later checks still run on the rest.
@@ -56,7 +54,7 @@ struct ConfigDecoder {
     // MARK: - Server
 
     private mutating func decodeServer(_ node: YAMLNode) -> ServerSettings {
-        let what = "server"
+        let what: Subject = "server"
         guard let reader = MappingReader(node, what: what, known: Self.serverFields, diagnostics: &diagnostics)
         else { return ServerSettings() }
         var server = ServerSettings(source: reader.source)
@@ -83,7 +81,7 @@ struct ConfigDecoder {
     // MARK: - Usage
 
     private mutating func decodeUsage(_ node: YAMLNode) -> UsageSettings {
-        let what = "usage"
+        let what: Subject = "usage"
         guard let reader = MappingReader(node, what: what, known: Self.usageFields, diagnostics: &diagnostics)
         else { return UsageSettings() }
         var usage = UsageSettings(source: reader.source)
@@ -118,7 +116,7 @@ struct ConfigDecoder {
     /// `x-…` are extension blocks and skipped, except in free-form maps (headers, templates), where
     /// `skippingExtensions` is false because such names are real data.
     mutating func forEachEntry(
-        of node: YAMLNode, what: String, skippingExtensions: Bool = true,
+        of node: YAMLNode, what: Subject, skippingExtensions: Bool = true,
         _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
     ) {
         guard let pairs = node.pairs else {
@@ -140,7 +138,7 @@ struct ConfigDecoder {
 
     // MARK: - Scalars
 
-    mutating func string(_ node: YAMLNode, field: String, in what: String) -> String? {
+    mutating func string(_ node: YAMLNode, field: String, in what: Subject) -> String? {
         guard let scalar = node.scalar else {
             typeMismatch(node, expected: "a string", field: field, in: what)
             return nil
@@ -148,7 +146,7 @@ struct ConfigDecoder {
         return scalar.value
     }
 
-    mutating func integer(_ node: YAMLNode, field: String, in what: String, range: ClosedRange<Int>) -> Int? {
+    mutating func integer(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Int>) -> Int? {
         guard let scalar = node.scalar, scalar.isPlain, let value = Int(scalar.value) else {
             typeMismatch(node, expected: "an integer", field: field, in: what)
             return nil
@@ -162,7 +160,7 @@ struct ConfigDecoder {
         return value
     }
 
-    mutating func number(_ node: YAMLNode, field: String, in what: String, range: ClosedRange<Double>) -> Double? {
+    mutating func number(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Double>) -> Double? {
         guard let scalar = node.scalar, scalar.isPlain, let value = Double(scalar.value), value.isFinite else {
             typeMismatch(node, expected: "a number", field: field, in: what)
             return nil
@@ -177,7 +175,7 @@ struct ConfigDecoder {
         return value
     }
 
-    mutating func boolean(_ node: YAMLNode, field: String, in what: String) -> Bool? {
+    mutating func boolean(_ node: YAMLNode, field: String, in what: Subject) -> Bool? {
         if let scalar = node.scalar, scalar.isPlain {
             switch scalar.value.lowercased() {
             case "true", "yes", "on": return true
@@ -189,7 +187,7 @@ struct ConfigDecoder {
         return nil
     }
 
-    mutating func duration(_ node: YAMLNode, field: String, in what: String) -> Duration? {
+    mutating func duration(_ node: YAMLNode, field: String, in what: Subject) -> Duration? {
         guard let scalar = node.scalar else {
             typeMismatch(node, expected: "a duration", field: field, in: what)
             return nil
@@ -205,7 +203,7 @@ struct ConfigDecoder {
     }
 
     /// A duration that must be longer than zero (a timeout of 0s would fail every attempt).
-    mutating func positiveDuration(_ node: YAMLNode, field: String, in what: String) -> Duration? {
+    mutating func positiveDuration(_ node: YAMLNode, field: String, in what: Subject) -> Duration? {
         guard let value = duration(node, field: field, in: what) else { return nil }
         guard value > .zero else {
             diagnostics.append(.error(.invalidValue, "'\(field)' in \(what) must be longer than zero", at: node.location))
@@ -215,7 +213,7 @@ struct ConfigDecoder {
     }
 
     mutating func oneOf<Word: RawRepresentable & CaseIterable>(
-        _ node: YAMLNode, field: String, in what: String, as _: Word.Type
+        _ node: YAMLNode, field: String, in what: Subject, as _: Word.Type
     ) -> Word? where Word.RawValue == String {
         guard let text = string(node, field: field, in: what) else { return nil }
         if let word = Word(rawValue: text) { return word }
@@ -229,7 +227,7 @@ struct ConfigDecoder {
     }
 
     /// A list of strings; a single string is accepted as a list of one.
-    mutating func stringList(_ node: YAMLNode, field: String, in what: String) -> [(String, YAMLNode)]? {
+    mutating func stringList(_ node: YAMLNode, field: String, in what: Subject) -> [(String, YAMLNode)]? {
         if let scalar = node.scalar { return [(scalar.value, node)] }
         guard let items = node.items else {
             typeMismatch(node, expected: "a list of strings", field: field, in: what)
@@ -246,7 +244,7 @@ struct ConfigDecoder {
         return values
     }
 
-    mutating func typeMismatch(_ node: YAMLNode, expected: String, field: String, in what: String) {
+    mutating func typeMismatch(_ node: YAMLNode, expected: String, field: String, in what: Subject) {
         let found: String
         if let scalar = node.scalar, !node.isNull {
             found = (scalar.isPlain ? "'" : "the quoted string '") + Self.excerpt(scalar.value) + "'"

@@ -4,14 +4,14 @@
 /// Keys starting with `x-` are ignored everywhere, so a file can keep anchors for merge keys (`<<`) in
 /// blocks like `x-defaults:` without tripping the unknown-field check.
 struct MappingReader {
-    let what: String
-    private(set) var source: SourceMap
-    /// The known fields present, in file order (few per mapping, so a list).
-    private var fields: [(name: String, value: YAMLNode)] = []
+    let what: Subject
+    /// Backed by the mapping itself: reading an entity records no positions; a message looks them up.
+    let source: SourceMap
+    private let pairs: YAMLNode.Pairs
 
     /// Nil (with a `wrong-type` diagnostic) when `node` is not a mapping.
     init?(
-        _ node: YAMLNode, what: String, known: [String], nameLocation: SourceLocation? = nil,
+        _ node: YAMLNode, what: Subject, known: [String], nameLocation: SourceLocation? = nil,
         diagnostics: inout [Diagnostic]
     ) {
         guard let pairs = node.pairs else {
@@ -20,25 +20,22 @@ struct MappingReader {
             return nil
         }
         self.what = what
-        self.source = SourceMap(range: node.range, nameLocation: nameLocation, capacity: pairs.count)
-        fields.reserveCapacity(pairs.count)
-        for pair in pairs {
-            guard let name = pair.key.string else {
+        self.pairs = pairs
+        self.source = SourceMap(mapping: node, nameLocation: nameLocation)
+        // Key texts are read in place; a pair is made only for a message.
+        for position in pairs.indices {
+            guard let name = pairs.keyText(at: position) else {
+                let key = pairs[position].key
                 diagnostics.append(
-                    .error(.wrongType, "keys in \(what) must be plain names, found \(pair.key.kindDescription)",
-                           at: pair.key.location))
+                    .error(.wrongType, "keys in \(what) must be plain names, found \(key.kindDescription)",
+                           at: key.location))
                 continue
             }
-            if Self.isExtension(name) { continue }
-            guard known.contains(name) else {
-                diagnostics.append(
-                    .error(.unknownField,
-                           "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known),
-                           at: pair.key.location))
-                continue
-            }
-            fields.append((name, pair.value))
-            source.record(field: name, key: pair.key.location, value: pair.value.location)
+            if Self.isExtension(name) || known.contains(name) { continue }
+            diagnostics.append(
+                .error(.unknownField,
+                       "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known),
+                       at: pairs[position].key.location))
         }
     }
 
@@ -50,7 +47,8 @@ struct MappingReader {
 
     /// The field's value, or nil when absent or written as `null`.
     func value(_ name: String) -> YAMLNode? {
-        guard let value = fields.first(where: { $0.name == name })?.value, !value.isNull else { return nil }
+        // Only known names are asked for, and the composer refused duplicate keys: the first match is the field.
+        guard let value = pairs.first(withKey: name)?.value, !value.isNull else { return nil }
         return value
     }
 
