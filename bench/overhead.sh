@@ -6,8 +6,9 @@
 # bench/overhead-providers.yaml, then measures with wrk (bench/chat.lua):
 #   - direct (wrk → nginx) against gateway (wrk → switchboard → nginx), non-streaming and streaming,
 #     at 1 connection (-t1 -c1) and 32 connections (-t2 -c32), after a warm-up;
-#   - the failover route (429, then 200) against the plain route at 1 connection, and the same with
-#     the failing key already cooled down (503 once, then skipped);
+#   - the failover route (429 with Retry-After, then 200: the key cools after the first 429 and later
+#     requests skip it, the steady state issue 5's target is about) and the worst case (500, then 200,
+#     nothing cooled: every request pays the failed call) against the plain route at 1 connection;
 #   - the gateway's CPU time per request (/proc/PID/stat), idle RSS after start-up (VmRSS) and peak RSS
 #     (VmHWM, after the 32-connection runs), start-up time (process start to /readyz 200, median of N);
 #   - the cost of usage recording (issue 7): the plain cases again against a second gateway whose
@@ -22,6 +23,9 @@
 #     --warmup S          warm-up seconds before each case (default 3)
 #     --startup-runs N    starts timed for the start-up figure (default 5)
 #     --lint-runs N       runs of the 10,000-target lint (default 5; 0 skips it)
+#     --floor             also measure the framework floor (bench/floor, built in release): Hummingbird
+#                         answering a fixed body, and Hummingbird relaying to the mock through
+#                         AsyncHTTPClient, at 1 and 32 connections with their CPU per request
 #     --usage-runs N      1 (default) measures plain 1 and 32 connections again with usage recording on; 0 skips it
 #     --soak [S]          also run S seconds (default 300) of mixed load (plain, streaming, failover) and
 #                         sample the gateway's RSS every 10 s, to show it does not grow
@@ -45,7 +49,7 @@ out=$root/bench/out
 nginx_port=18480
 gw_port=18481
 
-duration=10 warmup=3 startup_runs=5 lint_runs=5 usage_runs=1 soak=0 profile="" profile_route=plain profile_duration=""
+duration=10 warmup=3 startup_runs=5 lint_runs=5 usage_runs=1 floor=0 soak=0 profile="" profile_route=plain profile_duration=""
 log_level=info scratch=.build bin="" serve_args=()
 while (($#)); do
     case $1 in
@@ -54,6 +58,7 @@ while (($#)); do
         --startup-runs) startup_runs=$2; shift ;;
         --lint-runs) lint_runs=$2; shift ;;
         --usage-runs) usage_runs=$2; shift ;;
+        --floor) floor=1 ;;
         --soak) if [[ ${2:-} =~ ^[0-9]+$ ]]; then soak=$2; shift; else soak=300; fi ;;
         --profile) profile=$2; shift ;;
         --profile-route) profile_route=$2; shift ;;
@@ -125,7 +130,7 @@ fi
 mkdir -p "$out/nginx/tmp"
 config=bench/overhead-providers.yaml
 export BENCH_PLAIN_KEY=sk-bench-plain BENCH_SSE_KEY=sk-bench-sse BENCH_LIMITED_KEY=sk-bench-limited \
-    BENCH_OVERLOADED_KEY=sk-bench-overloaded
+    BENCH_BROKEN_KEY=sk-bench-broken
 unset SWITCHBOARD_API_TOKENS
 "$bin" lint --strict "$config" >&2 || fail "$config does not lint clean"
 
@@ -255,28 +260,30 @@ sanity "$gateway" plain "" mock
 sanity "$gateway" bench-plain "" mock
 sanity "$gateway" streaming stream mock-sse
 sanity "$gateway" failover "" mock
-sanity "$gateway" failover-cooled "" mock
+sanity "$gateway" failover-uncooled "" mock
 first_rss_kb=$(rss_kb "$gw_pid" VmRSS)
 
 # --- load ---------------------------------------------------------------------------------------------------
 declare -A rps p50 p90 p99 cpu conns
 cases=()
-bench() {  # bench NAME TARGET(direct|gateway) MODEL STREAM THREADS CONNS
-    local name="$1@$6" target=$2 model=$3 stream=$4 threads=$5 connections=$6 url result line before after
-    if [[ $target == direct ]]; then
-        url=$direct/v1/chat/completions
-        [[ -n $stream ]] && url=$direct/sse/v1/chat/completions
-    else
-        url=$gateway/v1/chat/completions
-    fi
+bench() {  # bench NAME TARGET(direct|gateway|floor-fixed|floor-relay) MODEL STREAM THREADS CONNS
+    local name="$1@$6" target=$2 model=$3 stream=$4 threads=$5 connections=$6 url result line before after cpu_pid=""
+    case $target in
+        direct)
+            url=$direct/v1/chat/completions
+            [[ -n $stream ]] && url=$direct/sse/v1/chat/completions ;;
+        gateway) url=$gateway/v1/chat/completions cpu_pid=$gw_pid ;;
+        floor-fixed) url=$floor_url/fixed cpu_pid=$floor_pid ;;
+        floor-relay) url=$floor_url/proxy cpu_pid=$floor_pid ;;
+    esac
     # One connection per thread: chat.lua times each request itself (see there why wrk's own
     # percentiles are not used then).
     local raw=-; ((threads == connections)) && raw=raw
     echo "  ${name%@*}: wrk -t$threads -c$connections, ${warmup}s warm-up + ${duration}s" >&2
     wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/chat.lua "$url" -- "$model" "${stream:--}" >/dev/null
-    [[ $target == gateway ]] && before=$(cpu_ticks "$gw_pid")
+    [[ -n $cpu_pid ]] && before=$(cpu_ticks "$cpu_pid")
     result=$(wrk -t"$threads" -c"$connections" -d"${duration}s" -s bench/chat.lua "$url" -- "$model" "${stream:--}" $raw)
-    [[ $target == gateway ]] && after=$(cpu_ticks "$gw_pid")
+    [[ -n $cpu_pid ]] && after=$(cpu_ticks "$cpu_pid")
     printf '%s\n' "$result" >"$out/wrk-${name//[^a-zA-Z0-9@]/_}.txt"
     line=$(grep '^BENCH' <<<"$result") || fail "$name: no result line from wrk: $result"
     get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" ${line#BENCH}"; }
@@ -297,7 +304,7 @@ $(tail -20 "$gwlog")"
         conns[$name]="$connections+"
     fi
     cpu[$name]=-
-    [[ $target == gateway ]] && cpu[$name]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$requests" \
+    [[ -n $cpu_pid ]] && cpu[$name]=$(awk -v t=$((after - before)) -v hz="$clk_tck" -v n="$requests" \
         'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
     return 0
 }
@@ -308,8 +315,8 @@ bench "direct plain" direct plain "" 1 1
 bench "gateway plain" gateway plain "" 1 1
 bench "direct streaming" direct streaming stream 1 1
 bench "gateway streaming" gateway streaming stream 1 1
-bench "gateway failover 429->200" gateway failover "" 1 1
-bench "gateway failover, key cooled" gateway failover-cooled "" 1 1
+bench "gateway failover 429->200, cooled" gateway failover "" 1 1
+bench "gateway failover 500->200, each" gateway failover-uncooled "" 1 1
 bench "direct plain" direct plain "" 2 32
 bench "gateway plain" gateway plain "" 2 32
 bench "direct streaming" direct streaming stream 2 32
@@ -319,9 +326,9 @@ peak_rss_kb=$(rss_kb "$gw_pid" VmHWM)
 # --- optional soak: RSS every 10 s under mixed load ---------------------------------------------------------
 soak_samples=()
 if ((soak > 0)); then
-    echo "soak: ${soak}s of mixed load (plain -c8, streaming -c8, failover -c4), RSS every 10 s" >&2
+    echo "soak: ${soak}s of mixed load (plain -c8, streaming -c8, failover-uncooled -c4), RSS every 10 s" >&2
     soak_pids=()
-    for spec in "plain::8" "streaming:stream:8" "failover::4"; do
+    for spec in "plain::8" "streaming:stream:8" "failover-uncooled::4"; do
         IFS=: read -r model stream c <<<"$spec"
         wrk -t1 -c"$c" -d"${soak}s" -s bench/chat.lua "$gateway/v1/chat/completions" -- "$model" $stream \
             >"$out/soak-$model.txt" 2>&1 &
@@ -334,7 +341,7 @@ if ((soak > 0)); then
         echo "  t=${t}s RSS $(mb "${soak_samples[-1]}") MB" >&2
     done
     for pid in "${soak_pids[@]}"; do wait "$pid" || fail "soak: wrk failed"; forget "$pid"; done
-    for model in plain streaming failover; do
+    for model in plain streaming failover-uncooled; do
         line=$(grep '^BENCH' "$out/soak-$model.txt") || fail "soak $model: $(cat "$out/soak-$model.txt")"
         grep -q 'connect_errors=0 read_errors=0 write_errors=0 timeouts=0 non2xx=0' <<<"$line" \
             || fail "soak $model: errors: $line"
@@ -343,6 +350,27 @@ if ((soak > 0)); then
 fi
 sleep 1
 end_rss_kb=$(rss_kb "$gw_pid" VmRSS)
+
+# --- the framework floor: Hummingbird alone, and Hummingbird relaying through AsyncHTTPClient -------------
+if ((floor > 0)); then
+    echo "building bench/floor (release)" >&2
+    swift build -c release --package-path bench/floor >&2 || fail "bench/floor does not build"
+    floor_bin=$(swift build -c release --package-path bench/floor --show-bin-path)/FloorServer
+    floor_port=18482
+    port_busy $floor_port && fail "port $floor_port is in use"
+    "$floor_bin" "$floor_port" "$direct/v1/chat/completions" >>"$out/floor.log" 2>&1 &
+    floor_pid=$!
+    pids+=("$floor_pid")
+    wait_port $floor_port "$floor_pid" 30 || fail "FloorServer did not start: $(tail -5 "$out/floor.log")"
+    floor_url=http://127.0.0.1:$floor_port
+    bench "floor: Hummingbird, fixed body" floor-fixed plain "" 1 1
+    bench "floor: Hummingbird + AHC relay" floor-relay plain "" 1 1
+    bench "floor: Hummingbird, fixed body" floor-fixed plain "" 2 32
+    bench "floor: Hummingbird + AHC relay" floor-relay plain "" 2 32
+    kill -TERM "$floor_pid" 2>/dev/null || true
+    wait "$floor_pid" 2>/dev/null || true
+    forget "$floor_pid"
+fi
 
 # --- usage recording on: the same plain cases against a gateway that records every request -------------------
 if ((usage_runs > 0)); then
@@ -388,8 +416,8 @@ added_s50=$(sub "${p50[gateway streaming@1]}" "${p50[direct streaming@1]}")
 added_s99=$(sub "${p99[gateway streaming@1]}" "${p99[direct streaming@1]}")
 tput=$(div "${rps[gateway plain@32]}" "${rps[direct plain@32]}")
 tput_s=$(div "${rps[gateway streaming@32]}" "${rps[direct streaming@32]}")
-failover=$(div "${p50[gateway failover 429->200@1]}" "${p50[gateway plain@1]}")
-failover_cooled=$(div "${p50[gateway failover, key cooled@1]}" "${p50[gateway plain@1]}")
+failover=$(div "${p50[gateway failover 429->200, cooled@1]}" "${p50[gateway plain@1]}")
+failover_each=$(div "${p50[gateway failover 500->200, each@1]}" "${p50[gateway plain@1]}")
 idle_mb=$(mb "$idle_rss_kb") peak_mb=$(mb "$peak_rss_kb")
 
 {
@@ -397,9 +425,9 @@ idle_mb=$(mb "$idle_rss_kb") peak_mb=$(mb "$peak_rss_kb")
         "$build" "$(uname -m)" "$(nproc)" "$duration" "$warmup" "$log_level"
     printf 'direct = wrk -> nginx mock; gateway = wrk -> switchboard -> nginx mock (all on this machine, sharing its cores)\n'
     printf 'load average (1/5/15 min) before the load runs: %s; after: %s\n\n' "$load_before" "$load_after"
-    printf '%-32s %5s %10s %8s %8s %8s %14s\n' case conns req/s "p50 us" "p90 us" "p99 us" "gw CPU us/req"
+    printf '%-34s %5s %10s %8s %8s %8s %14s\n' case conns req/s "p50 us" "p90 us" "p99 us" "CPU us/req"
     for name in "${cases[@]}"; do
-        printf '%-32s %5s %10s %8s %8s %8s %14s\n' "${name%@*}" "${conns[$name]}" "${rps[$name]}" \
+        printf '%-34s %5s %10s %8s %8s %8s %14s\n' "${name%@*}" "${conns[$name]}" "${rps[$name]}" \
             "${p50[$name]}" "${p90[$name]}" "${p99[$name]}" "${cpu[$name]}"
     done
     printf '\n%-54s %14s %10s %4s\n' metric measured target met
@@ -410,10 +438,16 @@ idle_mb=$(mb "$idle_rss_kb") peak_mb=$(mb "$peak_rss_kb")
     row "added latency p99, streaming, 1 conn (us) *" "$added_s99" "<= 500" "$(check "$added_s99" '<=' 500)"
     row "throughput gateway / direct, plain, 32 conns" "$tput" ">= 0.40" "$(check "$tput" '>=' 0.40)"
     row "throughput gateway / direct, streaming, 32 conns" "$tput_s" ">= 0.40" "$(check "$tput_s" '>=' 0.40)"
-    row "failover p50 / plain p50 (429 then 200), 1 conn" "$failover" "<= 1.30" "$(check "$failover" '<=' 1.30)"
-    row "failover p50 / plain p50 (key cooled), 1 conn" "$failover_cooled" "-"
+    row "failover p50 / plain p50 (429 then 200, key cooled), 1 conn" "$failover" "<= 1.30" "$(check "$failover" '<=' 1.30)"
+    row "failover p50 / plain p50 (500 then 200, every request)" "$failover_each" "-"
     row "gateway CPU per request, plain, 1 / 32 conns (us)" "${cpu[gateway plain@1]} / ${cpu[gateway plain@32]}" "-"
     row "gateway CPU per request, streaming, 1 / 32 conns (us)" "${cpu[gateway streaming@1]} / ${cpu[gateway streaming@32]}" "-"
+    if ((floor > 0)); then
+        row "floor: relay CPU per request, 1 / 32 conns (us)" "${cpu[floor: Hummingbird + AHC relay@1]} / ${cpu[floor: Hummingbird + AHC relay@32]}" "-"
+        row "floor: relay added latency p50, 1 conn (us)" "$(sub "${p50[floor: Hummingbird + AHC relay@1]}" "${p50[direct plain@1]}")" "-"
+        row "floor: relay throughput / direct, 32 conns" "$(div "${rps[floor: Hummingbird + AHC relay@32]}" "${rps[direct plain@32]}")" "-"
+        row "gateway CPU per request / relay floor, 1 / 32 conns" "$(div "${cpu[gateway plain@1]}" "${cpu[floor: Hummingbird + AHC relay@1]}") / $(div "${cpu[gateway plain@32]}" "${cpu[floor: Hummingbird + AHC relay@32]}")" "-"
+    fi
     if ((usage_runs > 0)); then
         row "usage recording: CPU per request on / off, 1 conn" "$(div "${cpu[gateway plain, usage on@1]}" "${cpu[gateway plain@1]}")" "-"
         row "usage recording: CPU per request on / off, 32 conns" "$(div "${cpu[gateway plain, usage on@32]}" "${cpu[gateway plain@32]}")" "-"
