@@ -167,11 +167,15 @@ import Testing
             }
             let elapsed = started.duration(to: .now)
             #expect(error?.kind == .deadlineExceeded)
-            // Two attempts fit (600 ms, then the 400 ms left); none starts after the deadline.
-            #expect(error?.trace.attempts == 2)
+            // Two attempts fit (600 ms, then the 400 ms left) and none starts after the deadline. On a
+            // loaded machine the first timeout can fire late enough that the second never starts, so one
+            // is allowed too; a third never is.
+            let attempts = error?.trace.attempts ?? 0
+            #expect((1...2).contains(attempts))
             #expect(elapsed < .milliseconds(2_500))
+            // An attempt cut short while connecting never reaches the upstream.
+            #expect(stalled.requests.count <= attempts)
         }
-        #expect(stalled.requests.count == 2)
     }
 
     @Test func noKeysConfiguredFallsBackToTheTemplateNamingTheSkippedProviders() async throws {
