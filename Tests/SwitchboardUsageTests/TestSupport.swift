@@ -40,8 +40,9 @@ enum Sample {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; true when it held.
-func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) async rethrows -> Bool {
+/// Polls `condition` until it holds or `timeout` passes; true when it held. The timeout is generous because
+/// a passing check returns at once, and a CI machine under load can take seconds to run a batch.
+func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
