@@ -92,7 +92,9 @@ struct ReferenceChecks {
                     firstAtPriority[priority] = index
                 }
             }
-            guard let terminalIndex = targets.firstIndex(where: { alwaysAnswers[$0.provider] == true }) else { continue }
+            // By index, not `firstIndex(where:)`: its closure is handed a copy of every target it passes.
+            guard let terminalIndex = targets.indices.first(where: { alwaysAnswers[targets[$0].provider] == true })
+            else { continue }
             let terminal = targets[terminalIndex]
             for target in targets[(terminalIndex + 1)...] {
                 diagnostics.append(
@@ -120,8 +122,11 @@ struct ReferenceChecks {
     private mutating func checkLimits() {
         var longestDeadline: [String: Duration] = [:]
         for route in configuration.routes {
-            for target in route.targets {
-                longestDeadline[target.provider] = max(longestDeadline[target.provider] ?? .zero, route.policy.deadline)
+            // Fields read in place: iterating the targets would copy each one (and retain its strings and lists).
+            let targets = route.targets
+            for index in targets.indices {
+                let provider = targets[index].provider
+                longestDeadline[provider] = max(longestDeadline[provider] ?? .zero, route.policy.deadline)
             }
         }
         for provider in configuration.providers {
@@ -181,7 +186,8 @@ struct ReferenceChecks {
         }
         var usedProviders = Set<String>(minimumCapacity: configuration.providers.count)
         for route in configuration.routes {
-            for target in route.targets { usedProviders.insert(target.provider) }
+            let targets = route.targets
+            for index in targets.indices { usedProviders.insert(targets[index].provider) }
         }
         for provider in configuration.providers where !usedProviders.contains(provider.name) {
             diagnostics.append(

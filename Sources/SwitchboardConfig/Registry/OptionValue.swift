@@ -31,6 +31,9 @@ public struct OptionValues: Sendable, Hashable {
     private var entries: [(name: String, value: OptionValue)] = []
 
     public init(_ values: [String: OptionValue] = [:]) {
+        // Every target without parameters starts from an empty set: sorting an empty dictionary still
+        // costs a few hundred instructions.
+        guard !values.isEmpty else { return }
         entries = values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 

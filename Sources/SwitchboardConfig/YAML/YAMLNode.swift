@@ -134,9 +134,15 @@ extension YAMLNode {
         if record.tag >= 0 { return tree.tags[Int(record.tag)] == "tag:yaml.org,2002:null" }
         guard record.isPlain else { return false }
         let value = tree.strings[Int(record.payload)]
-        // Most scalars are longer than any spelling of null: decide on the length first.
-        guard value.utf8.count <= 4 else { return false }
-        return value.isEmpty || value == "~" || value == "null" || value == "Null" || value == "NULL"
+        // Most scalars are longer than any spelling of null, and short ones ("512", "0.7", "text") rarely
+        // start like one: decide on the length and the first byte before comparing strings.
+        let utf8 = value.utf8
+        guard utf8.count <= 4 else { return false }
+        guard let first = utf8.first else { return true }
+        guard first == UInt8(ascii: "~") || first == UInt8(ascii: "n") || first == UInt8(ascii: "N") else {
+            return false
+        }
+        return value == "~" || value == "null" || value == "Null" || value == "NULL"
     }
 
     /// The value for a scalar key in a mapping, if present.
@@ -208,6 +214,12 @@ extension YAMLNode {
             let entry = start + position * 2
             return Pair(key: YAMLNode(tree: tree, index: tree.children[entry]),
                         value: YAMLNode(tree: tree, index: tree.children[entry + 1]))
+        }
+
+        /// The value of entry `position`, without making its key node.
+        func value(at position: Int) -> YAMLNode {
+            precondition(position >= 0 && position < count, "YAMLNode.Pairs index out of range")
+            return YAMLNode(tree: tree, index: tree.children[start + position * 2 + 1])
         }
 
         /// The text of entry `position`'s key, or nil when the key is not a scalar. Reads the key's record in

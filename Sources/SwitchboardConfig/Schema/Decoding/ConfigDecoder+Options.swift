@@ -10,11 +10,12 @@ extension ConfigDecoder {
         _ node: YAMLNode?, specs: [OptionSpec], what: Subject, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
-        // What the file wrote, by spec position (no lookups by name while decoding): a value, or nil for an
-        // explicit `null` or an invalid value. A spec appears at most once, since the parser refuses
-        // duplicate keys; specs the file does not mention are not listed, so a target with one
-        // parameter fills one entry, not one per spec.
-        var written: [(position: Int, value: OptionValue?)] = []
+        // Values go straight into `values` as the file writes them; `written` only remembers which specs
+        // the file mentioned (a value, an explicit `null` or an invalid value), so no list is built per
+        // entity and the pass over the specs below does work only for the few with a default or a
+        // requirement. A spec appears at most once, since the parser refuses duplicate keys.
+        var values = OptionValues(capacity: specs.count)
+        var written = SpecSet(count: specs.count)
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
         if let node {
             forEachEntry(of: node, what: what) { decoder, name, value, key in
@@ -29,31 +30,37 @@ extension ConfigDecoder {
                                at: key.location))
                     return
                 }
+                written.insert(position)
                 guard !value.isNull,
-                    let decoded = decoder.decodeOption(value, spec: specs[position], in: what)
-                else {
-                    written.append((position, nil))
-                    return
-                }
+                    let decoded = decoder.decodeOption(value, name: specs[position].name, type: specs[position].type, in: what)
+                else { return }
                 if case .keyOf = specs[position].type, let text = decoded.string {
                     references.append((specs[position], text, value))
                 }
-                written.append((position, decoded))
+                values.append(specs[position].name, decoded)
             }
         }
-        var values = OptionValues(capacity: specs.count)
-        // Specs are read field by field, not copied whole: a copy retains each of their strings and lists,
-        // and this loop runs for every spec of every target.
+        // Spec fields are read one by one, not copied whole: a copy retains each of their strings and lists.
         for position in specs.indices {
-            let value: OptionValue?
-            if let entry = written.first(where: { $0.position == position }) {
-                // An explicit `null` turns a default off; an invalid value was reported already.
-                value = entry.value
-            } else {
-                value = specs[position].defaultValue
-            }
             let isRequired = specs[position].isRequired
-            guard let value else {
+            if written.contains(position) {
+                // An explicit `null` turns a default off; an invalid value was reported already.
+                guard isRequired else { continue }
+                if let value = values[specs[position].name] {
+                    if value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true {
+                        diagnostics.append(
+                            .error(.invalidAdapterOption,
+                                   "required option '\(specs[position].name)' in \(what) is empty",
+                                   at: node?.location ?? ownerLocation))
+                    }
+                } else {
+                    diagnostics.append(
+                        .error(.invalidAdapterOption, "\(what) is missing required option '\(specs[position].name)'",
+                               at: node?.location ?? ownerLocation))
+                }
+                continue
+            }
+            guard let value = specs[position].defaultValue else {
                 if isRequired {
                     diagnostics.append(
                         .error(.invalidAdapterOption, "\(what) is missing required option '\(specs[position].name)'",
@@ -88,38 +95,42 @@ extension ConfigDecoder {
         return values
     }
 
-    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: Subject) -> OptionValue? {
+    /// Takes the spec's name and type rather than the spec: copying a spec per value retains its summary,
+    /// default and type.
+    private mutating func decodeOption(_ node: YAMLNode, name: String, type: OptionSpec.ValueType, in what: Subject)
+        -> OptionValue?
+    {
         let before = diagnostics.count
         let value: OptionValue?
-        switch spec.type {
+        switch type {
         case .string, .keyOf:
-            value = string(node, field: spec.name, in: what).map(OptionValue.string)
+            value = string(node, field: name, in: what).map(OptionValue.string)
         case .integer(let range):
-            value = integer(node, field: spec.name, in: what, range: range).map(OptionValue.integer)
+            value = integer(node, field: name, in: what, range: range).map(OptionValue.integer)
         case .number(let range):
-            value = number(node, field: spec.name, in: what, range: range).map(OptionValue.number)
+            value = number(node, field: name, in: what, range: range).map(OptionValue.number)
         case .boolean:
-            value = boolean(node, field: spec.name, in: what).map(OptionValue.boolean)
+            value = boolean(node, field: name, in: what).map(OptionValue.boolean)
         case .duration:
-            value = duration(node, field: spec.name, in: what).map(OptionValue.duration)
+            value = duration(node, field: name, in: what).map(OptionValue.duration)
         case .oneOf(let words):
-            guard let text = string(node, field: spec.name, in: what) else { value = nil; break }
+            guard let text = string(node, field: name, in: what) else { value = nil; break }
             if words.contains(text) {
                 value = .string(text)
             } else {
                 value = nil
                 diagnostics.append(
                     .error(.invalidAdapterOption,
-                           "'\(spec.name)' in \(what) must be \(spec.type.description), found '\(Self.excerpt(text))'"
+                           "'\(name)' in \(what) must be \(type.description), found '\(Self.excerpt(text))'"
                                + Suggestion.hint(for: text, in: words),
                            at: node.location))
             }
         case .stringList:
-            value = stringList(node, field: spec.name, in: what).map { .stringList($0.map(\.0)) }
+            value = stringList(node, field: name, in: what).map { .stringList($0.map(\.0)) }
         case .stringMap:
             var map: [String: String] = [:]
-            forEachEntry(of: node, what: "'\(spec.name)' in \(what)", skippingExtensions: false) { decoder, name, item, _ in
-                if let text = decoder.string(item, field: name, in: "'\(spec.name)' in \(what)") { map[name] = text }
+            forEachEntry(of: node, what: "'\(name)' in \(what)", skippingExtensions: false) { decoder, entry, item, _ in
+                if let text = decoder.string(item, field: entry, in: "'\(name)' in \(what)") { map[entry] = text }
             }
             value = .stringMap(map)
         }

@@ -2,6 +2,13 @@ extension ConfigDecoder {
     static let routeFields = ["targets", "policy", "cache"]
     static let cacheFields = ["ttl", "max_entries", "max_bytes", "any_temperature"]
     static let targetFields = ["provider", "model", "priority", "parameters"]
+    /// Positions in `targetFields`, for `MappingReader.value(known:)`: targets are most of a large file.
+    private enum TargetField {
+        static let provider = 0
+        static let model = 1
+        static let priority = 2
+        static let parameters = 3
+    }
     static let policyFields = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
     static let backoffFields = ["initial", "max", "multiplier", "jitter"]
 
@@ -86,10 +93,10 @@ extension ConfigDecoder {
     private mutating func decodeTarget(_ node: YAMLNode, what: Subject, providers: [String: TargetContext]) -> Target? {
         guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
         else { return nil }
-        let providerName = reader.required("provider", diagnostics: &diagnostics).flatMap {
+        let providerName = reader.required(known: TargetField.provider, diagnostics: &diagnostics).flatMap {
             string($0, field: "provider", in: what)
         }
-        let priority = reader.required("priority", diagnostics: &diagnostics).flatMap {
+        let priority = reader.required(known: TargetField.priority, diagnostics: &diagnostics).flatMap {
             integer($0, field: "priority", in: what, range: 0...1_000_000_000)
         }
         let context = providerName.flatMap { providers[$0] }
@@ -102,17 +109,17 @@ extension ConfigDecoder {
                        at: reader.source.value("provider")))
         }
         var model: String?
-        if let modelNode = reader.value("model") {
+        if let modelNode = reader.value(known: TargetField.model) {
             model = string(modelNode, field: "model", in: what)
         } else if context?.requiresModel ?? false {
-            _ = reader.required("model", diagnostics: &diagnostics)
+            _ = reader.required(known: TargetField.model, diagnostics: &diagnostics)
         }
         var parameters = OptionValues()
-        let parametersNode = reader.value("parameters")
+        let parametersNode = reader.value(known: TargetField.parameters)
         if let context, context.isDeclared {
             parameters = decodeOptions(
                 parametersNode, specs: context.parameterSpecs,
-                what: what.part("parameters"), ownerLocation: reader.source.nameLocation,
+                what: what.part("parameters"), ownerLocation: reader.nameLocation,
                 providerOptions: context.options)
         } else if let parametersNode {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.

@@ -161,7 +161,9 @@ struct ConfigDecoder {
     }
 
     mutating func number(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Double>) -> Double? {
-        guard let scalar = node.scalar, scalar.isPlain, let value = Double(scalar.value), value.isFinite else {
+        guard let scalar = node.scalar, scalar.isPlain,
+            let value = SimpleDecimal.parse(scalar.value) ?? Double(scalar.value), value.isFinite
+        else {
             typeMismatch(node, expected: "a number", field: field, in: what)
             return nil
         }

@@ -6,8 +6,21 @@
 struct MappingReader {
     let what: Subject
     /// Backed by the mapping itself: reading an entity records no positions; a message looks them up.
-    let source: SourceMap
+    /// Made when asked for rather than stored: a stored map made the reader (returned as an optional, so
+    /// copied) twice as large, and most readers ask for it once, for the entity they produce.
+    var source: SourceMap { SourceMap(mapping: node, nameLocation: givenNameLocation) }
+    /// Where the entity is named: its key in the parent mapping, or the mapping itself.
+    var nameLocation: SourceLocation { givenNameLocation ?? node.location }
+    private let node: YAMLNode
+    private let givenNameLocation: SourceLocation?
     private let pairs: YAMLNode.Pairs
+    private let known: [String]
+    /// Where the first eight known fields were written, found while checking the keys: byte `i` is one
+    /// plus the pair position of `known[i]`, or 0 when it is absent. `value(known:)` then reads a field
+    /// without comparing names again (a target's four fields cost ten string comparisons otherwise).
+    /// Mappings of 255 pairs or more are searched by name instead.
+    private var slots: UInt64 = 0
+    private var hasSlots: Bool { pairs.count < 255 }
 
     /// Nil (with a `wrong-type` diagnostic) when `node` is not a mapping.
     init?(
@@ -21,7 +34,9 @@ struct MappingReader {
         }
         self.what = what
         self.pairs = pairs
-        self.source = SourceMap(mapping: node, nameLocation: nameLocation)
+        self.known = known
+        self.node = node
+        self.givenNameLocation = nameLocation
         // Key texts are read in place; a pair is made only for a message.
         for position in pairs.indices {
             guard let name = pairs.keyText(at: position) else {
@@ -31,7 +46,12 @@ struct MappingReader {
                            at: key.location))
                 continue
             }
-            if Self.isExtension(name) || known.contains(name) { continue }
+            if let slot = known.firstIndex(of: name) {
+                // The composer refused duplicate keys, so each known field is met at most once.
+                if slot < 8 && hasSlots { slots |= UInt64(position + 1) << UInt64(slot * 8) }
+                continue
+            }
+            if Self.isExtension(name) { continue }
             diagnostics.append(
                 .error(.unknownField,
                        "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known),
@@ -52,11 +72,28 @@ struct MappingReader {
         return value
     }
 
+    /// The value of `known[slot]`, or nil when absent or written as `null`; the same as `value(known[slot])`.
+    func value(known slot: Int) -> YAMLNode? {
+        guard slot < 8 && hasSlots else { return value(known[slot]) }
+        let entry = Int((slots >> UInt64(slot * 8)) & 0xFF)
+        guard entry > 0 else { return nil }
+        let value = pairs.value(at: entry - 1)
+        return value.isNull ? nil : value
+    }
+
+    /// The value of `known[slot]`; a `missing-field` error when absent. The same as `required(known[slot])`.
+    func required(known slot: Int, diagnostics: inout [Diagnostic]) -> YAMLNode? {
+        if let value = value(known: slot) { return value }
+        diagnostics.append(
+            .error(.missingField, "\(what) is missing required field '\(known[slot])'", at: nameLocation))
+        return nil
+    }
+
     /// The field's value; a `missing-field` error when absent.
     func required(_ name: String, diagnostics: inout [Diagnostic]) -> YAMLNode? {
         if let value = value(name) { return value }
         diagnostics.append(
-            .error(.missingField, "\(what) is missing required field '\(name)'", at: source.nameLocation))
+            .error(.missingField, "\(what) is missing required field '\(name)'", at: nameLocation))
         return nil
     }
 }
