@@ -1,8 +1,8 @@
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
 import SwitchboardConfig
+import SwitchboardJSON
 
 /// The Hugging Face serverless task API: `POST {base_url}/{model}` with `{"inputs", "parameters"}`.
 ///
@@ -43,12 +43,12 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         let url = UpstreamHTTP.join(baseURL, call.target.model ?? "")
         let response: HTTPClientResponse
         do {
-            response = try await http.post(url, headers: headers(call), body: try body(call, task: task), deadline: call.deadline)
+            response = try await http.post(url, headers: headers(call), body: body(call, task: task), deadline: call.deadline)
         } catch let failure {
             throw Self.withLoadEstimate(failure)
         }
         let buffer = try await http.readBody(response, deadline: call.deadline)
-        let text = try Self.text(in: Data(buffer.readableBytesView), task: task)
+        let text = try Self.text(in: buffer.withUnsafeReadableBytes { try? JSONParser.parse($0) }, task: task)
         // The task API reports no finish reason; a capped answer is indistinguishable from a finished one.
         return AdapterOutput(text: text, finishReason: .stop, usage: nil, model: call.target.model)
     }
@@ -96,52 +96,51 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         return headers
     }
 
-    private func body(_ call: AdapterCall, task: Task) throws(UpstreamFailure) -> Data {
+    /// `{"inputs": …, "parameters": {…}}`; parameters only when the request sets them.
+    private func body(_ call: AdapterCall, task: Task) -> [UInt8] {
         let request = call.request
-        var parameters: [String: Any] = [:]
-        switch task {
-        case .textGeneration:
-            parameters["return_full_text"] = false
-            if let maxTokens = request.maxTokens { parameters["max_new_tokens"] = maxTokens }
-            // Text Generation Inference refuses temperature 0: greedy decoding is `do_sample: false`.
-            if let temperature = request.temperature {
-                if temperature > 0 { parameters["temperature"] = temperature } else { parameters["do_sample"] = false }
+        var json = JSONWriter()
+        json.object { json in
+            json.member("inputs", Self.prompt(for: request.messages, task: task))
+            json.key("parameters")
+            json.object { json in
+                switch task {
+                case .textGeneration:
+                    json.member("return_full_text", false)
+                    json.member("max_new_tokens", ifPresent: request.maxTokens)
+                    // Text Generation Inference refuses temperature 0: greedy decoding is `do_sample: false`.
+                    if let temperature = request.temperature {
+                        if temperature > 0 { json.member("temperature", temperature) } else { json.member("do_sample", false) }
+                    }
+                    if let topP = request.topP, topP > 0, topP < 1 { json.member("top_p", topP) }
+                    if !request.stop.isEmpty {
+                        json.key("stop")
+                        json.array { json in for stop in request.stop { json.string(stop) } }
+                    }
+                case .summarization:
+                    json.member("max_length", ifPresent: request.maxTokens)
+                }
             }
-            if let topP = request.topP, topP > 0, topP < 1 { parameters["top_p"] = topP }
-            if !request.stop.isEmpty { parameters["stop"] = request.stop }
-        case .summarization:
-            if let maxTokens = request.maxTokens { parameters["max_length"] = maxTokens }
         }
-        let object: [String: Any] = ["inputs": Self.prompt(for: request.messages, task: task), "parameters": parameters]
-        do {
-            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        } catch {
-            throw .malformed("the request could not be encoded")
-        }
+        return json.bytes
     }
 
     // MARK: - Response
 
-    static func text(in data: Data, task: Task) throws(UpstreamFailure) -> String {
+    /// The answer's text from a parsed body (nil when the body is not JSON).
+    static func text(in document: JSONValue?, task: Task) throws(UpstreamFailure) -> String {
         let field = task == .summarization ? "summary_text" : "generated_text"
-        let json = try? JSONSerialization.jsonObject(with: data)
-        let first: [String: Any]?
-        if let array = json as? [Any] {
-            first = array.first as? [String: Any]
-        } else {
-            first = json as? [String: Any]
-        }
+        let first = document?.array.map { $0.first?.object } ?? document?.object
         guard let first else { throw .malformed("the answer is not a \(task.rawValue) result") }
-        if let text = first[field] as? String { return text }
-        if let text = first[task == .summarization ? "generated_text" : "summary_text"] as? String { return text }
+        if let text = first[field]?.string { return text }
+        if let text = first[task == .summarization ? "generated_text" : "summary_text"]?.string { return text }
         throw .malformed("the answer has no \(field)")
     }
 
     /// Reads `estimated_time` from a "model is loading" answer.
     static func withLoadEstimate(_ failure: UpstreamFailure) -> UpstreamFailure {
         guard failure.status == 503,
-            let object = try? JSONSerialization.jsonObject(with: Data(failure.body.utf8)) as? [String: Any],
-            let seconds = (object["estimated_time"] as? NSNumber)?.doubleValue, seconds.isFinite, seconds > 0
+            let seconds = (try? JSONParser.parse(failure.body))?["estimated_time"]?.number, seconds > 0
         else { return failure }
         var failure = failure
         failure.estimatedRecovery = .milliseconds(Int64(min(seconds, 3_600) * 1_000))

@@ -38,10 +38,10 @@ func withDeadline<T: Sendable>(
 /// Who resumes first, the operation or the timer; the other is cancelled.
 private final class DeadlineRace<T: Sendable>: Sendable {
     private struct State {
+        /// Set by `start` before the operation or the timer exists; nil again once one of them finished.
         var continuation: CheckedContinuation<Result<T, UpstreamFailure>, Never>?
         var task: Task<Void, Never>?
         var timer: Scheduled<Void>?
-        var finished = false
         var cancelled = false
     }
 
@@ -56,7 +56,7 @@ private final class DeadlineRace<T: Sendable>: Sendable {
         let (finished, cancelled) = state.withLock { state -> (Bool, Bool) in
             state.task = task
             state.timer = timer
-            return (state.finished, state.cancelled)
+            return (state.continuation == nil, state.cancelled)
         }
         if finished || cancelled {
             timer.cancel()
@@ -66,8 +66,6 @@ private final class DeadlineRace<T: Sendable>: Sendable {
 
     func finish(_ result: Result<T, UpstreamFailure>) {
         let (continuation, task, timer) = state.withLock { state in
-            guard !state.finished else { return (nil, nil, nil) as (CheckedContinuation<Result<T, UpstreamFailure>, Never>?, Task<Void, Never>?, Scheduled<Void>?) }
-            state.finished = true
             defer { state.continuation = nil }
             return (state.continuation, state.task, state.timer)
         }

@@ -21,27 +21,30 @@ package final class InstrumentCache: Sendable {
     }
 
     package func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Key(label: label, values: dimensions.map(\.1))
-        if let counter = counters.withLock({ $0[key] }) { return counter }
-        let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-        counters.withLock { $0[key] = counter }
-        return counter
+        instrument(in: counters, label, dimensions) { Counter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     package func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        let key = Key(label: label, values: dimensions.map(\.1))
-        if let gauge = gauges.withLock({ $0[key] }) { return gauge }
-        let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
-        gauges.withLock { $0[key] = gauge }
-        return gauge
+        instrument(in: gauges, label, dimensions) { Gauge(label: label, dimensions: dimensions, factory: factory) }
     }
 
     /// A timer shown in seconds.
     package func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
+        instrument(in: timers, label, dimensions) {
+            Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
+        }
+    }
+
+    /// The cached instrument, or a new one made outside the lock (two racing callers make the same
+    /// instrument; the factory hands both the same underlying metric).
+    private func instrument<Instrument: Sendable>(
+        in cache: borrowing Mutex<[Key: Instrument]>, _ label: String, _ dimensions: [(String, String)],
+        make: () -> Instrument
+    ) -> Instrument {
         let key = Key(label: label, values: dimensions.map(\.1))
-        if let timer = timers.withLock({ $0[key] }) { return timer }
-        let timer = Timer(label: label, dimensions: dimensions, preferredDisplayUnit: .seconds, factory: factory)
-        timers.withLock { $0[key] = timer }
-        return timer
+        if let instrument = cache.withLock({ $0[key] }) { return instrument }
+        let instrument = make()
+        cache.withLock { $0[key] = instrument }
+        return instrument
     }
 }

@@ -13,17 +13,13 @@ enum ChatCompletionResponse {
         var json = JSONWriter(reservingCapacity: 192 + content.utf8.count)
         json.object { json in
             header(&json, id: id, object: "chat.completion", created: created, model: model)
-            json.key("choices")
-            json.array { json in
+            oneChoice(&json) { json in
+                json.key("message")
                 json.object { json in
-                    json.member("index", 0)
-                    json.key("message")
-                    json.object { json in
-                        json.member("role", "assistant")
-                        json.member("content", content)
-                    }
-                    json.member("finish_reason", finishReason)
+                    json.member("role", "assistant")
+                    json.member("content", content)
                 }
+                json.member("finish_reason", finishReason)
             }
             if let usage { write(usage, to: &json) }
         }
@@ -37,17 +33,13 @@ enum ChatCompletionResponse {
         var json = JSONWriter(reservingCapacity: 160 + (content?.utf8.count ?? 0))
         json.object { json in
             header(&json, id: id, object: "chat.completion.chunk", created: created, model: model)
-            json.key("choices")
-            json.array { json in
+            oneChoice(&json) { json in
+                json.key("delta")
                 json.object { json in
-                    json.member("index", 0)
-                    json.key("delta")
-                    json.object { json in
-                        json.member("role", ifPresent: role)
-                        json.member("content", ifPresent: content)
-                    }
-                    json.member("finish_reason", orNull: finishReason)
+                    json.member("role", ifPresent: role)
+                    json.member("content", ifPresent: content)
                 }
+                json.member("finish_reason", orNull: finishReason)
             }
         }
         return json.bytes
@@ -71,6 +63,17 @@ enum ChatCompletionResponse {
         json.member("object", object)
         json.member("created", created)
         json.member("model", model)
+    }
+
+    /// `"choices": [{"index": 0, …}]`: Switchboard always answers with one choice.
+    private static func oneChoice(_ json: inout JSONWriter, _ body: (inout JSONWriter) -> Void) {
+        json.key("choices")
+        json.array { json in
+            json.object { json in
+                json.member("index", 0)
+                body(&json)
+            }
+        }
     }
 
     private static func write(_ usage: Usage, to json: inout JSONWriter) {
