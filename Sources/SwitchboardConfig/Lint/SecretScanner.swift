@@ -53,8 +53,11 @@ public enum SecretScanner {
     /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.
     static func scan(_ root: YAMLNode) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        root.forEachScalarInDocument { text, location in
-            guard let kind = kind(of: text) else { return }
+        root.forEachScalarInDocument { bytes, location in
+            // Most scalars are short names: decide on the length before making a string.
+            guard bytes.count >= minimumBodyLength + 3,
+                let kind = kind(of: String(decoding: bytes, as: UTF8.self))
+            else { return }
             diagnostics.append(
                 .error(.literalSecret,
                        "this value looks like \(kind.rawValue): API keys must not be written in the file; put the key "

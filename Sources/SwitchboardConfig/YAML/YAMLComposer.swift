@@ -15,7 +15,6 @@ struct YAMLComposer {
         /// When the anchor was defined, in document order (anchors can be redefined; the latest wins);
         /// 0 without an anchor.
         let anchorOrdinal: Int
-        let tag: Int32
         let start: SourceLocation
         /// Where this collection's children begin on `pending`.
         let pendingStart: Int
@@ -31,10 +30,9 @@ struct YAMLComposer {
         /// scanning their keys on `pending`.
         static let indexThreshold = 12
 
-        init(kind: YAMLTree.Kind, anchorOrdinal: Int, tag: Int32, start: SourceLocation, pendingStart: Int) {
+        init(kind: YAMLTree.Kind, anchorOrdinal: Int, start: SourceLocation, pendingStart: Int) {
             self.kind = kind
             self.anchorOrdinal = anchorOrdinal
-            self.tag = tag
             self.start = start
             self.pendingStart = pendingStart
         }
@@ -43,6 +41,7 @@ struct YAMLComposer {
     /// What a few open collections need besides their `Frame`.
     private struct FrameExtras {
         var anchor: String?
+        var tag: String?
         /// Mappings: explicit keys by name, once the mapping grows past `Frame.indexThreshold`.
         var keyIndex: [String: SourceLocation]?
         /// Mappings: where keys written as aliases were written, by their pair number.
@@ -53,16 +52,18 @@ struct YAMLComposer {
 
     private var records: [YAMLTree.Record] = []
     private var children: [Int32] = []
-    private var strings: [String] = []
+    private var text: [UInt8] = []
     private var tags: [String] = []
     private var tagIndex: [String: Int32] = [:]
+    private var tagOfNode: [Int32: Int32] = [:]
 
     private var stack: [Frame] = []
     /// Extras of open collections, by their depth on `stack` (an entry only when `hasExtras` is set).
     private var extras: [Int: FrameExtras] = [:]
     private var pending: [Int32] = []
-    /// Completed anchored nodes, with the ordinal of their definition.
-    private var anchors: [String: (index: Int32, ordinal: Int)] = [:]
+    /// Completed anchored nodes, with the ordinal of their definition and their number of nodes (what an
+    /// alias to them adds to the tree, for the alias-expansion budget).
+    private var anchors: [String: (index: Int32, ordinal: Int, size: Int32)] = [:]
     private var anchorCount = 0
     private var aliasExpansion = 0
     private var documents = 0
@@ -73,11 +74,11 @@ struct YAMLComposer {
     init(limits: YAMLParser.Limits, inputBytes: Int = 0) {
         self.limits = limits
         // About one node per 9 bytes in typical providers.yaml files; the cap keeps a huge scalar-only
-        // file from reserving gigabytes it will not use.
+        // file from reserving gigabytes it will not use. Scalars' text is at most the file's.
         let nodes = min(inputBytes / 8, 1 << 22)
         records.reserveCapacity(nodes)
-        strings.reserveCapacity(nodes)
         children.reserveCapacity(nodes)
+        text.reserveCapacity(min(inputBytes, 1 << 26))
     }
 
     /// The single document's root node, once the stream has ended.
@@ -85,7 +86,7 @@ struct YAMLComposer {
         guard let root else {
             throw YAMLError(.structure, "the file is empty: expected a YAML mapping", at: .start)
         }
-        let tree = YAMLTree(records: records, children: children, strings: strings, tags: tags)
+        let tree = YAMLTree(records: records, children: children, text: text, tags: tags, tagOfNode: tagOfNode)
         return YAMLNode(tree: tree, index: root)
     }
 
@@ -99,18 +100,22 @@ struct YAMLComposer {
         }
     }
 
+    /// `value` is the scalar's UTF-8 text, copied into the tree.
     mutating func scalar(
-        _ value: String, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
+        _ value: UnsafeBufferPointer<UInt8>, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
     ) throws(YAMLError) {
-        strings.append(value)
+        let offset = text.count
+        guard offset <= Int(Int32.max) - value.count else {
+            throw YAMLError(.structure, "the file's text is too large (over 2 GiB of scalars)", at: range.start)
+        }
+        text.append(contentsOf: value)
         let index = append(
-            kind: .scalar, isPlain: isPlain, range: range, tag: tag.map { intern($0) } ?? -1,
-            payload: Int32(strings.count - 1), count: 0, size: 1)
+            kind: .scalar, isPlain: isPlain, range: range, tag: tag, payload: Int32(offset), count: Int32(value.count))
         if let anchor {
             anchorCount += 1
-            anchors[anchor] = (index, anchorCount)
+            anchors[anchor] = (index, anchorCount, 1)
         }
-        try add(index)
+        try add(index, size: 1)
     }
 
     mutating func alias(_ name: String, range: SourceRange) throws(YAMLError) {
@@ -136,29 +141,29 @@ struct YAMLComposer {
         }
         pending.removeSubrange(frame.pendingStart...)
         let index = append(
-            kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frame.tag,
-            payload: first, count: Int32(children.count) - first, size: frame.size)
+            kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frameExtras?.tag,
+            payload: first, count: Int32(children.count) - first)
         // A later definition of the same name (inside this node) stays the one aliases see.
         if let anchor = frameExtras?.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
-            anchors[anchor] = (index, frame.anchorOrdinal)
+            anchors[anchor] = (index, frame.anchorOrdinal, frame.size)
         }
-        try add(index)
+        try add(index, size: frame.size)
     }
 
     // MARK: - Building
 
     private mutating func append(
-        kind: YAMLTree.Kind, isPlain: Bool, range: SourceRange, tag: Int32, payload: Int32, count: Int32, size: Int32
+        kind: YAMLTree.Kind, isPlain: Bool, range: SourceRange, tag: String?, payload: Int32, count: Int32
     ) -> Int32 {
         records.append(YAMLTree.Record(
-            kind: kind, isPlain: isPlain,
             startLine: Int32(clamping: range.start.line), startColumn: Int32(clamping: range.start.column),
             endLine: Int32(clamping: range.end.line), endColumn: Int32(clamping: range.end.column),
-            tag: tag, payload: payload, count: count, size: size))
-        return Int32(records.count - 1)
+            payload: payload, count: count, kind: kind, isPlain: isPlain, hasTag: tag != nil))
+        let index = Int32(records.count - 1)
+        if let tag { tagOfNode[index] = intern(tag) }
+        return index
     }
 
-    /// Callers skip untagged nodes (nearly all) before calling, so the common case costs no call.
     private mutating func intern(_ tag: String) -> Int32 {
         if let index = tagIndex[tag] { return index }
         tags.append(tag)
@@ -178,12 +183,10 @@ struct YAMLComposer {
             anchorCount += 1
             ordinal = anchorCount
         }
-        var frame = Frame(
-            kind: kind, anchorOrdinal: ordinal, tag: tag.map { intern($0) } ?? -1, start: location,
-            pendingStart: pending.count)
-        if anchor != nil {
+        var frame = Frame(kind: kind, anchorOrdinal: ordinal, start: location, pendingStart: pending.count)
+        if anchor != nil || tag != nil {
             frame.hasExtras = true
-            extras[stack.count] = FrameExtras(anchor: anchor)
+            extras[stack.count] = FrameExtras(anchor: anchor, tag: tag)
         }
         stack.append(frame)
     }
@@ -200,28 +203,29 @@ struct YAMLComposer {
             throw YAMLError(
                 .alias, "alias '*\(SafeText.excerpt(name))' refers to a node that contains it (a cycle)", at: range.start)
         }
-        guard let index = anchors[name]?.index else {
+        guard let anchor = anchors[name] else {
             throw YAMLError(
                 .alias, "alias '*\(SafeText.excerpt(name))' names no anchor defined before it", at: range.start)
         }
-        aliasExpansion += Int(records[Int(index)].size)
+        aliasExpansion += Int(anchor.size)
         if aliasExpansion > limits.maxAliasExpansion {
             throw YAMLError(
                 .alias, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)",
                 at: range.start)
         }
-        try add(index, at: range.start)
+        try add(anchor.index, size: anchor.size, at: range.start)
     }
 
-    /// Adds a finished node to the innermost open collection, or makes it the document root. `location`
-    /// is where the node was written when that is not its own start (an alias).
-    private mutating func add(_ index: Int32, at location: SourceLocation? = nil) throws(YAMLError) {
+    /// Adds a finished node of `size` nodes to the innermost open collection, or makes it the document
+    /// root. `location` is where the node was written when that is not its own start (an alias).
+    private mutating func add(_ index: Int32, size: Int32, at location: SourceLocation? = nil) throws(YAMLError) {
         guard !stack.isEmpty else {
             root = index
             return
         }
         let top = stack.count - 1
-        stack[top].size = stack[top].size &+ records[Int(index)].size
+        // Saturates: the alias budget (far below Int32.max) is what refuses a huge expansion.
+        stack[top].size = stack[top].size > Int32.max - size ? Int32.max : stack[top].size + size
         guard stack[top].kind == .mapping else {
             pending.append(index)
             return
@@ -238,18 +242,17 @@ struct YAMLComposer {
             pending.append(index)
             return
         }
-        let name = strings[Int(keyRecord.payload)]
         let aliasLocation = stack[top].pendingKeyLocation
-        let keyLocation = aliasLocation
-            ?? SourceLocation(line: Int(keyRecord.startLine), column: Int(keyRecord.startColumn))
+        let keyLocation = aliasLocation ?? keyRecord.start
         let pairNumber = (pending.count - stack[top].pendingStart) / 2
-        if keyRecord.isPlain && name == "<<" {
+        if keyRecord.isPlain && keyRecord.count == 2 && isMergeKey(keyRecord) {
             let sources = try mergeSources(index, writtenAt: location)
             stack[top].hasExtras = true
             extras[top, default: FrameExtras()].merges.append((position: pairNumber, sources: sources))
             return
         }
-        if let first = firstLocation(of: name, inFrame: top) {
+        if let first = firstLocation(of: keyRecord, inFrame: top) {
+            let name = string(keyRecord)
             throw YAMLError(
                 .duplicateKey, "duplicate key '\(SafeText.excerpt(name))' (first defined at \(first))", at: keyLocation)
         }
@@ -258,9 +261,10 @@ struct YAMLComposer {
             extras[top, default: FrameExtras()].aliasKeyLocations.append((pairNumber, aliasLocation))
         }
         if stack[top].hasExtras, extras[top]?.keyIndex != nil {
+            let name = string(keyRecord)
             extras[top]?.keyIndex?[name] = keyLocation
         } else if pairNumber + 1 > Frame.indexThreshold {
-            var keyIndex: [String: SourceLocation] = [name: keyLocation]
+            var keyIndex: [String: SourceLocation] = [string(keyRecord): keyLocation]
             forEachExplicitKey(from: stack[top].pendingStart, aliases: aliasKeyLocations(ofFrame: top)) {
                 keyName, keyLocation in
                 if keyIndex[keyName] == nil { keyIndex[keyName] = keyLocation }
@@ -272,22 +276,39 @@ struct YAMLComposer {
         pending.append(index)
     }
 
-    /// Where `name` was first written as a key of the open mapping `stack[top]`, if it was. (Frames are
-    /// named by position: passing one by value next to `self` would copy the whole composer.)
-    private func firstLocation(of name: String, inFrame top: Int) -> SourceLocation? {
-        if stack[top].hasExtras, let keyIndex = extras[top]?.keyIndex { return keyIndex[name] }
+    /// Where the scalar `key` was first written as a key of the open mapping `stack[top]`, if it was.
+    /// (Frames are named by position: passing one by value next to `self` would copy the whole composer.)
+    private func firstLocation(of key: YAMLTree.Record, inFrame top: Int) -> SourceLocation? {
+        if stack[top].hasExtras, let keyIndex = extras[top]?.keyIndex { return keyIndex[string(key)] }
         let start = stack[top].pendingStart
-        var entry = start
-        while entry + 1 < pending.count {
-            let record = records[Int(pending[entry])]
-            if record.kind == .scalar && strings[Int(record.payload)] == name {
-                let pair = (entry - start) / 2
-                return aliasKeyLocations(ofFrame: top).first(where: { $0.pair == pair })?.location
-                    ?? SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
+        return text.withUnsafeBufferPointer { text in
+            let name = UnsafeBufferPointer(rebasing: text[Int(key.payload)..<Int(key.payload + key.count)])
+            var entry = start
+            while entry + 1 < pending.count {
+                let record = records[Int(pending[entry])]
+                if record.kind == .scalar && record.count == key.count
+                    && UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)])
+                        .elementsEqual(name)
+                {
+                    let pair = (entry - start) / 2
+                    return aliasKeyLocations(ofFrame: top).first(where: { $0.pair == pair })?.location ?? record.start
+                }
+                entry += 2
             }
-            entry += 2
+            return nil
         }
-        return nil
+    }
+
+    private func string(_ record: YAMLTree.Record) -> String {
+        text.withUnsafeBufferPointer { text in
+            String(decoding: UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)]),
+                   as: UTF8.self)
+        }
+    }
+
+    /// Whether a two-byte scalar is `<<`.
+    private func isMergeKey(_ record: YAMLTree.Record) -> Bool {
+        text[Int(record.payload)] == UInt8(ascii: "<") && text[Int(record.payload) + 1] == UInt8(ascii: "<")
     }
 
     private func aliasKeyLocations(ofFrame depth: Int) -> [(pair: Int, location: SourceLocation)] {
@@ -303,9 +324,8 @@ struct YAMLComposer {
             let record = records[Int(pending[entry])]
             if record.kind == .scalar {
                 let pair = (entry - start) / 2
-                let location = aliases.first(where: { $0.pair == pair })?.location
-                    ?? SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
-                body(strings[Int(record.payload)], location)
+                let location = aliases.first(where: { $0.pair == pair })?.location ?? record.start
+                body(string(record), location)
             }
             entry += 2
         }
@@ -359,7 +379,7 @@ struct YAMLComposer {
                         entry += 2
                         let keyRecord = records[Int(key)]
                         guard keyRecord.kind == .scalar else { continue }
-                        let name = strings[Int(keyRecord.payload)]
+                        let name = string(keyRecord)
                         if explicit.contains(name) || merged.contains(name) { continue }
                         merged.insert(name)
                         children.append(key)

@@ -52,16 +52,13 @@ public struct YAMLNode: Sendable, Hashable {
         return SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
     }
 
-    public var tag: String? {
-        let tag = record.tag
-        return tag < 0 ? nil : tree.tags[Int(tag)]
-    }
+    public var tag: String? { tree.tag(of: index) }
 
     public var content: Content {
         let record = record
         switch record.kind {
         case .scalar:
-            return .scalar(Scalar(value: tree.strings[Int(record.payload)], isPlain: record.isPlain, tag: tag))
+            return .scalar(Scalar(value: tree.string(record), isPlain: record.isPlain, tag: tag))
         case .sequence:
             return .sequence(childIndices(record).map { YAMLNode(tree: tree, index: $0) })
         case .mapping:
@@ -87,7 +84,7 @@ public struct YAMLNode: Sendable, Hashable {
         hasher.combine(range)
         hasher.combine(tag)
         hasher.combine(record.kind.rawValue)
-        if let scalar { hasher.combine(scalar.value) }
+        if let string { hasher.combine(string) }
     }
 }
 
@@ -97,7 +94,7 @@ extension YAMLNode {
     public var scalar: Scalar? {
         let record = record
         guard record.kind == .scalar else { return nil }
-        return Scalar(value: tree.strings[Int(record.payload)], isPlain: record.isPlain, tag: tag)
+        return Scalar(value: tree.string(record), isPlain: record.isPlain, tag: tag)
     }
 
     public var sequence: [YAMLNode]? { items.map(Array.init) }
@@ -124,25 +121,42 @@ extension YAMLNode {
     /// The scalar text of a node, if it is a scalar.
     public var string: String? {
         let record = record
-        return record.kind == .scalar ? tree.strings[Int(record.payload)] : nil
+        return record.kind == .scalar ? tree.string(record) : nil
+    }
+
+    /// Calls `body` with a scalar's UTF-8 bytes, without making a string; nil when the node is not a scalar.
+    func withScalarBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+        let record = record
+        guard record.kind == .scalar else { return nil }
+        return try tree.withBytes(of: record, body)
+    }
+
+    /// Calls `body` with a plain (unquoted) scalar's UTF-8 bytes, for the decoder's typed readers
+    /// (integers, numbers, booleans); nil for a quoted scalar or a collection.
+    func withPlainScalarBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+        let record = record
+        guard record.kind == .scalar && record.isPlain else { return nil }
+        return try tree.withBytes(of: record, body)
     }
 
     /// True for a plain `null`, `~`, empty scalar, or an explicit `!!null`.
     public var isNull: Bool {
         let record = record
         guard record.kind == .scalar else { return false }
-        if record.tag >= 0 { return tree.tags[Int(record.tag)] == "tag:yaml.org,2002:null" }
+        if record.hasTag { return tree.tag(of: index) == "tag:yaml.org,2002:null" }
         guard record.isPlain else { return false }
-        let value = tree.strings[Int(record.payload)]
         // Most scalars are longer than any spelling of null, and short ones ("512", "0.7", "text") rarely
-        // start like one: decide on the length and the first byte before comparing strings.
-        let utf8 = value.utf8
-        guard utf8.count <= 4 else { return false }
-        guard let first = utf8.first else { return true }
-        guard first == UInt8(ascii: "~") || first == UInt8(ascii: "n") || first == UInt8(ascii: "N") else {
-            return false
+        // start like one: decide on the length and the first byte before comparing.
+        switch record.count {
+        case 0: return true
+        case 1: return tree.text[Int(record.payload)] == UInt8(ascii: "~")
+        case 4:
+            let first = tree.text[Int(record.payload)]
+            guard first == UInt8(ascii: "n") || first == UInt8(ascii: "N") else { return false }
+            return tree.scalar(record, equals: "null") || tree.scalar(record, equals: "Null")
+                || tree.scalar(record, equals: "NULL")
+        default: return false
         }
-        return value == "~" || value == "null" || value == "Null" || value == "NULL"
     }
 
     /// The value for a scalar key in a mapping, if present.
@@ -162,10 +176,12 @@ extension YAMLNode {
     /// Calls `body` once for every scalar written in this node's document, keys included, in no
     /// particular order. A scalar reached through several aliases is visited once, at the place it was
     /// written. Cheaper than `forEachNode` when only the texts matter.
-    func forEachScalarInDocument(_ body: (_ text: String, _ location: SourceLocation) -> Void) {
-        for record in tree.records where record.kind == .scalar {
-            body(tree.strings[Int(record.payload)],
-                 SourceLocation(line: Int(record.startLine), column: Int(record.startColumn)))
+    func forEachScalarInDocument(_ body: (_ text: UnsafeBufferPointer<UInt8>, _ location: SourceLocation) -> Void) {
+        tree.text.withUnsafeBufferPointer { text in
+            for record in tree.records where record.kind == .scalar {
+                body(UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)]),
+                     record.start)
+            }
         }
     }
 
@@ -226,7 +242,15 @@ extension YAMLNode {
         /// place, without making a pair.
         func keyText(at position: Int) -> String? {
             let record = tree.records[Int(tree.children[start + position * 2])]
-            return record.kind == .scalar ? tree.strings[Int(record.payload)] : nil
+            return record.kind == .scalar ? tree.string(record) : nil
+        }
+
+        /// The position in `fields` of entry `position`'s key: `nil` when the key is not a scalar, and
+        /// `fields.count` when it is a scalar none of `fields` spells. Compares bytes in place.
+        func keyField(at position: Int, in fields: KnownKeys) -> Int? {
+            let record = tree.records[Int(tree.children[start + position * 2])]
+            guard record.kind == .scalar else { return nil }
+            return tree.withBytes(of: record) { fields.position(of: $0) }
         }
 
         /// The first entry whose key is the scalar `name`. Reads the key records in place instead of
@@ -238,7 +262,7 @@ extension YAMLNode {
             while entry < end {
                 let key = tree.children[entry]
                 let record = tree.records[Int(key)]
-                if record.kind == .scalar && tree.strings[Int(record.payload)] == name {
+                if record.kind == .scalar && tree.scalar(record, equals: name) {
                     return Pair(key: YAMLNode(tree: tree, index: key),
                                 value: YAMLNode(tree: tree, index: tree.children[entry + 1]))
                 }

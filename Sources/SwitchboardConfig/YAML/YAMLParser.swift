@@ -67,11 +67,10 @@ public enum YAMLParser {
             try composer.documentStart(at: location(event.start_mark))
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
-            let value = data.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
-            } ?? ""
+            // libyaml hands out valid UTF-8; the composer copies the bytes into the tree.
             try composer.scalar(
-                value, isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag),
+                UnsafeBufferPointer(start: data.value, count: data.value == nil ? 0 : data.length),
+                isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag),
                 anchor: string(data.anchor), range: range(of: event))
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start

@@ -1,6 +1,6 @@
 /// The storage behind every `YAMLNode` of one parsed document: flat arrays of node records, child
-/// indices and scalar texts. A large file becomes a few large allocations instead of one object per
-/// node, which makes building the tree and freeing it cheap.
+/// indices and scalar bytes. A large file becomes a few large allocations instead of one object per
+/// node (or one string per scalar), which makes building the tree and freeing it cheap.
 final class YAMLTree: Sendable {
     enum Kind: UInt8 {
         case scalar
@@ -8,38 +8,75 @@ final class YAMLTree: Sendable {
         case mapping
     }
 
+    /// One node, in 28 bytes: a large file has a hundred thousand of them, and every page of records
+    /// costs a page fault.
     struct Record {
-        var kind: Kind
-        var isPlain: Bool
         var startLine: Int32
         var startColumn: Int32
         var endLine: Int32
         var endColumn: Int32
-        /// Index into `tags`, or -1.
-        var tag: Int32
-        /// A scalar's index into `strings`; a collection's first index into `children`.
+        /// A scalar's first byte in `text`; a collection's first index into `children`.
         var payload: Int32
-        /// A collection's number of entries in `children` (twice the pairs for a mapping).
+        /// A scalar's length in bytes; a collection's number of entries in `children` (twice the pairs
+        /// for a mapping).
         var count: Int32
-        /// Nodes in this subtree, itself included, for the alias-expansion budget.
-        var size: Int32
+        var kind: Kind
+        var isPlain: Bool
+        /// Whether `tagOfNode` holds this node's explicit tag (tags are rare, so they live aside).
+        var hasTag: Bool
 
         var range: SourceRange {
             SourceRange(
                 start: SourceLocation(line: Int(startLine), column: Int(startColumn)),
                 end: SourceLocation(line: Int(endLine), column: Int(endColumn)))
         }
+
+        var start: SourceLocation { SourceLocation(line: Int(startLine), column: Int(startColumn)) }
     }
 
     let records: [Record]
     let children: [Int32]
-    let strings: [String]
+    /// Every scalar's UTF-8 text, one after another (libyaml hands out valid UTF-8 only).
+    let text: [UInt8]
     let tags: [String]
+    /// Index into `tags` of each tagged node.
+    let tagOfNode: [Int32: Int32]
 
-    init(records: [Record], children: [Int32], strings: [String], tags: [String]) {
+    init(records: [Record], children: [Int32], text: [UInt8], tags: [String], tagOfNode: [Int32: Int32]) {
         self.records = records
         self.children = children
-        self.strings = strings
+        self.text = text
         self.tags = tags
+        self.tagOfNode = tagOfNode
+    }
+
+    /// The explicit tag of node `index`, if it has one.
+    func tag(of index: Int32) -> String? {
+        guard records[Int(index)].hasTag, let tag = tagOfNode[index] else { return nil }
+        return tags[Int(tag)]
+    }
+
+    /// The text of scalar record `record` as a `String`.
+    func string(_ record: Record) -> String {
+        text.withUnsafeBufferPointer { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(record.payload)..<Int(record.payload + record.count)]),
+                   as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with the bytes of scalar record `record`, without making a string.
+    func withBytes<Result>(of record: Record, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try text.withUnsafeBufferPointer { buffer in
+            try body(UnsafeBufferPointer(rebasing: buffer[Int(record.payload)..<Int(record.payload + record.count)]))
+        }
+    }
+
+    /// Whether scalar record `record` spells `name` exactly.
+    func scalar(_ record: Record, equals name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { expected in
+            guard expected.count == Int(record.count) else { return false }
+            return withBytes(of: record) { $0.elementsEqual(expected) }
+        }
     }
 }

@@ -1,6 +1,8 @@
 extension ConfigDecoder {
-    static let ruleFields = ["class", "match", "action", "retries", "cooldown", "honor_retry_after", "disable_key"]
-    static let matchFields = ["status", "status_range", "body_contains", "transport"]
+    static let ruleFields: KnownKeys = [
+        "class", "match", "action", "retries", "cooldown", "honor_retry_after", "disable_key",
+    ]
+    static let matchFields: KnownKeys = ["status", "status_range", "body_contains", "transport"]
 
     mutating func decodeErrorRules(_ node: YAMLNode) -> [ErrorRule] {
         guard let items = node.items else {

@@ -1,5 +1,5 @@
 extension ConfigDecoder {
-    static let keyPoolFields = ["env", "prefix", "rotation", "max_cooldown"]
+    static let keyPoolFields: KnownKeys = ["env", "prefix", "rotation", "max_cooldown"]
 
     mutating func decodeKeyPools(_ node: YAMLNode) -> [KeyPool] {
         var pools: [KeyPool] = []

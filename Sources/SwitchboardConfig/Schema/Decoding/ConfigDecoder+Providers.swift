@@ -5,11 +5,11 @@ import Foundation
 #endif
 
 extension ConfigDecoder {
-    static let providerFields = [
+    static let providerFields: KnownKeys = [
         "adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options", "limits",
     ]
-    static let timeoutFields = ["connect", "request"]
-    static let limitFields = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
+    static let timeoutFields: KnownKeys = ["connect", "request"]
+    static let limitFields: KnownKeys = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
 
     mutating func decodeProviders(_ node: YAMLNode) -> [Provider] {
         var providers: [Provider] = []

@@ -1,7 +1,7 @@
 extension ConfigDecoder {
-    static let routeFields = ["targets", "policy", "cache"]
-    static let cacheFields = ["ttl", "max_entries", "max_bytes", "any_temperature"]
-    static let targetFields = ["provider", "model", "priority", "parameters"]
+    static let routeFields: KnownKeys = ["targets", "policy", "cache"]
+    static let cacheFields: KnownKeys = ["ttl", "max_entries", "max_bytes", "any_temperature"]
+    static let targetFields: KnownKeys = ["provider", "model", "priority", "parameters"]
     /// Positions in `targetFields`, for `MappingReader.value(known:)`: targets are most of a large file.
     private enum TargetField {
         static let provider = 0
@@ -9,8 +9,8 @@ extension ConfigDecoder {
         static let priority = 2
         static let parameters = 3
     }
-    static let policyFields = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
-    static let backoffFields = ["initial", "max", "multiplier", "jitter"]
+    static let policyFields: KnownKeys = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
+    static let backoffFields: KnownKeys = ["initial", "max", "multiplier", "jitter"]
 
     /// What decoding a target needs to know about the provider it names, looked up once per provider
     /// rather than once per target. A class, so a lookup copies one reference.

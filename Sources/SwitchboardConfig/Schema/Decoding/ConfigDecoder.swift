@@ -17,9 +17,13 @@ struct ConfigDecoder {
         self.targetParameterSpecs = catalog.declarations.mapValues(\.allTargetParameters)
     }
 
-    static let topLevelFields = ["version", "key_pools", "providers", "routes", "policy", "error_rules", "server", "usage"]
-    static let serverFields = ["host", "port", "max_request_bytes", "max_concurrent_per_token", "shutdown_grace"]
-    static let usageFields = ["path", "batch_interval", "batch_size", "buffer_size"]
+    static let topLevelFields: KnownKeys = [
+        "version", "key_pools", "providers", "routes", "policy", "error_rules", "server", "usage",
+    ]
+    static let serverFields: KnownKeys = [
+        "host", "port", "max_request_bytes", "max_concurrent_per_token", "shutdown_grace",
+    ]
+    static let usageFields: KnownKeys = ["path", "batch_interval", "batch_size", "buffer_size"]
 
     mutating func decode(_ root: YAMLNode) -> SwitchboardConfiguration {
         guard let reader = MappingReader(
@@ -147,7 +151,7 @@ struct ConfigDecoder {
     }
 
     mutating func integer(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Int>) -> Int? {
-        guard let scalar = node.scalar, scalar.isPlain, let value = Int(scalar.value) else {
+        guard let parsed = node.withPlainScalarBytes(DecimalInteger.parse), let value = parsed else {
             typeMismatch(node, expected: "an integer", field: field, in: what)
             return nil
         }
@@ -161,8 +165,10 @@ struct ConfigDecoder {
     }
 
     mutating func number(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Double>) -> Double? {
-        guard let scalar = node.scalar, scalar.isPlain,
-            let value = SimpleDecimal.parse(scalar.value) ?? Double(scalar.value), value.isFinite
+        guard let parsed = node.withPlainScalarBytes({
+                SimpleDecimal.parse($0) ?? Double(String(decoding: $0, as: UTF8.self))
+            }),
+            let value = parsed, value.isFinite
         else {
             typeMismatch(node, expected: "a number", field: field, in: what)
             return nil
@@ -178,15 +184,24 @@ struct ConfigDecoder {
     }
 
     mutating func boolean(_ node: YAMLNode, field: String, in what: Subject) -> Bool? {
-        if let scalar = node.scalar, scalar.isPlain {
-            switch scalar.value.lowercased() {
-            case "true", "yes", "on": return true
-            case "false", "no", "off": return false
-            default: break
-            }
+        // The longest spelling is five letters: no string is made for anything longer.
+        if let parsed = node.withPlainScalarBytes({
+                $0.count <= 5 ? Self.booleanWord(String(decoding: $0, as: UTF8.self)) : nil
+            }),
+            let value = parsed
+        {
+            return value
         }
         typeMismatch(node, expected: "true or false", field: field, in: what)
         return nil
+    }
+
+    private static func booleanWord(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: return nil
+        }
     }
 
     mutating func duration(_ node: YAMLNode, field: String, in what: Subject) -> Duration? {

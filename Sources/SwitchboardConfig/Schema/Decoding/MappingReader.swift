@@ -14,7 +14,7 @@ struct MappingReader {
     private let node: YAMLNode
     private let givenNameLocation: SourceLocation?
     private let pairs: YAMLNode.Pairs
-    private let known: [String]
+    private let known: KnownKeys
     /// Where the first eight known fields were written, found while checking the keys: byte `i` is one
     /// plus the pair position of `known[i]`, or 0 when it is absent. `value(known:)` then reads a field
     /// without comparing names again (a target's four fields cost ten string comparisons otherwise).
@@ -24,7 +24,7 @@ struct MappingReader {
 
     /// Nil (with a `wrong-type` diagnostic) when `node` is not a mapping.
     init?(
-        _ node: YAMLNode, what: Subject, known: [String], nameLocation: SourceLocation? = nil,
+        _ node: YAMLNode, what: Subject, known: KnownKeys, nameLocation: SourceLocation? = nil,
         diagnostics: inout [Diagnostic]
     ) {
         guard let pairs = node.pairs else {
@@ -37,24 +37,25 @@ struct MappingReader {
         self.known = known
         self.node = node
         self.givenNameLocation = nameLocation
-        // Key texts are read in place; a pair is made only for a message.
+        // Keys are compared in place; a string or a pair is made only for a message.
         for position in pairs.indices {
-            guard let name = pairs.keyText(at: position) else {
+            guard let slot = pairs.keyField(at: position, in: known) else {
                 let key = pairs[position].key
                 diagnostics.append(
                     .error(.wrongType, "keys in \(what) must be plain names, found \(key.kindDescription)",
                            at: key.location))
                 continue
             }
-            if let slot = known.firstIndex(of: name) {
+            if slot < known.count {
                 // The composer refused duplicate keys, so each known field is met at most once.
                 if slot < 8 && hasSlots { slots |= UInt64(position + 1) << UInt64(slot * 8) }
                 continue
             }
+            let name = pairs.keyText(at: position) ?? ""
             if Self.isExtension(name) { continue }
             diagnostics.append(
                 .error(.unknownField,
-                       "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known),
+                       "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known.names),
                        at: pairs[position].key.location))
         }
     }

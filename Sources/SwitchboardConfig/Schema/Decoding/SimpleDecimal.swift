@@ -12,13 +12,18 @@ enum SimpleDecimal {
     }
 
     static func parse(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var mantissa: UInt64 = 0
         var digits = 0
         var fractionDigits = 0
         var seenPoint = false
         var negative = false
         var index = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             defer { index += 1 }
             if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
                 digits += 1
@@ -37,5 +42,33 @@ enum SimpleDecimal {
         guard digits > 0, !seenPoint || fractionDigits > 0 else { return nil }
         let value = Double(mantissa) / powersOfTen[fractionDigits]
         return negative ? -value : value
+    }
+}
+
+/// Reads a decimal integer from a scalar's bytes exactly as `Int(_: String)` reads it (an optional `+` or
+/// `-`, then ASCII digits; nil on anything else or on overflow), without making a string first.
+enum DecimalInteger {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        var value = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            // Accumulates negatively so that Int.min, whose magnitude has no positive Int, still parses.
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = times10.subtractingReportingOverflow(Int(digit))
+            guard !overflow1 && !overflow2 else { return nil }
+            value = next
+            index += 1
+        }
+        if negative { return value }
+        let (positive, overflow) = (0).subtractingReportingOverflow(value)
+        return overflow ? nil : positive
     }
 }
