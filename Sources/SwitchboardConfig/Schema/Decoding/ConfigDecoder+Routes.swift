@@ -14,7 +14,7 @@ extension ConfigDecoder {
 
     /// What decoding a target needs to know about the provider it names, looked up once per provider
     /// rather than once per target. A class, so a lookup copies one reference.
-    final class TargetContext {
+    final class TargetContext: Sendable {
         let options: OptionValues
         /// Whether the provider's adapter is registered, so its parameter schema is known. Flags rather
         /// than the declaration itself: copying a declaration per target retains all its lists.
@@ -39,10 +39,47 @@ extension ConfigDecoder {
                 options: provider.options, declaration: declaration,
                 parameterSpecs: declaration.map { targetParameterSpecs[$0.name] ?? $0.allTargetParameters } ?? [])
         }
+        let count = node.pairs?.count ?? 0
+        guard splitsRoutes, count >= Self.routesWorthSplitting else {
+            return decodeRoutes(node, positions: nil, defaultPolicy: defaultPolicy, providers: providersByName)
+        }
+        // Routes are independent of each other: the second half is decoded on another core into a decoder
+        // of its own, and its routes and diagnostics follow the first half's, as a serial pass would
+        // leave them.
+        let half = count / 2
+        var worker = self
+        worker.diagnostics = []
+        let (first, second) = ForkJoin.run({
+            decodeRoutes(node, positions: 0..<half, defaultPolicy: defaultPolicy, providers: providersByName)
+        }, alongside: { [worker, providersByName] in
+            var decoder = worker
+            let routes = decoder.decodeRoutes(
+                node, positions: half..<count, defaultPolicy: defaultPolicy, providers: providersByName)
+            return (routes: routes, diagnostics: decoder.diagnostics, hintsLeft: decoder.hintBudget)
+        })
+        // The second half started with the whole hint budget. If both halves together wanted more hints
+        // than it allows (a file with over a hundred bad references), a serial pass would have left some
+        // messages of the second half without one: decode that half again here, after the first.
+        let hintsUsed = worker.hintBudget - second.hintsLeft
+        guard hintsUsed <= hintBudget else {
+            return first + decodeRoutes(
+                node, positions: half..<count, defaultPolicy: defaultPolicy, providers: providersByName)
+        }
+        hintBudget -= hintsUsed
+        diagnostics += second.diagnostics
+        return first + second.routes
+    }
+
+    /// Below this many routes, decoding them on a second core costs more than it saves.
+    static let routesWorthSplitting = 64
+
+    private mutating func decodeRoutes(
+        _ node: YAMLNode, positions: Range<Int>?, defaultPolicy: RoutePolicy, providers: [String: TargetContext]
+    ) -> [Route] {
         var routes: [Route] = []
-        forEachEntry(of: node, what: "routes") { decoder, name, value, key in
+        forEachEntry(of: node, what: "routes", positions: positions) { decoder, name, value, key in
             if let route = decoder.decodeRoute(
-                name: name, value, key: key, defaultPolicy: defaultPolicy, providers: providersByName)
+                name: name, value, key: key, defaultPolicy: defaultPolicy, providers: providers)
             {
                 routes.append(route)
             }

@@ -11,6 +11,8 @@ struct ConfigDecoder {
     /// against thousands of names would cost millions of comparisons; past the budget, messages go
     /// without a hint.
     var hintBudget = Suggestion.budget
+    /// Whether a long list of routes is decoded in two halves on two cores (the result is the same).
+    var splitsRoutes = ForkJoin.isWorthwhile
 
     init(catalog: AdapterCatalog) {
         self.catalog = catalog
@@ -118,9 +120,10 @@ struct ConfigDecoder {
 
     /// Calls `body` with each entry's name, value and key node, reporting non-scalar names. Entries named
     /// `x-…` are extension blocks and skipped, except in free-form maps (headers, templates), where
-    /// `skippingExtensions` is false because such names are real data.
+    /// `skippingExtensions` is false because such names are real data. `positions` limits the walk to
+    /// some of the entries.
     mutating func forEachEntry(
-        of node: YAMLNode, what: Subject, skippingExtensions: Bool = true,
+        of node: YAMLNode, what: Subject, skippingExtensions: Bool = true, positions: Range<Int>? = nil,
         _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
     ) {
         guard let pairs = node.pairs else {
@@ -129,7 +132,8 @@ struct ConfigDecoder {
                        at: node.location))
             return
         }
-        for pair in pairs {
+        for position in positions ?? pairs.indices {
+            let pair = pairs[position]
             guard let name = pair.key.string, !name.isEmpty else {
                 diagnostics.append(
                     .error(.wrongType, "names in \(what) must be non-empty strings", at: pair.key.location))
