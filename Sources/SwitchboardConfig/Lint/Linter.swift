@@ -1,14 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Checks providers.yaml files: YAML syntax and structure, the schema, references, and (when given an
 /// environment) the keys the file names.
 public struct Linter: Sendable {
@@ -23,27 +12,26 @@ public struct Linter: Sendable {
 
     /// Lints the file at `path`; an unreadable file is an `io-error` naming the path.
     public func lint(file path: String) -> LintReport {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = Self.describe(readError: error, path: path)
+        switch SourceFile.contents(of: path) {
+        case .success(let bytes):
+            return lint(bytes, file: path)
+        case .failure(let error):
             return LintReport(
-                file: path, source: nil, configuration: nil,
-                diagnostics: [Diagnostic(.error, .ioError, "cannot read '\(path)': \(reason)", at: .start, file: path)])
+                file: path, sourceBytes: nil, configuration: nil,
+                diagnostics: [
+                    Diagnostic(.error, .ioError, "cannot read '\(path)': \(error.reason)", at: .start, file: path)
+                ])
         }
-        return lint([UInt8](data), file: path)
     }
 
     /// Lints `bytes` as if read from `file` (the name is only used in diagnostics).
     public func lint(_ bytes: [UInt8], file: String) -> LintReport {
-        let source = String(decoding: bytes, as: UTF8.self)
         let root: YAMLNode
         do {
             root = try YAMLParser.parse(bytes)
         } catch {
             let diagnostic = Diagnostic(.error, Self.rule(for: error.kind), error.message, at: error.location, file: file)
-            return LintReport(file: file, source: source, configuration: nil, diagnostics: [diagnostic])
+            return LintReport(file: file, sourceBytes: bytes, configuration: nil, diagnostics: [diagnostic])
         }
         var diagnostics = SecretScanner.scan(root)
         var decoder = ConfigDecoder(catalog: catalog)
@@ -56,7 +44,7 @@ public struct Linter: Sendable {
         }
         for index in diagnostics.indices { diagnostics[index].file = file }
         return LintReport(
-            file: file, source: source, configuration: configuration, diagnostics: diagnostics.sortedBySource())
+            file: file, sourceBytes: bytes, configuration: configuration, diagnostics: diagnostics.sortedBySource())
     }
 
     private static func rule(for kind: YAMLError.Kind) -> LintRule {
@@ -67,27 +55,19 @@ public struct Linter: Sendable {
         case .structure: return .yamlStructure
         }
     }
-
-    private static func describe(readError error: Error, path: String) -> String {
-        let files = FileManager.default
-        if !files.fileExists(atPath: path) { return "no such file" }
-        // `fileExists(atPath:isDirectory:)` takes a Bool here and an ObjCBool with Darwin's Foundation.
-        if (try? files.attributesOfItem(atPath: path))?[.type] as? FileAttributeType == .typeDirectory {
-            return "it is a directory"
-        }
-        // FoundationEssentials has no `localizedDescription`: the operating system's words for the cause.
-        if let cause = (error as? CocoaError)?.underlying as? POSIXError {
-            return String(cString: strerror(cause.code.rawValue))
-        }
-        return String(describing: error)
-    }
 }
 
 /// What linting one file found.
 public struct LintReport: Sendable {
     public var file: String
-    /// The file's text, for printing the offending line under a diagnostic.
-    public var source: String?
+    /// The file's text, for printing the offending line under a diagnostic. Made from the bytes when asked
+    /// for: a clean report of a large file never needs it.
+    public var source: String? {
+        get { sourceBytes.map { String(decoding: $0, as: UTF8.self) } }
+        set { sourceBytes = newValue.map { Array($0.utf8) } }
+    }
+    /// The file as read (nil when it could not be read).
+    public var sourceBytes: [UInt8]?
     /// The decoded configuration, as far as it could be decoded (nil when the YAML itself is broken).
     public var configuration: SwitchboardConfiguration?
     public var diagnostics: [Diagnostic]

@@ -1,9 +1,5 @@
-import CLibYAML
-
-/// Reads one YAML document into a `YAMLNode` tree through libyaml's event API.
-///
-/// This is the only file that imports libyaml. The parser lives in memory we allocate, so it never moves
-/// while libyaml holds pointers into it, and the input bytes stay alive for the whole parse.
+/// Reads one YAML document into a `YAMLNode` tree: `YAMLEventReader` reads libyaml's events, and
+/// `YAMLComposer` builds the tree from them, on two cores for a large file.
 public enum YAMLParser {
     /// Bounds that keep hostile or broken input from exhausting the stack or memory.
     public struct Limits: Sendable, Hashable {
@@ -25,138 +21,101 @@ public enum YAMLParser {
     }
 
     public static func parse(_ bytes: [UInt8], limits: Limits = Limits()) throws(YAMLError) -> YAMLNode {
+        try parse(bytes, limits: limits, pipelined: ForkJoin.isWorthwhile && bytes.count >= pipelineThreshold)
+    }
+
+    /// Files from this size up are read on one core while the tree is built on another. Below it the
+    /// hand-over between threads costs more than it saves (a 128 KiB file parses in a few milliseconds).
+    static let pipelineThreshold = 128 * 1024
+    /// Events per batch: large enough that handing a batch over is rare, small enough to stay in cache.
+    static let batchSize = 2048
+
+    /// `pipelined` chooses between reading on a second thread and reading here; both give the same tree
+    /// and the same errors.
+    static func parse(_ bytes: [UInt8], limits: Limits, pipelined: Bool) throws(YAMLError) -> YAMLNode {
         if bytes.isEmpty {
             throw YAMLError(.structure, "the file is empty: expected a YAML mapping", at: .start)
         }
-        let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
-        defer { parser.deallocate() }
-        guard yaml_parser_initialize(parser) == 1 else {
-            throw YAMLError(.syntax, "libyaml could not initialise a parser (out of memory)", at: .start)
-        }
-        defer { yaml_parser_delete(parser) }
-
         var composer = YAMLComposer(limits: limits, inputBytes: bytes.count)
-        let outcome: Result<Void, YAMLError> = bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return .success(()) }
-            // No explicit encoding: libyaml then detects (and skips) a byte-order mark.
-            yaml_parser_set_input_string(parser, base, buffer.count)
-            while true {
-                var event = yaml_event_t()
-                guard yaml_parser_parse(parser, &event) == 1 else {
-                    return .failure(syntaxError(parser.pointee, bytes: buffer))
-                }
-                defer { yaml_event_delete(&event) }
-                if event.type == YAML_STREAM_END_EVENT { return .success(()) }
+        if pipelined {
+            try composePipelined(bytes, into: &composer)
+        } else {
+            var failure: YAMLError?
+            YAMLEventReader.read(bytes, batchSize: batchSize) { batch in
                 do throws(YAMLError) {
-                    try feed(event, to: &composer)
+                    try feed(batch, to: &composer)
+                    return true
                 } catch {
-                    return .failure(error)
+                    failure = error
+                    return false
                 }
             }
+            if let failure { throw failure }
         }
-        try outcome.get()
         return try composer.result()
+    }
+
+    /// Reads on a worker thread while the tree is built here, a few batches apart. When building fails,
+    /// the reader is told to stop, and the batches it already sent are drained so it can finish.
+    private static func composePipelined(_ bytes: [UInt8], into composer: inout YAMLComposer) throws(YAMLError) {
+        let queue = EventBatchQueue(capacity: 4)
+        let (outcome, _) = ForkJoin.run({ () -> Result<Void, YAMLError> in
+            var failure: YAMLError?
+            while true {
+                let batch = queue.take()
+                if failure == nil {
+                    do throws(YAMLError) {
+                        try feed(batch, to: &composer)
+                    } catch {
+                        failure = error
+                        queue.cancel()
+                    }
+                }
+                if batch.isLast { break }
+            }
+            return failure.map { .failure($0) } ?? .success(())
+        }, alongside: {
+            YAMLEventReader.read(bytes, batchSize: batchSize) { batch in
+                // Once the builder has given up, one last (empty) batch releases it.
+                if queue.isCancelled {
+                    var last = EventBatch(capacity: 0)
+                    last.isLast = true
+                    queue.put(last)
+                    return false
+                }
+                queue.put(batch)
+                return true
+            }
+        })
+        try outcome.get()
     }
 
     // MARK: - Events
 
-    /// Hands one libyaml event to the composer in Swift terms, so libyaml's C types stay in this file.
-    private static func feed(_ event: yaml_event_t, to composer: inout YAMLComposer) throws(YAMLError) {
-        switch event.type {
-        case YAML_DOCUMENT_START_EVENT:
-            try composer.documentStart(at: location(event.start_mark))
-        case YAML_SCALAR_EVENT:
-            let data = event.data.scalar
-            // libyaml hands out valid UTF-8; the composer copies the bytes into the tree.
-            try composer.scalar(
-                UnsafeBufferPointer(start: data.value, count: data.value == nil ? 0 : data.length),
-                isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag),
-                anchor: string(data.anchor), range: range(of: event))
-        case YAML_SEQUENCE_START_EVENT:
-            let data = event.data.sequence_start
-            try composer.collectionStart(
-                .sequence, anchor: string(data.anchor), tag: string(data.tag), at: location(event.start_mark))
-        case YAML_MAPPING_START_EVENT:
-            let data = event.data.mapping_start
-            try composer.collectionStart(
-                .mapping, anchor: string(data.anchor), tag: string(data.tag), at: location(event.start_mark))
-        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            try composer.collectionEnd(at: location(event.end_mark))
-        case YAML_ALIAS_EVENT:
-            try composer.alias(string(event.data.alias.anchor) ?? "", range: range(of: event))
-        default:
-            // Stream start and end, document end: nothing to build.
-            break
-        }
-    }
-
-    private static func range(of event: yaml_event_t) -> SourceRange {
-        SourceRange(start: location(event.start_mark), end: location(event.end_mark))
-    }
-
-    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        guard let pointer else { return nil }
-        return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
-    }
-
-    private static func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
-    }
-
-    // MARK: - Errors
-
-    private static func syntaxError(_ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>) -> YAMLError {
-        let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
-        if parser.error == YAML_MEMORY_ERROR {
-            return YAMLError(.syntax, "libyaml ran out of memory", at: .start)
-        }
-        if parser.error == YAML_READER_ERROR {
-            // Reader errors (bad encoding, control characters) carry a byte offset, not a mark.
-            let offset = Int(parser.problem_offset)
-            var message = problem
-            if parser.problem_value >= 0 {
-                message += " (byte 0x\(String(parser.problem_value, radix: 16, uppercase: true)))"
+    /// Hands a batch of events to the composer, in order; the batch's error, if any, comes after them.
+    private static func feed(_ batch: EventBatch, to composer: inout YAMLComposer) throws(YAMLError) {
+        for event in batch.events {
+            switch event.kind {
+            case .documentStart:
+                try composer.documentStart(at: event.start)
+            case .scalar:
+                try batch.withText(of: event) { text throws(YAMLError) in
+                    try composer.scalar(
+                        text, isPlain: event.isPlain, tag: batch.name(event.tag), anchor: batch.name(event.anchor),
+                        range: event.range)
+                }
+            case .sequenceStart:
+                try composer.collectionStart(
+                    .sequence, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.start)
+            case .mappingStart:
+                try composer.collectionStart(
+                    .mapping, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.start)
+            case .collectionEnd:
+                try composer.collectionEnd(at: event.end)
+            case .alias:
+                try composer.alias(batch.name(event.anchor) ?? "", range: event.range)
             }
-            return YAMLError(.syntax, message, at: location(ofByte: offset, in: bytes))
         }
-        var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            message += " (\(context) at \(location(parser.context_mark)))"
-        }
-        return YAMLError(.syntax, message, at: location(parser.problem_mark))
-    }
-
-    /// Line and column (in Unicode scalars) of a byte offset, counting line breaks as libyaml does (LF,
-    /// CR, CRLF, NEL, U+2028, U+2029) and not counting a leading byte-order mark.
-    private static func location(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> SourceLocation {
-        let end = min(max(offset, 0), bytes.count)
-        var line = 1
-        var column = 1
-        var index = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
-        while index < end {
-            let byte = bytes[index]
-            var breakLength = 0
-            if byte == UInt8(ascii: "\n") {
-                breakLength = 1
-            } else if byte == UInt8(ascii: "\r") {
-                breakLength = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n") ? 2 : 1
-            } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0x85 {
-                breakLength = 2
-            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
-                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
-            {
-                breakLength = 3
-            }
-            if breakLength > 0, index + breakLength <= end {
-                line += 1
-                column = 1
-                index += breakLength
-                continue
-            }
-            // Continuation bytes (10xxxxxx) do not start a character.
-            if byte & 0xC0 != 0x80 { column += 1 }
-            index += 1
-        }
-        return SourceLocation(line: line, column: column)
+        if let error = batch.error { throw error }
     }
 }
