@@ -24,7 +24,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // libyaml from the system (Debian: libyaml-dev). Only YAMLParser.swift imports it.
+        // libyaml from the system (Debian: libyaml-dev). Only YAMLEventReader.swift imports it.
         .systemLibrary(
             name: "CLibYAML",
             pkgConfig: "yaml-0.1",
