@@ -242,12 +242,58 @@ struct LintRuleTests {
             ])])
     }
 
+    /// Equal priorities written apart are still a pair: the route keeps its targets sorted by priority.
+    @Test func duplicatePriorityBetweenTargetsWrittenApart() {
+        let text = """
+            version: 1
+            providers:
+              local:
+                adapter: openai-chat
+                base_url: http://localhost:8080/v1
+            routes:
+              chat:
+                - { provider: local, model: llama-3-8b, priority: 1 }
+                - { provider: local, model: mistral-7b, priority: 2 }
+                - { provider: local, model: qwen-2-7b, priority: 1 }
+
+            """
+        LintFixture.expect(
+            Linter().lint(Array(text.utf8), file: "routes.yaml"),
+            [.init(.error, .duplicatePriority, 10, 54, ["priority 1 in route 'chat'", "target at line 8"])])
+    }
+
     @Test func unreachableTargetAfterTheTemplate() throws {
         LintFixture.expect(
             try LintFixture.lint("unreachable-target"),
             [.init(.warning, .unreachableTarget, 15, 7, [
                 "target 'local' (priority 2) in route 'chat' is never tried", "'offline' (priority 1)",
             ])])
+    }
+
+    /// A target naming an undeclared provider neither answers always nor hides the targets after it.
+    @Test func unreachableTargetAfterAnUndeclaredProvider() {
+        let text = """
+            version: 1
+            providers:
+              local:
+                adapter: openai-chat
+                base_url: http://localhost:8080/v1
+              offline:
+                adapter: template
+                options: { templates: { text: "Offline answer to {{prompt}}" } }
+            routes:
+              chat:
+                - { provider: ghost, model: llama-3-8b, priority: 1 }
+                - { provider: offline, priority: 2 }
+                - { provider: local, model: llama-3-8b, priority: 3 }
+
+            """
+        LintFixture.expect(
+            Linter().lint(Array(text.utf8), file: "routes.yaml"),
+            [
+                .init(.error, .unknownProvider, 11, 19, ["provider 'ghost'"]),
+                .init(.warning, .unreachableTarget, 13, 7, ["target 'local' (priority 3)", "'offline' (priority 2)"]),
+            ])
     }
 
     @Test func shadowedRuleNamesTheRuleThatWins() throws {
@@ -296,6 +342,32 @@ struct LintRuleTests {
             [.init(.warning, .limitWaitExceedsDeadline, 10, 17, [
                 "'max_wait' (5s) in limits of provider 'local'", "(longest: 3s)", "never waits",
             ])])
+    }
+
+    /// The wait is measured against the longest deadline of the routes that use the provider.
+    @Test(arguments: [("5s", false), ("10s", true)])
+    func limitWaitAgainstTheLongestOfTwoDeadlines(maxWait: String, isReported: Bool) {
+        let text = """
+            version: 1
+            providers:
+              local:
+                adapter: openai-chat
+                base_url: http://localhost:8080/v1
+                limits: { max_in_flight: 2, queue_size: 4, max_wait: \(maxWait) }
+            routes:
+              short:
+                policy: { deadline: 3s, attempt_timeout: 2s }
+                targets:
+                  - { provider: local, model: llama-3-8b, priority: 1 }
+              long:
+                policy: { deadline: 10s, attempt_timeout: 5s }
+                targets:
+                  - { provider: local, model: llama-3-8b, priority: 1 }
+
+            """
+        LintFixture.expect(
+            Linter().lint(Array(text.utf8), file: "limits.yaml"),
+            isReported ? [.init(.warning, .limitWaitExceedsDeadline, 6, 58, ["(10s)", "(longest: 10s)"])] : [])
     }
 
     // MARK: - Secrets

@@ -13,11 +13,12 @@ struct ReferenceChecks {
     }
 
     mutating func run() -> [Diagnostic] {
+        let usage = ProviderUsage(configuration, catalog: catalog)
         checkProviders()
-        checkRoutes()
+        checkRoutes(usage)
         checkErrorRules()
-        checkLimits()
-        checkUnused()
+        checkLimits(usage)
+        checkUnused(usage)
         return diagnostics
     }
 
@@ -55,46 +56,26 @@ struct ReferenceChecks {
         }
     }
 
-    private mutating func checkRoutes() {
-        // Providers whose adapter always answers (the template): targets after them are never tried.
-        var alwaysAnswers: [String: Bool] = [:]
-        alwaysAnswers.reserveCapacity(configuration.providers.count)
-        for provider in configuration.providers where alwaysAnswers[provider.name] == nil {
-            alwaysAnswers[provider.name] = catalog[provider.adapter]?.canFail == false
-        }
-        for route in configuration.routes {
-            let targets = route.targets
+    private mutating func checkRoutes(_ usage: ProviderUsage) {
+        // Routes are read by index, and copied only when there is something to report.
+        let routes = configuration.routes
+        for routeIndex in routes.indices {
+            let targets = routes[routeIndex].targets
             if targets.isEmpty {
+                let route = routes[routeIndex]
                 diagnostics.append(
                     .error(.emptyRoute, "route '\(route.name)' has no targets", at: route.source.nameLocation))
                 continue
             }
-            // Report the later-written target of a pair, whatever the sort put first. Targets are named by
-            // index, so checking a large route copies none of them.
-            var firstAtPriority: [Int: Int] = [:]
-            firstAtPriority.reserveCapacity(targets.count)
-            // Sorting (position, index) pairs compares plain values instead of reaching into targets.
-            let inFileOrder = targets.indices.map { (start: targets[$0].source.range.start, index: $0) }
-                .sorted { $0.start < $1.start }
-            for (_, index) in inFileOrder {
-                // Fields are read in place: copying a whole target retains each of its strings and lists.
-                let priority = targets[index].priority
-                if let firstIndex = firstAtPriority[priority] {
-                    let target = targets[index]
-                    let first = targets[firstIndex]
-                    diagnostics.append(
-                        .error(.duplicatePriority,
-                               "priority \(target.priority) in route '\(route.name)' is also given to the target at line "
-                                   + "\(first.source.range.start.line) (provider '\(first.provider)'): the order between "
-                                   + "them is undefined",
-                               at: target.source.value("priority")))
-                } else {
-                    firstAtPriority[priority] = index
-                }
+            // Targets are sorted by priority, so only a route whose priorities do not strictly increase can
+            // have a pair to report.
+            if targets.indices.dropFirst().contains(where: { targets[$0 - 1].priority >= targets[$0].priority }) {
+                checkPriorities(of: routes[routeIndex])
             }
-            // By index, not `firstIndex(where:)`: its closure is handed a copy of every target it passes.
-            guard let terminalIndex = targets.indices.first(where: { alwaysAnswers[targets[$0].provider] == true })
+            // Targets after the first that always answers are never tried; a route that ends with it has none.
+            guard let terminalIndex = usage.firstAlwaysAnswering[routeIndex], terminalIndex != targets.indices.last
             else { continue }
+            let route = routes[routeIndex]
             let terminal = targets[terminalIndex]
             for target in targets[(terminalIndex + 1)...] {
                 diagnostics.append(
@@ -102,6 +83,34 @@ struct ReferenceChecks {
                              "target '\(target.provider)' (priority \(target.priority)) in route '\(route.name)' is never "
                                  + "tried: '\(terminal.provider)' (priority \(terminal.priority)) before it always answers",
                              at: target.source.nameLocation))
+            }
+        }
+    }
+
+    /// Reports each target whose priority an earlier-written target of `route` already has.
+    private mutating func checkPriorities(of route: Route) {
+        let targets = route.targets
+        // Report the later-written target of a pair, whatever the sort put first. Targets are named by
+        // index, so checking a large route copies none of them.
+        var firstAtPriority: [Int: Int] = [:]
+        firstAtPriority.reserveCapacity(targets.count)
+        // Sorting (position, index) pairs compares plain values instead of reaching into targets.
+        let inFileOrder = targets.indices.map { (start: targets[$0].source.range.start, index: $0) }
+            .sorted { $0.start < $1.start }
+        for (_, index) in inFileOrder {
+            // Fields are read in place: copying a whole target retains each of its strings and lists.
+            let priority = targets[index].priority
+            if let firstIndex = firstAtPriority[priority] {
+                let target = targets[index]
+                let first = targets[firstIndex]
+                diagnostics.append(
+                    .error(.duplicatePriority,
+                           "priority \(target.priority) in route '\(route.name)' is also given to the target at line "
+                               + "\(first.source.range.start.line) (provider '\(first.provider)'): the order between "
+                               + "them is undefined",
+                           at: target.source.value("priority")))
+            } else {
+                firstAtPriority[priority] = index
             }
         }
     }
@@ -119,17 +128,8 @@ struct ReferenceChecks {
     }
 
     /// Limits that cannot work as written: a limit that has no effect, or a wait the deadline always cuts.
-    private mutating func checkLimits() {
-        var longestDeadline: [String: Duration] = [:]
-        for route in configuration.routes {
-            // Fields read in place: iterating the targets would copy each one (and retain its strings and lists).
-            let targets = route.targets
-            for index in targets.indices {
-                let provider = targets[index].provider
-                longestDeadline[provider] = max(longestDeadline[provider] ?? .zero, route.policy.deadline)
-            }
-        }
-        for provider in configuration.providers {
+    private mutating func checkLimits(_ usage: ProviderUsage) {
+        for (index, provider) in configuration.providers.enumerated() {
             guard let limits = provider.limits else { continue }
             let what = "limits of provider '\(provider.name)'"
             if let declaration = catalog[provider.adapter], !declaration.usesNetwork {
@@ -166,7 +166,7 @@ struct ReferenceChecks {
                 }
                 continue
             }
-            if let deadline = longestDeadline[provider.name], limits.maxWait >= deadline {
+            if let deadline = usage.longestDeadline(providerAt: index), limits.maxWait >= deadline {
                 diagnostics.append(
                     .warning(.limitWaitExceedsDeadline,
                              "'max_wait' (\(DurationParser.format(limits.maxWait))) in \(what) is not shorter than the "
@@ -177,22 +177,85 @@ struct ReferenceChecks {
         }
     }
 
-    private mutating func checkUnused() {
+    private mutating func checkUnused(_ usage: ProviderUsage) {
         let usedPools = Set(configuration.providers.compactMap(\.keyPool))
         for pool in configuration.keyPools where !usedPools.contains(pool.name) {
             diagnostics.append(
                 .warning(.unusedKeyPool, "key pool '\(pool.name)' is not used by any provider",
                          at: pool.source.nameLocation))
         }
-        var usedProviders = Set<String>(minimumCapacity: configuration.providers.count)
-        for route in configuration.routes {
-            let targets = route.targets
-            for index in targets.indices { usedProviders.insert(targets[index].provider) }
-        }
-        for provider in configuration.providers where !usedProviders.contains(provider.name) {
+        for (index, provider) in configuration.providers.enumerated() where !usage.isUsed(providerAt: index) {
             diagnostics.append(
                 .warning(.unusedProvider, "provider '\(provider.name)' is not used by any route",
                          at: provider.source.nameLocation))
         }
+    }
+}
+
+// MARK: - What the routes say about providers
+
+extension ReferenceChecks {
+    /// What the routes say about each provider, gathered in one pass over the targets for the checks that
+    /// need it. A large file has thousands of targets and a few dozen providers: each target's provider
+    /// name is hashed once, here, and the facts are kept in arrays indexed by provider.
+    private struct ProviderUsage {
+        /// For each route, the index of its first target whose provider's adapter always answers (the
+        /// template): the targets after it are never tried.
+        let firstAlwaysAnswering: [Int?]
+        /// For each provider, the index of the first provider with its name, as a lookup by name finds:
+        /// its own index, unless the name is declared twice. The arrays below are indexed by it.
+        private let declaration: [Int]
+        private let used: [Bool]
+        private let longestDeadlines: [Duration?]
+
+        init(_ configuration: SwitchboardConfiguration, catalog: AdapterCatalog) {
+            let providers = configuration.providers
+            var indexByName: [String: Int] = [:]
+            indexByName.reserveCapacity(providers.count)
+            var declaration: [Int] = []
+            declaration.reserveCapacity(providers.count)
+            var alwaysAnswers: [Bool] = []
+            alwaysAnswers.reserveCapacity(providers.count)
+            for index in providers.indices {
+                let name = providers[index].name
+                if let first = indexByName[name] {
+                    declaration.append(first)
+                } else {
+                    indexByName[name] = index
+                    declaration.append(index)
+                }
+                alwaysAnswers.append(catalog[providers[index].adapter]?.canFail == false)
+            }
+            var used = [Bool](repeating: false, count: providers.count)
+            var longestDeadlines = [Duration?](repeating: nil, count: providers.count)
+            let routes = configuration.routes
+            var firstAlwaysAnswering: [Int?] = []
+            firstAlwaysAnswering.reserveCapacity(routes.count)
+            for routeIndex in routes.indices {
+                // Fields read in place: iterating routes or targets would copy each one (and retain its strings
+                // and lists).
+                let targets = routes[routeIndex].targets
+                let deadline = routes[routeIndex].policy.deadline
+                var terminal: Int?
+                for index in targets.indices {
+                    // A target naming an undeclared provider is the decoder's to report.
+                    guard let provider = indexByName[targets[index].provider] else { continue }
+                    used[provider] = true
+                    longestDeadlines[provider] = max(longestDeadlines[provider] ?? .zero, deadline)
+                    if terminal == nil, alwaysAnswers[provider] { terminal = index }
+                }
+                firstAlwaysAnswering.append(terminal)
+            }
+            self.firstAlwaysAnswering = firstAlwaysAnswering
+            self.declaration = declaration
+            self.used = used
+            self.longestDeadlines = longestDeadlines
+        }
+
+        /// Whether any route names the provider at `index` in `configuration.providers`.
+        func isUsed(providerAt index: Int) -> Bool { used[declaration[index]] }
+
+        /// The longest deadline of the routes that name the provider at `index`; nil when none does.
+        func longestDeadline(providerAt index: Int) -> Duration? { longestDeadlines[declaration[index]] }
     }
 }
