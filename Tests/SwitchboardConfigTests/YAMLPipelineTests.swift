@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import Testing
 
 @testable import SwitchboardConfig
@@ -96,5 +98,19 @@ struct YAMLPipelineTests {
         let bombs = parseBothWays(bomb)
         #expect(bombs.pipelined == bombs.serial)
         #expect((try? bombs.serial.get()) == nil)
+    }
+
+    /// Parses running at once on every worker of the global pool each fork a reader of their own, and
+    /// all of them finish with the right tree.
+    @Test func concurrentParsesAllFinish() throws {
+        let bytes = Array(largeDocument().utf8)
+        let expected = try YAMLParser.parse(bytes, limits: .init(), pipelined: false)
+        let matches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 12) { _ in
+            if (try? YAMLParser.parse(bytes, limits: .init(), pipelined: true)) == expected {
+                matches.withLock { $0 += 1 }
+            }
+        }
+        #expect(matches.withLock { $0 } == 12)
     }
 }

@@ -31,7 +31,10 @@ enum ForkJoin {
     ) -> (Local, Remote) {
         let outcome = Outcome<Remote>()
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        // A queue of its own rather than a global one: a private queue always gets a thread, even when
+        // every worker of the global pool is busy or blocked (in another fork-join, say), so the wait
+        // below cannot depend on work that is waiting for it.
+        DispatchQueue(label: "switchboard.config.fork-join").async {
             outcome.store(remote())
             done.signal()
         }
