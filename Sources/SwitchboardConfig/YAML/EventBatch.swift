@@ -31,8 +31,10 @@ struct EventBatch: Sendable {
     }
 
     var events: [Event] = []
-    /// Scalar texts and alias names, one after another.
-    var text: [UInt8] = []
+    /// Scalar texts, one after another, in the first `textCount` bytes. The array is sized ahead and
+    /// written in place: `append(contentsOf:)` cost more than the copy itself for these short texts.
+    private(set) var text: [UInt8]
+    private(set) var textCount = 0
     /// Tags and anchor names (rare).
     var names: [String] = []
     /// Set on the last batch of a stream that libyaml could not read to its end.
@@ -42,7 +44,7 @@ struct EventBatch: Sendable {
 
     init(capacity: Int) {
         events.reserveCapacity(capacity)
-        text.reserveCapacity(capacity * 12)
+        text = [UInt8](repeating: 0, count: capacity * 12)
     }
 
     func name(_ index: Int32) -> String? { index < 0 ? nil : names[Int(index)] }
@@ -55,17 +57,24 @@ struct EventBatch: Sendable {
 
     /// Copies `bytes` to `text`; returns their start.
     mutating func addText(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let start = text.count
-        text.append(contentsOf: bytes)
+        let start = textCount
+        if text.count - start < bytes.count {
+            text.append(contentsOf: repeatElement(0, count: max(text.count, bytes.count)))
+        }
+        if let source = bytes.baseAddress {
+            text.withUnsafeMutableBufferPointer { buffer in
+                guard let destination = buffer.baseAddress else { return }
+                (destination + start).update(from: source, count: bytes.count)
+            }
+        }
+        textCount += bytes.count
         return Int32(truncatingIfNeeded: start)
     }
 
-    /// Calls `body` with an event's text.
-    func withText<Result>(of event: Event, _ body: (UnsafeBufferPointer<UInt8>) throws(YAMLError) -> Result)
-        throws(YAMLError) -> Result
-    {
+    /// Calls `body` with the texts of all the batch's scalars, one after another.
+    func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws(YAMLError) -> Result) throws(YAMLError) -> Result {
         try text.withUnsafeBufferPointer { buffer throws(YAMLError) in
-            try body(UnsafeBufferPointer(rebasing: buffer[Int(event.textStart)..<Int(event.textStart + event.textCount)]))
+            try body(UnsafeBufferPointer(rebasing: buffer[0..<textCount]))
         }
     }
 }

@@ -100,17 +100,23 @@ struct YAMLComposer {
         }
     }
 
-    /// `value` is the scalar's UTF-8 text, copied into the tree.
-    mutating func scalar(
-        _ value: UnsafeBufferPointer<UInt8>, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
-    ) throws(YAMLError) {
+    /// Adds scalar texts to the tree's text (a batch's at once); returns where they start. `location` is
+    /// where the error points if the file's scalars grow past what a node can address.
+    mutating func appendText(_ bytes: UnsafeBufferPointer<UInt8>, at location: SourceLocation) throws(YAMLError) -> Int {
         let offset = text.count
-        guard offset <= Int(Int32.max) - value.count else {
-            throw YAMLError(.structure, "the file's text is too large (over 2 GiB of scalars)", at: range.start)
+        guard offset <= Int(Int32.max) - bytes.count else {
+            throw YAMLError(.structure, "the file's text is too large (over 2 GiB of scalars)", at: location)
         }
-        text.append(contentsOf: value)
+        text.append(contentsOf: bytes)
+        return offset
+    }
+
+    /// A scalar whose UTF-8 text is already in the tree's text (`appendText`), `count` bytes at `offset`.
+    mutating func scalar(
+        textAt offset: Int, count: Int, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
+    ) throws(YAMLError) {
         let index = append(
-            kind: .scalar, isPlain: isPlain, range: range, tag: tag, payload: Int32(offset), count: Int32(value.count))
+            kind: .scalar, isPlain: isPlain, range: range, tag: tag, payload: Int32(offset), count: Int32(count))
         if let anchor {
             anchorCount += 1
             anchors[anchor] = (index, anchorCount, 1)

@@ -94,16 +94,18 @@ public enum YAMLParser {
 
     /// Hands a batch of events to the composer, in order; the batch's error, if any, comes after them.
     private static func feed(_ batch: EventBatch, to composer: inout YAMLComposer) throws(YAMLError) {
+        // The scalars' texts join the tree's in one copy; each scalar then names its place in it.
+        let base = try batch.withText { text throws(YAMLError) in
+            try composer.appendText(text, at: batch.events.first?.start ?? .start)
+        }
         for event in batch.events {
             switch event.kind {
             case .documentStart:
                 try composer.documentStart(at: event.start)
             case .scalar:
-                try batch.withText(of: event) { text throws(YAMLError) in
-                    try composer.scalar(
-                        text, isPlain: event.isPlain, tag: batch.name(event.tag), anchor: batch.name(event.anchor),
-                        range: event.range)
-                }
+                try composer.scalar(
+                    textAt: base + Int(event.textStart), count: Int(event.textCount), isPlain: event.isPlain,
+                    tag: batch.name(event.tag), anchor: batch.name(event.anchor), range: event.range)
             case .sequenceStart:
                 try composer.collectionStart(
                     .sequence, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.start)
