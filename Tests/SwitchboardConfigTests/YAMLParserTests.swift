@@ -337,6 +337,31 @@ struct YAMLParserTests {
         }
     }
 
+    /// Keys are compared as Swift compares strings (canonical equivalence), in small and large mappings
+    /// alike: the decoder could not tell such keys apart, so both must not pass.
+    @Test(arguments: [0, 20])
+    func canonicallyEquivalentKeysAreDuplicates(keysBefore: Int) {
+        let padding = (0..<keysBefore).map { "pad\($0): 0\n" }.joined()
+        let line = keysBefore + 2
+        expectError(.duplicateKey, line, 1, ["first defined at \(line - 1):1"]) {
+            try YAMLParser.parse(padding + "caf\u{E9}: 1\ncafe\u{301}: 2\n")
+        }
+        expectError(.duplicateKey, line, 1, ["duplicate key", "first defined at \(line - 1):1"]) {
+            try YAMLParser.parse(padding + "Kelvin: 1\n\u{212A}elvin: 2\n")
+        }
+        // Different texts that only look alike are not duplicates.
+        #expect(throws: Never.self) { try YAMLParser.parse(padding + "caf\u{E9}: 1\ncafe: 2\nCAF\u{C9}: 3\n") }
+    }
+
+    @Test func lookupByKeyUsesCanonicalEquivalence() throws {
+        let root = try YAMLParser.parse("cafe\u{301}: 1\n\u{212A}: 2\nplain: 3\n")
+        #expect(root["caf\u{E9}"]?.string == "1")
+        #expect(root["K"]?.string == "2")
+        #expect(root["plain"]?.string == "3")
+        #expect(root["plai"] == nil)
+        #expect(root["cafe"] == nil)
+    }
+
     @Test func duplicateKeyWrittenAsAnAliasIsReportedAtTheAlias() {
         expectError(.duplicateKey, 2, 11, ["duplicate key 'a'", "first defined at 2:5"]) {
             try YAMLParser.parse("x: &k a\ny: {a: 1, *k : 2}\n")

@@ -60,8 +60,9 @@ public struct Linter: Sendable {
 /// What linting one file found.
 public struct LintReport: Sendable {
     public var file: String
-    /// The file's text, for printing the offending line under a diagnostic. Made from the bytes when asked
-    /// for: a clean report of a large file never needs it.
+    /// The file's text, for printing the offending line under a diagnostic. Decoded from `sourceBytes` on
+    /// each access (a clean report of a large file never needs it): keep the result when reading it more
+    /// than once.
     public var source: String? {
         get { sourceBytes.map { String(decoding: $0, as: UTF8.self) } }
         set { sourceBytes = newValue.map { Array($0.utf8) } }

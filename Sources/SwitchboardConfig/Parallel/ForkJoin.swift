@@ -31,9 +31,9 @@ enum ForkJoin {
     ) -> (Local, Remote) {
         let outcome = Outcome<Remote>()
         let done = DispatchSemaphore(value: 0)
-        // A queue of its own rather than a global one: a private queue always gets a thread, even when
-        // every worker of the global pool is busy or blocked (in another fork-join, say), so the wait
-        // below cannot depend on work that is waiting for it.
+        // A queue of its own rather than the global one: a private queue is served by a thread of its own
+        // at once, where the global pool, when all its workers are busy or blocked (in other fork-joins,
+        // say), adds a thread only once it notices the stall.
         DispatchQueue(label: "switchboard.config.fork-join").async {
             outcome.store(remote())
             done.signal()

@@ -115,8 +115,12 @@ struct YAMLComposer {
     mutating func scalar(
         textAt offset: Int, count: Int, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
     ) throws(YAMLError) {
+        let isASCII = text.withUnsafeBufferPointer {
+            YAMLTree.isASCII(UnsafeBufferPointer(rebasing: $0[offset..<offset + count]))
+        }
         let index = append(
-            kind: .scalar, isPlain: isPlain, range: range, tag: tag, payload: Int32(offset), count: Int32(count))
+            kind: .scalar, isPlain: isPlain, range: range, tag: tag, payload: Int32(offset), count: Int32(count),
+            isASCII: isASCII)
         if let anchor {
             anchorCount += 1
             anchors[anchor] = (index, anchorCount, 1)
@@ -148,7 +152,7 @@ struct YAMLComposer {
         pending.removeSubrange(frame.pendingStart...)
         let index = append(
             kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frameExtras?.tag,
-            payload: first, count: Int32(children.count) - first)
+            payload: first, count: Int32(children.count) - first, isASCII: false)
         // A later definition of the same name (inside this node) stays the one aliases see.
         if let anchor = frameExtras?.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
             anchors[anchor] = (index, frame.anchorOrdinal, frame.size)
@@ -159,12 +163,13 @@ struct YAMLComposer {
     // MARK: - Building
 
     private mutating func append(
-        kind: YAMLTree.Kind, isPlain: Bool, range: SourceRange, tag: String?, payload: Int32, count: Int32
+        kind: YAMLTree.Kind, isPlain: Bool, range: SourceRange, tag: String?, payload: Int32, count: Int32,
+        isASCII: Bool
     ) -> Int32 {
         records.append(YAMLTree.Record(
             startLine: Int32(clamping: range.start.line), startColumn: Int32(clamping: range.start.column),
             endLine: Int32(clamping: range.end.line), endColumn: Int32(clamping: range.end.column),
-            payload: payload, count: count, kind: kind, isPlain: isPlain, hasTag: tag != nil))
+            payload: payload, count: count, kind: kind, isPlain: isPlain, hasTag: tag != nil, isASCII: isASCII))
         let index = Int32(records.count - 1)
         if let tag { tagOfNode[index] = intern(tag) }
         return index
@@ -292,9 +297,10 @@ struct YAMLComposer {
             var entry = start
             while entry + 1 < pending.count {
                 let record = records[Int(pending[entry])]
-                if record.kind == .scalar && record.count == key.count
-                    && UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)])
-                        .elementsEqual(name)
+                if record.kind == .scalar && (record.count == key.count || !(record.isASCII && key.isASCII))
+                    && YAMLTree.textsEqual(
+                        UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)]),
+                        isASCII: record.isASCII, name, isASCII: key.isASCII)
                 {
                     let pair = (entry - start) / 2
                     return aliasKeyLocations(ofFrame: top).first(where: { $0.pair == pair })?.location ?? record.start
@@ -402,7 +408,6 @@ struct YAMLComposer {
     }
 
     private func location(of index: Int32) -> SourceLocation {
-        let record = records[Int(index)]
-        return SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
+        records[Int(index)].start
     }
 }

@@ -75,7 +75,7 @@ enum YAMLEventReader {
                 textStart = batch.addText(UnsafeBufferPointer(start: value, count: data.length))
                 textCount = Int32(clamping: data.length)
             } else {
-                textStart = Int32(truncatingIfNeeded: batch.text.count)
+                textStart = Int32(truncatingIfNeeded: batch.textCount)
             }
             if data.tag != nil { tag = batch.addName(string(data.tag)) }
             if data.anchor != nil { anchor = batch.addName(string(data.anchor)) }
@@ -114,7 +114,7 @@ enum YAMLEventReader {
     private static func column(_ mark: yaml_mark_t) -> Int32 { Int32(clamping: mark.column + 1) }
 
     private static func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        SourceLocation(line: Int(line(mark)), column: Int(column(mark)))
     }
 
     // MARK: - Errors

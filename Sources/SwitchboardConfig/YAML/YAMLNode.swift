@@ -47,10 +47,7 @@ public struct YAMLNode: Sendable, Hashable {
 
     public var range: SourceRange { record.range }
 
-    public var location: SourceLocation {
-        let record = record
-        return SourceLocation(line: Int(record.startLine), column: Int(record.startColumn))
-    }
+    public var location: SourceLocation { record.start }
 
     public var tag: String? { tree.tag(of: index) }
 
@@ -122,13 +119,6 @@ extension YAMLNode {
     public var string: String? {
         let record = record
         return record.kind == .scalar ? tree.string(record) : nil
-    }
-
-    /// Calls `body` with a scalar's UTF-8 bytes, without making a string; nil when the node is not a scalar.
-    func withScalarBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
-        let record = record
-        guard record.kind == .scalar else { return nil }
-        return try tree.withBytes(of: record, body)
     }
 
     /// Calls `body` with a plain (unquoted) scalar's UTF-8 bytes, for the decoder's typed readers

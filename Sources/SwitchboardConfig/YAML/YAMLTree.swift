@@ -22,16 +22,18 @@ final class YAMLTree: Sendable {
         var count: Int32
         var kind: Kind
         var isPlain: Bool
-        /// Whether `tagOfNode` holds this node's explicit tag (tags are rare, so they live aside).
+        /// Whether `tagOfNode` holds this node's explicit tag. Tags are rare, so they live aside, and the
+        /// flag spares an untagged node (nearly all) the dictionary lookup.
         var hasTag: Bool
-
-        var range: SourceRange {
-            SourceRange(
-                start: SourceLocation(line: Int(startLine), column: Int(startColumn)),
-                end: SourceLocation(line: Int(endLine), column: Int(endColumn)))
-        }
+        /// A scalar's text is all ASCII: it then equals another text only byte for byte (see
+        /// `YAMLTree.textsEqual`).
+        var isASCII: Bool
 
         var start: SourceLocation { SourceLocation(line: Int(startLine), column: Int(startColumn)) }
+
+        var range: SourceRange {
+            SourceRange(start: start, end: SourceLocation(line: Int(endLine), column: Int(endColumn)))
+        }
     }
 
     let records: [Record]
@@ -71,12 +73,28 @@ final class YAMLTree: Sendable {
         }
     }
 
-    /// Whether scalar record `record` spells `name` exactly.
+    /// Whether scalar record `record` is the text `name`, as Swift compares strings.
     func scalar(_ record: Record, equals name: String) -> Bool {
         var name = name
         return name.withUTF8 { expected in
-            guard expected.count == Int(record.count) else { return false }
-            return withBytes(of: record) { $0.elementsEqual(expected) }
+            withBytes(of: record) { Self.textsEqual($0, isASCII: record.isASCII, expected, isASCII: nil) }
         }
+    }
+
+    /// Whether two UTF-8 texts are equal as Swift strings are: byte for byte, or, when either is not
+    /// ASCII, by canonical equivalence (`é` written as one scalar or as `e` and a combining accent; the
+    /// Kelvin sign and `K`). Keys are compared this way everywhere, so that whether two keys are
+    /// duplicates never depends on how large their mapping is, and two names the decoder would take
+    /// for the same never both pass. `nil` for an ASCII flag means "not known yet".
+    static func textsEqual(
+        _ a: UnsafeBufferPointer<UInt8>, isASCII aIsASCII: Bool?, _ b: UnsafeBufferPointer<UInt8>, isASCII bIsASCII: Bool?
+    ) -> Bool {
+        if a.count == b.count && a.elementsEqual(b) { return true }
+        if aIsASCII ?? isASCII(a), bIsASCII ?? isASCII(b) { return false }
+        return String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self)
+    }
+
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 }
     }
 }
