@@ -30,7 +30,9 @@ public struct SourceMap: Sendable, Hashable {
 
     /// The sources of an entity read from a mapping node; its fields are the mapping's scalar keys.
     init(mapping: YAMLNode, nameLocation: SourceLocation?) {
-        self.init(range: mapping.range, nameLocation: nameLocation)
+        let range = mapping.range
+        self.range = range
+        self.nameLocation = nameLocation ?? range.start
         self.mapping = mapping
     }
 

@@ -1,3 +1,15 @@
+/// An adapter's option or parameter specs, with their names ready to be matched against keys as bytes.
+/// Built once per adapter (or provider), not per entity.
+struct OptionSchema: Sendable {
+    let specs: [OptionSpec]
+    let names: KnownKeys
+
+    init(_ specs: [OptionSpec]) {
+        self.specs = specs
+        self.names = KnownKeys(specs.map(\.name))
+    }
+}
+
 extension ConfigDecoder {
     /// Most names a message lists (a provider's templates, say); past it, it gives their number.
     static let listedNames = 20
@@ -7,9 +19,10 @@ extension ConfigDecoder {
     /// provider's own options they resolve against the options being decoded. With `ignoringUnknown`,
     /// entries the specs do not name are skipped silently (their adapter's schema is unknown).
     mutating func decodeOptions(
-        _ node: YAMLNode?, specs: [OptionSpec], what: Subject, ownerLocation: SourceLocation,
+        _ node: YAMLNode?, schema: OptionSchema, what: Subject, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
+        let specs = schema.specs
         // Values go straight into `values` as the file writes them; `written` only remembers which specs
         // the file mentioned (a value, an explicit `null` or an invalid value), so no list is built per
         // entity and the pass over the specs below does work only for the few with a default or a
@@ -18,9 +31,10 @@ extension ConfigDecoder {
         var written = SpecSet(count: specs.count)
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
         if let node {
-            forEachEntry(of: node, what: what) { decoder, name, value, key in
-                guard let position = specs.firstIndex(where: { $0.name == name }) else {
+            forEachEntry(of: node, what: what, known: schema.names) { decoder, position, value, key in
+                guard position < specs.count else {
                     if ignoringUnknown { return }
+                    let name = key.string ?? ""
                     let known = specs.map(\.name)
                     let accepted = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
                     decoder.diagnostics.append(

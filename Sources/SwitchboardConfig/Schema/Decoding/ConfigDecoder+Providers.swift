@@ -53,7 +53,7 @@ extension ConfigDecoder {
         }
         if let declaration {
             provider.options = decodeOptions(
-                reader.value("options"), specs: declaration.options, what: "options of \(what)",
+                reader.value("options"), schema: OptionSchema(declaration.options), what: "options of \(what)",
                 ownerLocation: key.location, providerOptions: nil)
         }
         return provider

@@ -20,13 +20,13 @@ extension ConfigDecoder {
         /// than the declaration itself: copying a declaration per target retains all its lists.
         let isDeclared: Bool
         let requiresModel: Bool
-        let parameterSpecs: [OptionSpec]
+        let parameters: OptionSchema
 
-        init(options: OptionValues, declaration: AdapterDeclaration?, parameterSpecs: [OptionSpec]) {
+        init(options: OptionValues, declaration: AdapterDeclaration?, parameters: OptionSchema) {
             self.options = options
             self.isDeclared = declaration != nil
             self.requiresModel = declaration?.requiresModel ?? false
-            self.parameterSpecs = parameterSpecs
+            self.parameters = parameters
         }
     }
 
@@ -37,7 +37,8 @@ extension ConfigDecoder {
             let declaration = catalog[provider.adapter]
             providersByName[provider.name] = TargetContext(
                 options: provider.options, declaration: declaration,
-                parameterSpecs: declaration.map { targetParameterSpecs[$0.name] ?? $0.allTargetParameters } ?? [])
+                parameters: declaration.map { targetParameterSchemas[$0.name] ?? OptionSchema($0.allTargetParameters) }
+                    ?? Self.noParameters)
         }
         let count = node.pairs?.count ?? 0
         guard splitsRoutes, count >= Self.routesWorthSplitting else {
@@ -116,9 +117,7 @@ extension ConfigDecoder {
             if let items = targetsNode.items {
                 targets.reserveCapacity(items.count)
                 for (index, item) in items.enumerated() {
-                    if let target = decodeTarget(item, what: what.item("target", index + 1), providers: providers) {
-                        targets.append(target)
-                    }
+                    decodeTarget(item, what: what.item("target", index + 1), providers: providers, into: &targets)
                 }
             } else {
                 typeMismatch(targetsNode, expected: "a list of targets", field: "targets", in: what)
@@ -127,9 +126,12 @@ extension ConfigDecoder {
         return Route(name: name, targets: targets, policy: policy, cache: cache, source: source)
     }
 
-    private mutating func decodeTarget(_ node: YAMLNode, what: Subject, providers: [String: TargetContext]) -> Target? {
+    /// Appends the target to `targets` unless it lacks a provider or a priority.
+    private mutating func decodeTarget(
+        _ node: YAMLNode, what: Subject, providers: [String: TargetContext], into targets: inout [Target]
+    ) {
         guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
-        else { return nil }
+        else { return }
         let providerName = reader.required(known: TargetField.provider, diagnostics: &diagnostics).flatMap {
             string($0, field: "provider", in: what)
         }
@@ -155,17 +157,20 @@ extension ConfigDecoder {
         let parametersNode = reader.value(known: TargetField.parameters)
         if let context, context.isDeclared {
             parameters = decodeOptions(
-                parametersNode, specs: context.parameterSpecs,
+                parametersNode, schema: context.parameters,
                 what: what.part("parameters"), ownerLocation: reader.nameLocation,
                 providerOptions: context.options)
         } else if let parametersNode {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
             parameters = decodeCommonParameters(parametersNode, what: what.part("parameters"))
         }
-        guard let providerName, let priority else { return nil }
-        return Target(
-            provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source)
+        guard let providerName, let priority else { return }
+        targets.append(Target(
+            provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source))
     }
+
+    private static let commonParameters = OptionSchema(AdapterDeclaration.commonTargetParameters)
+    private static let noParameters = OptionSchema([])
 
     private mutating func decodeCommonParameters(_ node: YAMLNode, what: Subject) -> OptionValues {
         guard node.isMapping else {
@@ -173,7 +178,7 @@ extension ConfigDecoder {
             return OptionValues()
         }
         return decodeOptions(
-            node, specs: AdapterDeclaration.commonTargetParameters, what: what, ownerLocation: node.location,
+            node, schema: Self.commonParameters, what: what, ownerLocation: node.location,
             providerOptions: nil, ignoringUnknown: true)
     }
 

@@ -4,7 +4,7 @@
 struct ConfigDecoder {
     let catalog: AdapterCatalog
     /// Each adapter's complete target-parameter specs, built once rather than per target.
-    let targetParameterSpecs: [String: [OptionSpec]]
+    let targetParameterSchemas: [String: OptionSchema]
     var diagnostics: [Diagnostic] = []
     /// How many more "did you mean" hints against a file-defined list (providers, template names) may be
     /// worked out. Each compares the word with every name in the list, so thousands of bad references
@@ -16,7 +16,7 @@ struct ConfigDecoder {
 
     init(catalog: AdapterCatalog) {
         self.catalog = catalog
-        self.targetParameterSpecs = catalog.declarations.mapValues(\.allTargetParameters)
+        self.targetParameterSchemas = catalog.declarations.mapValues { OptionSchema($0.allTargetParameters) }
     }
 
     static let topLevelFields: KnownKeys = [
@@ -144,14 +144,41 @@ struct ConfigDecoder {
         }
     }
 
+    /// Like `forEachEntry(of:what:)` (extensions skipped), but gives `body` the position in `known` of
+    /// each entry's name (`known.count` when it spells none of them) instead of the name: names are
+    /// compared as bytes, and a string is made only for a message.
+    mutating func forEachEntry(
+        of node: YAMLNode, what: Subject, known: KnownKeys,
+        _ body: (inout ConfigDecoder, _ field: Int, _ value: YAMLNode, _ key: YAMLNode) -> Void
+    ) {
+        guard let pairs = node.pairs else {
+            diagnostics.append(
+                .error(.wrongType, "\(what) must be a mapping of names, found \(node.kindDescription)",
+                       at: node.location))
+            return
+        }
+        for position in pairs.indices {
+            switch pairs.match(keyAt: position, in: known) {
+            case .notAName:
+                diagnostics.append(
+                    .error(.wrongType, "names in \(what) must be non-empty strings", at: pairs.key(at: position).location))
+            case .extension:
+                continue
+            case .field(let field):
+                body(&self, field, pairs.value(at: position), pairs.key(at: position))
+            }
+        }
+    }
+
     // MARK: - Scalars
 
     mutating func string(_ node: YAMLNode, field: String, in what: Subject) -> String? {
-        guard let scalar = node.scalar else {
+        // `string` rather than `scalar`: a scalar also looks up its tag, which only messages need.
+        guard let text = node.string else {
             typeMismatch(node, expected: "a string", field: field, in: what)
             return nil
         }
-        return scalar.value
+        return text
     }
 
     mutating func integer(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Int>) -> Int? {
@@ -249,14 +276,14 @@ struct ConfigDecoder {
 
     /// A list of strings; a single string is accepted as a list of one.
     mutating func stringList(_ node: YAMLNode, field: String, in what: Subject) -> [(String, YAMLNode)]? {
-        if let scalar = node.scalar { return [(scalar.value, node)] }
+        if let text = node.string { return [(text, node)] }
         guard let items = node.items else {
             typeMismatch(node, expected: "a list of strings", field: field, in: what)
             return nil
         }
         var values: [(String, YAMLNode)] = []
         for item in items {
-            guard let value = item.scalar?.value else {
+            guard let value = item.string else {
                 typeMismatch(item, expected: "a string", field: field, in: what)
                 continue
             }

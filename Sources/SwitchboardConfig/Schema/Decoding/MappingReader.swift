@@ -11,7 +11,10 @@ struct MappingReader {
     var source: SourceMap { SourceMap(mapping: node, nameLocation: givenNameLocation) }
     /// Where the entity is named: its key in the parent mapping, or the mapping itself.
     var nameLocation: SourceLocation { givenNameLocation ?? node.location }
-    private let node: YAMLNode
+    /// The mapping itself: its entries hold the tree, so the node is only its index (one reference to
+    /// retain per reader, not two).
+    private var node: YAMLNode { YAMLNode(tree: pairs.tree, index: nodeIndex) }
+    private let nodeIndex: Int32
     private let givenNameLocation: SourceLocation?
     private let pairs: YAMLNode.Pairs
     private let known: KnownKeys
@@ -19,7 +22,7 @@ struct MappingReader {
     /// plus the pair position of `known[i]`, or 0 when it is absent. `value(known:)` then reads a field
     /// without comparing names again (a target's four fields cost ten string comparisons otherwise).
     /// Mappings of 255 pairs or more are searched by name instead.
-    private var slots: UInt64 = 0
+    private let slots: UInt64
     private var hasSlots: Bool { pairs.count < 255 }
 
     /// Nil (with a `wrong-type` diagnostic) when `node` is not a mapping.
@@ -32,11 +35,10 @@ struct MappingReader {
                 .error(.wrongType, "\(what) must be a mapping, found \(node.kindDescription)", at: node.location))
             return nil
         }
-        self.what = what
-        self.pairs = pairs
-        self.known = known
-        self.node = node
-        self.givenNameLocation = nameLocation
+        // The keys are checked before any stored property is set: filling `self` in first made the
+        // compiler copy the whole reader (and retain its fields) on the way out.
+        var slots: UInt64 = 0
+        let hasSlots = pairs.count < 255
         // Keys are compared in place; a string or a pair is made only for a message.
         for position in pairs.indices {
             guard let slot = pairs.keyField(at: position, in: known) else {
@@ -58,6 +60,12 @@ struct MappingReader {
                        "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known.names),
                        at: pairs[position].key.location))
         }
+        self.what = what
+        self.pairs = pairs
+        self.known = known
+        self.nodeIndex = node.index
+        self.givenNameLocation = nameLocation
+        self.slots = slots
     }
 
     /// True for `x-…` names. Looks at two bytes instead of `hasPrefix`, which shows up on large files.
