@@ -12,12 +12,14 @@ struct KnownKeysTests {
     @Test func findsExactlyTheNamesEqualityFinds() {
         let names = [
             "provider", "model", "priority", "parameters", "max_tokens", "max_tokns", "temperature", "top_p",
-            "a", "ab", "abcdefgh", "abcdefghi", "abcdefghij", "é", "naïve_name",
+            "a", "ab", "abcdefgh", "abcdefghi", "abcdefghij", "\u{E9}", "na\u{EF}ve_name", "K",
         ]
         let known = KnownKeys(names)
         let probes = names + [
             "", "p", "provide", "providers", "Provider", "abcdefgh\u{0}", "abcdefgi", "abcdefghx", "abcdefghijk",
             "parameterz", "temperaturE", "x-provider", "e", "naïve_namf",
+            // Canonically equivalent spellings, which `==` takes for the same name.
+            "e\u{301}", "nai\u{308}ve_name", "\u{212A}",
         ]
         for probe in probes {
             #expect(position(of: probe, in: known) == (names.firstIndex(of: probe) ?? names.count), "\(probe)")

@@ -43,3 +43,10 @@ struct SimpleDecimalTests {
         }
     }
 }
+
+extension SimpleDecimal {
+    /// The decoder hands scalars' bytes; the tests write strings.
+    fileprivate static func parse(_ text: String) -> Double? {
+        Array(text.utf8).withUnsafeBufferPointer { parse($0) }
+    }
+}

@@ -39,7 +39,7 @@ final class KnownKeys: Sendable, ExpressibleByArrayLiteral {
 
     subscript(position: Int) -> String { names[position] }
 
-    /// The position of the name spelled by `key`, or `count` when none is.
+    /// The position of the name `key` spells, or `count` when it is none of them.
     func position(of key: UnsafeBufferPointer<UInt8>) -> Int {
         let head = Self.head(key)
         for position in heads.indices where heads[position] == head && lengths[position] == key.count {
@@ -47,6 +47,12 @@ final class KnownKeys: Sendable, ExpressibleByArrayLiteral {
             let start = offsets[position]
             while index < key.count && bytes[start + index] == key[index] { index += 1 }
             if index >= key.count { return position }
+        }
+        // A key that is not ASCII may still be one of the names as Swift compares strings (canonical
+        // equivalence, as the composer compares keys); rare, so it is checked as strings.
+        if !YAMLTree.isASCII(key) {
+            let text = String(decoding: key, as: UTF8.self)
+            if let position = names.firstIndex(of: text) { return position }
         }
         return names.count
     }

@@ -11,11 +11,6 @@ enum SimpleDecimal {
         return power
     }
 
-    static func parse(_ text: String) -> Double? {
-        var text = text
-        return text.withUTF8 { parse($0) }
-    }
-
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var mantissa: UInt64 = 0
         var digits = 0
