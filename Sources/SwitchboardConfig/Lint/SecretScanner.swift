@@ -15,9 +15,14 @@ public enum SecretScanner {
     public static func looksLikeSecret(_ text: String) -> Bool { kind(of: text) != nil }
 
     static func kind(of text: String) -> Kind? {
+        var text = text
+        return text.withUTF8(kind(of:))
+    }
+
+    static func kind(of text: UnsafeBufferPointer<UInt8>) -> Kind? {
         // Most scalars are short names: decide before copying anything.
-        guard text.utf8.count >= minimumBodyLength + 3 else { return nil }
-        let bytes = Array(text.utf8)
+        guard text.count >= minimumBodyLength + 3 else { return nil }
+        let bytes = Array(text)
         if hasToken(bytes, prefix: Array("hf_".utf8), allowDash: false) { return .huggingFace }
         if hasToken(bytes, prefix: Array("sk-".utf8), allowDash: true) { return .openAI }
         if hasToken(bytes, prefix: Array("Bearer ".utf8), allowDash: true) { return .bearer }
@@ -54,10 +59,7 @@ public enum SecretScanner {
     static func scan(_ root: YAMLNode) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         root.forEachScalarInDocument { bytes, location in
-            // Most scalars are short names: decide on the length before making a string.
-            guard bytes.count >= minimumBodyLength + 3,
-                let kind = kind(of: String(decoding: bytes, as: UTF8.self))
-            else { return }
+            guard let kind = kind(of: bytes) else { return }
             diagnostics.append(
                 .error(.literalSecret,
                        "this value looks like \(kind.rawValue): API keys must not be written in the file; put the key "

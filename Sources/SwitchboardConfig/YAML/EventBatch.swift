@@ -14,20 +14,13 @@ struct EventBatch: Sendable {
     struct Event: Sendable {
         var kind: Kind
         var isPlain: Bool
-        var startLine: Int32
-        var startColumn: Int32
-        var endLine: Int32
-        var endColumn: Int32
-        /// A scalar's text, or an alias's name, in `text`.
+        var span: PackedRange
+        /// A scalar's text in `text`.
         var textStart: Int32
         var textCount: Int32
-        /// Indices into `names`, or -1.
+        /// Indices into `names`, or -1 (an alias's name is its `anchor`).
         var tag: Int32
         var anchor: Int32
-
-        var start: SourceLocation { SourceLocation(line: Int(startLine), column: Int(startColumn)) }
-        var end: SourceLocation { SourceLocation(line: Int(endLine), column: Int(endColumn)) }
-        var range: SourceRange { SourceRange(start: start, end: end) }
     }
 
     var events: [Event] = []

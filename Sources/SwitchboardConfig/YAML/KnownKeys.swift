@@ -67,8 +67,13 @@ final class KnownKeys: Sendable, ExpressibleByArrayLiteral {
         return word
     }
 
-    /// True for `x-…` names (extension blocks), read from a key's bytes.
+    /// True for `x-…` names (extension blocks, skipped by the schema), read from a key's bytes.
     static func isExtension(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         key.count >= 2 && key[0] == UInt8(ascii: "x") && key[1] == UInt8(ascii: "-")
+    }
+
+    static func isExtension(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8(isExtension)
     }
 }

@@ -113,13 +113,13 @@ struct YAMLComposer {
 
     /// A scalar whose UTF-8 text is already in the tree's text (`appendText`), `count` bytes at `offset`.
     mutating func scalar(
-        textAt offset: Int, count: Int, isPlain: Bool, tag: String?, anchor: String?, range: SourceRange
+        textAt offset: Int, count: Int, isPlain: Bool, tag: String?, anchor: String?, span: PackedRange
     ) throws(YAMLError) {
         let isASCII = text.withUnsafeBufferPointer {
             YAMLTree.isASCII(UnsafeBufferPointer(rebasing: $0[offset..<offset + count]))
         }
         let index = append(
-            kind: .scalar, isPlain: isPlain, range: range, tag: tag, payload: Int32(offset), count: Int32(count),
+            kind: .scalar, isPlain: isPlain, span: span, tag: tag, payload: Int32(offset), count: Int32(count),
             isASCII: isASCII)
         if let anchor {
             anchorCount += 1
@@ -128,8 +128,8 @@ struct YAMLComposer {
         try add(index, size: 1)
     }
 
-    mutating func alias(_ name: String, range: SourceRange) throws(YAMLError) {
-        try addAlias(name, range: range)
+    mutating func alias(_ name: String, at location: SourceLocation) throws(YAMLError) {
+        try addAlias(name, at: location)
     }
 
     mutating func collectionStart(
@@ -151,7 +151,8 @@ struct YAMLComposer {
         }
         pending.removeSubrange(frame.pendingStart...)
         let index = append(
-            kind: frame.kind, isPlain: false, range: SourceRange(start: frame.start, end: end), tag: frameExtras?.tag,
+            kind: frame.kind, isPlain: false, span: PackedRange(SourceRange(start: frame.start, end: end)),
+            tag: frameExtras?.tag,
             payload: first, count: Int32(children.count) - first, isASCII: false)
         // A later definition of the same name (inside this node) stays the one aliases see.
         if let anchor = frameExtras?.anchor, (anchors[anchor]?.ordinal ?? 0) < frame.anchorOrdinal {
@@ -163,13 +164,11 @@ struct YAMLComposer {
     // MARK: - Building
 
     private mutating func append(
-        kind: YAMLTree.Kind, isPlain: Bool, range: SourceRange, tag: String?, payload: Int32, count: Int32,
+        kind: YAMLTree.Kind, isPlain: Bool, span: PackedRange, tag: String?, payload: Int32, count: Int32,
         isASCII: Bool
     ) -> Int32 {
         records.append(YAMLTree.Record(
-            startLine: Int32(clamping: range.start.line), startColumn: Int32(clamping: range.start.column),
-            endLine: Int32(clamping: range.end.line), endColumn: Int32(clamping: range.end.column),
-            payload: payload, count: count, kind: kind, isPlain: isPlain, hasTag: tag != nil, isASCII: isASCII))
+            span: span, payload: payload, count: count, kind: kind, isPlain: isPlain, hasTag: tag != nil, isASCII: isASCII))
         let index = Int32(records.count - 1)
         if let tag { tagOfNode[index] = intern(tag) }
         return index
@@ -202,7 +201,7 @@ struct YAMLComposer {
         stack.append(frame)
     }
 
-    private mutating func addAlias(_ name: String, range: SourceRange) throws(YAMLError) {
+    private mutating func addAlias(_ name: String, at location: SourceLocation) throws(YAMLError) {
         // The latest definition of the name decides: if it is a node still open around us, it is a cycle.
         var openDepth = -1
         var openOrdinal = 0
@@ -212,19 +211,19 @@ struct YAMLComposer {
         }
         if openOrdinal > (anchors[name]?.ordinal ?? 0) {
             throw YAMLError(
-                .alias, "alias '*\(SafeText.excerpt(name))' refers to a node that contains it (a cycle)", at: range.start)
+                .alias, "alias '*\(SafeText.excerpt(name))' refers to a node that contains it (a cycle)", at: location)
         }
         guard let anchor = anchors[name] else {
             throw YAMLError(
-                .alias, "alias '*\(SafeText.excerpt(name))' names no anchor defined before it", at: range.start)
+                .alias, "alias '*\(SafeText.excerpt(name))' names no anchor defined before it", at: location)
         }
         aliasExpansion += Int(anchor.size)
         if aliasExpansion > limits.maxAliasExpansion {
             throw YAMLError(
                 .alias, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)",
-                at: range.start)
+                at: location)
         }
-        try add(anchor.index, size: anchor.size, at: range.start)
+        try add(anchor.index, size: anchor.size, at: location)
     }
 
     /// Adds a finished node of `size` nodes to the innermost open collection, or makes it the document
@@ -293,13 +292,13 @@ struct YAMLComposer {
         if stack[top].hasExtras, let keyIndex = extras[top]?.keyIndex { return keyIndex[string(key)] }
         let start = stack[top].pendingStart
         return text.withUnsafeBufferPointer { text in
-            let name = UnsafeBufferPointer(rebasing: text[Int(key.payload)..<Int(key.payload + key.count)])
+            let name = key.text(in: text)
             var entry = start
             while entry + 1 < pending.count {
                 let record = records[Int(pending[entry])]
                 if record.kind == .scalar && (record.count == key.count || !(record.isASCII && key.isASCII))
                     && YAMLTree.textsEqual(
-                        UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)]),
+                        record.text(in: text),
                         isASCII: record.isASCII, name, isASCII: key.isASCII)
                 {
                     let pair = (entry - start) / 2
@@ -313,8 +312,7 @@ struct YAMLComposer {
 
     private func string(_ record: YAMLTree.Record) -> String {
         text.withUnsafeBufferPointer { text in
-            String(decoding: UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)]),
-                   as: UTF8.self)
+            String(decoding: record.text(in: text), as: UTF8.self)
         }
     }
 

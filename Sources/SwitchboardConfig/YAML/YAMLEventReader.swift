@@ -100,8 +100,9 @@ enum YAMLEventReader {
         }
         batch.events.append(EventBatch.Event(
             kind: kind, isPlain: isPlain,
-            startLine: line(event.start_mark), startColumn: column(event.start_mark),
-            endLine: line(event.end_mark), endColumn: column(event.end_mark),
+            span: PackedRange(
+                startLine: line(event.start_mark), startColumn: column(event.start_mark),
+                endLine: line(event.end_mark), endColumn: column(event.end_mark)),
             textStart: textStart, textCount: textCount, tag: tag, anchor: anchor))
     }
 

@@ -45,7 +45,7 @@ public struct YAMLNode: Sendable, Hashable {
 
     private var record: YAMLTree.Record { tree.records[Int(index)] }
 
-    public var range: SourceRange { record.range }
+    public var range: SourceRange { record.span.range }
 
     public var location: SourceLocation { record.start }
 
@@ -169,7 +169,7 @@ extension YAMLNode {
     func forEachScalarInDocument(_ body: (_ text: UnsafeBufferPointer<UInt8>, _ location: SourceLocation) -> Void) {
         tree.text.withUnsafeBufferPointer { text in
             for record in tree.records where record.kind == .scalar {
-                body(UnsafeBufferPointer(rebasing: text[Int(record.payload)..<Int(record.payload + record.count)]),
+                body(record.text(in: text),
                      record.start)
             }
         }
@@ -233,14 +233,6 @@ extension YAMLNode {
         func keyText(at position: Int) -> String? {
             let record = tree.records[Int(tree.children[start + position * 2])]
             return record.kind == .scalar ? tree.string(record) : nil
-        }
-
-        /// The position in `fields` of entry `position`'s key: `nil` when the key is not a scalar, and
-        /// `fields.count` when it is a scalar none of `fields` spells. Compares bytes in place.
-        func keyField(at position: Int, in fields: KnownKeys) -> Int? {
-            let record = tree.records[Int(tree.children[start + position * 2])]
-            guard record.kind == .scalar else { return nil }
-            return tree.withBytes(of: record) { fields.position(of: $0) }
         }
 
         /// The first entry whose key is the scalar `name`. Reads the key records in place instead of

@@ -96,26 +96,26 @@ public enum YAMLParser {
     private static func feed(_ batch: EventBatch, to composer: inout YAMLComposer) throws(YAMLError) {
         // The scalars' texts join the tree's in one copy; each scalar then names its place in it.
         let base = try batch.withText { text throws(YAMLError) in
-            try composer.appendText(text, at: batch.events.first?.start ?? .start)
+            try composer.appendText(text, at: batch.events.first?.span.start ?? .start)
         }
         for event in batch.events {
             switch event.kind {
             case .documentStart:
-                try composer.documentStart(at: event.start)
+                try composer.documentStart(at: event.span.start)
             case .scalar:
                 try composer.scalar(
                     textAt: base + Int(event.textStart), count: Int(event.textCount), isPlain: event.isPlain,
-                    tag: batch.name(event.tag), anchor: batch.name(event.anchor), range: event.range)
+                    tag: batch.name(event.tag), anchor: batch.name(event.anchor), span: event.span)
             case .sequenceStart:
                 try composer.collectionStart(
-                    .sequence, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.start)
+                    .sequence, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.span.start)
             case .mappingStart:
                 try composer.collectionStart(
-                    .mapping, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.start)
+                    .mapping, anchor: batch.name(event.anchor), tag: batch.name(event.tag), at: event.span.start)
             case .collectionEnd:
-                try composer.collectionEnd(at: event.end)
+                try composer.collectionEnd(at: event.span.end)
             case .alias:
-                try composer.alias(batch.name(event.anchor) ?? "", range: event.range)
+                try composer.alias(batch.name(event.anchor) ?? "", at: event.span.start)
             }
         }
         if let error = batch.error { throw error }

@@ -11,10 +11,7 @@ final class YAMLTree: Sendable {
     /// One node, in 28 bytes: a large file has a hundred thousand of them, and every page of records
     /// costs a page fault.
     struct Record {
-        var startLine: Int32
-        var startColumn: Int32
-        var endLine: Int32
-        var endColumn: Int32
+        var span: PackedRange
         /// A scalar's first byte in `text`; a collection's first index into `children`.
         var payload: Int32
         /// A scalar's length in bytes; a collection's number of entries in `children` (twice the pairs
@@ -29,10 +26,11 @@ final class YAMLTree: Sendable {
         /// `YAMLTree.textsEqual`).
         var isASCII: Bool
 
-        var start: SourceLocation { SourceLocation(line: Int(startLine), column: Int(startColumn)) }
+        var start: SourceLocation { span.start }
 
-        var range: SourceRange {
-            SourceRange(start: start, end: SourceLocation(line: Int(endLine), column: Int(endColumn)))
+        /// A scalar's text within `text`, the tree's text or the composer's.
+        func text(in text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[Int(payload)..<Int(payload + count)])
         }
     }
 
@@ -61,15 +59,14 @@ final class YAMLTree: Sendable {
     /// The text of scalar record `record` as a `String`.
     func string(_ record: Record) -> String {
         text.withUnsafeBufferPointer { buffer in
-            String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(record.payload)..<Int(record.payload + record.count)]),
-                   as: UTF8.self)
+            String(decoding: record.text(in: buffer), as: UTF8.self)
         }
     }
 
     /// Calls `body` with the bytes of scalar record `record`, without making a string.
     func withBytes<Result>(of record: Record, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         try text.withUnsafeBufferPointer { buffer in
-            try body(UnsafeBufferPointer(rebasing: buffer[Int(record.payload)..<Int(record.payload + record.count)]))
+            try body(record.text(in: buffer))
         }
     }
 

@@ -117,7 +117,9 @@ extension ConfigDecoder {
             if let items = targetsNode.items {
                 targets.reserveCapacity(items.count)
                 for (index, item) in items.enumerated() {
-                    decodeTarget(item, what: what.item("target", index + 1), providers: providers, into: &targets)
+                    if let target = decodeTarget(item, what: what.item("target", index + 1), providers: providers) {
+                        targets.append(target)
+                    }
                 }
             } else {
                 typeMismatch(targetsNode, expected: "a list of targets", field: "targets", in: what)
@@ -126,12 +128,10 @@ extension ConfigDecoder {
         return Route(name: name, targets: targets, policy: policy, cache: cache, source: source)
     }
 
-    /// Appends the target to `targets` unless it lacks a provider or a priority.
-    private mutating func decodeTarget(
-        _ node: YAMLNode, what: Subject, providers: [String: TargetContext], into targets: inout [Target]
-    ) {
+    /// Nil (with diagnostics) when the target lacks a provider or a priority.
+    private mutating func decodeTarget(_ node: YAMLNode, what: Subject, providers: [String: TargetContext]) -> Target? {
         guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
-        else { return }
+        else { return nil }
         let providerName = reader.required(known: TargetField.provider, diagnostics: &diagnostics).flatMap {
             string($0, field: "provider", in: what)
         }
@@ -164,9 +164,9 @@ extension ConfigDecoder {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
             parameters = decodeCommonParameters(parametersNode, what: what.part("parameters"))
         }
-        guard let providerName, let priority else { return }
-        targets.append(Target(
-            provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source))
+        guard let providerName, let priority else { return nil }
+        return Target(
+            provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source)
     }
 
     private static let commonParameters = OptionSchema(AdapterDeclaration.commonTargetParameters)

@@ -139,7 +139,7 @@ struct ConfigDecoder {
                     .error(.wrongType, "names in \(what) must be non-empty strings", at: pair.key.location))
                 continue
             }
-            if skippingExtensions && MappingReader.isExtension(name) { continue }
+            if skippingExtensions && KnownKeys.isExtension(name) { continue }
             body(&self, name, pair.value, pair.key)
         }
     }
@@ -159,7 +159,7 @@ struct ConfigDecoder {
         }
         for position in pairs.indices {
             switch pairs.match(keyAt: position, in: known) {
-            case .notAName:
+            case .notAScalar, .empty:
                 diagnostics.append(
                     .error(.wrongType, "names in \(what) must be non-empty strings", at: pairs.key(at: position).location))
             case .extension:

@@ -41,20 +41,23 @@ struct MappingReader {
         let hasSlots = pairs.count < 255
         // Keys are compared in place; a string or a pair is made only for a message.
         for position in pairs.indices {
-            guard let slot = pairs.keyField(at: position, in: known) else {
-                let key = pairs[position].key
+            switch pairs.match(keyAt: position, in: known) {
+            case .notAScalar:
+                let key = pairs.key(at: position)
                 diagnostics.append(
                     .error(.wrongType, "keys in \(what) must be plain names, found \(key.kindDescription)",
                            at: key.location))
                 continue
-            }
-            if slot < known.count {
+            case .extension:
+                continue
+            case .field(let slot) where slot < known.count:
                 // The composer refused duplicate keys, so each known field is met at most once.
                 if slot < 8 && hasSlots { slots |= UInt64(position + 1) << UInt64(slot * 8) }
                 continue
+            case .field, .empty:
+                break
             }
             let name = pairs.keyText(at: position) ?? ""
-            if Self.isExtension(name) { continue }
             diagnostics.append(
                 .error(.unknownField,
                        "unknown field '\(SafeText.excerpt(name))' in \(what)" + Suggestion.hint(for: name, in: known.names),
@@ -66,12 +69,6 @@ struct MappingReader {
         self.nodeIndex = node.index
         self.givenNameLocation = nameLocation
         self.slots = slots
-    }
-
-    /// True for `x-…` names. Looks at two bytes instead of `hasPrefix`, which shows up on large files.
-    static func isExtension(_ name: String) -> Bool {
-        var bytes = name.utf8.makeIterator()
-        return bytes.next() == UInt8(ascii: "x") && bytes.next() == UInt8(ascii: "-")
     }
 
     /// The field's value, or nil when absent or written as `null`.
