@@ -146,7 +146,9 @@ direct=http://127.0.0.1:$nginx_port
 gateway=http://127.0.0.1:$gw_port
 gwlog=$out/switchboard.log
 : > "$gwlog"
-serve=("$bin" serve --config "$config" --port "$gw_port" --log-level "$log_level" ${serve_args[@]+"${serve_args[@]}"})
+# serve_with CONFIG: sets `serve`, the gateway's command line for that configuration.
+serve_with() { serve=("$bin" serve --config "$1" --port "$gw_port" --log-level "$log_level" ${serve_args[@]+"${serve_args[@]}"}); }
+serve_with "$config"
 
 start_gateway() {  # start_gateway [wrapper…]: starts serve (under the wrapper), sets gw_pid
     "$@" "${serve[@]}" >>"$gwlog" 2>&1 &
@@ -379,7 +381,7 @@ if ((usage_runs > 0)); then
     rm -f "$usage_db" "$usage_db-wal" "$usage_db-shm"
     usage_config=$out/overhead-usage-providers.yaml
     { cat "$config"; printf '\nusage:\n  path: %s\n' "$usage_db"; } >"$usage_config"
-    serve=("$bin" serve --config "$usage_config" --port "$gw_port" --log-level "$log_level" ${serve_args[@]+"${serve_args[@]}"})
+    serve_with "$usage_config"
     start_gateway
     sanity "$gateway" plain "" mock
     bench "gateway plain, usage on" gateway plain "" 1 1

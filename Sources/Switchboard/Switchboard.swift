@@ -67,7 +67,7 @@ public final class Switchboard: Sendable {
             self.limiters = limiters
             self.metrics = metrics
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
-                                 metrics: metrics, logger: logger, timers: EventLoopTimers(group: client.eventLoopGroup))
+                                 metrics: metrics, timers: EventLoopTimers(group: client.eventLoopGroup))
             self.caches = Self.caches(for: configuration)
             self.startupNotes = compiled.notes
             self.keyRings = compiled.rings

@@ -31,17 +31,16 @@ public enum JSONParser {
     }
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
-        do {
-            return try bytes.withUnsafeBytes { try parse($0, maxDepth: maxDepth) }
-        } catch let error as Error {
-            throw error
-        } catch {
-            throw Error(message: "\(error)", offset: 0)
-        }
+        // `withUnsafeBytes` rethrows untyped errors: the typed one travels in a `Result`.
+        try bytes.withUnsafeBytes { buffer in Result { () throws(Error) in try parse(buffer, maxDepth: maxDepth) } }.get()
     }
 
+    /// Parses the string's UTF-8 in place (no copy: streamed answers parse one of these per event).
     public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
-        try parse(Array(text.utf8), maxDepth: maxDepth)
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(Error) in try parse(UnsafeRawBufferPointer(buffer), maxDepth: maxDepth) }
+        }.get()
     }
 }
 
@@ -111,13 +110,8 @@ private struct Cursor {
         try enter()
         index += 1  // {
         var members: [JSONObject.Member] = []
-        skipWhitespace()
-        if index < count, base[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(JSONObject(members))
-        }
-        while true {
+        if closesAtOnce(UInt8(ascii: "}")) { return .object(JSONObject(members)) }
+        repeat {
             skipWhitespace()
             guard index < count else { throw fail("unexpected end of input") }
             guard base[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -126,41 +120,45 @@ private struct Cursor {
             guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
             index += 1
             members.append(JSONObject.Member(key: key, value: try value()))
-            skipWhitespace()
-            guard index < count else { throw fail("unexpected end of input") }
-            switch base[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                depth -= 1
-                return .object(JSONObject(members))
-            default: throw fail("expected ',' or '}' in an object")
-            }
-        }
+        } while try continues(closing: UInt8(ascii: "}"), otherwise: "expected ',' or '}' in an object")
+        return .object(JSONObject(members))
     }
 
     private mutating func array() throws(JSONParser.Error) -> JSONValue {
         try enter()
         index += 1  // [
         var elements: [JSONValue] = []
+        if closesAtOnce(UInt8(ascii: "]")) { return .array(elements) }
+        repeat {
+            elements.append(try value())
+        } while try continues(closing: UInt8(ascii: "]"), otherwise: "expected ',' or ']' in an array")
+        return .array(elements)
+    }
+
+    /// Just after an opening bracket: whether `closing` follows at once (an empty container, then left).
+    private mutating func closesAtOnce(_ closing: UInt8) -> Bool {
         skipWhitespace()
-        if index < count, base[index] == UInt8(ascii: "]") {
+        guard index < count, base[index] == closing else { return false }
+        index += 1
+        depth -= 1
+        return true
+    }
+
+    /// After an element: true past a `,` (another element follows), false past `closing` (the container
+    /// is left); anything else is the error `otherwise`.
+    private mutating func continues(closing: UInt8, otherwise message: String) throws(JSONParser.Error) -> Bool {
+        skipWhitespace()
+        guard index < count else { throw fail("unexpected end of input") }
+        switch base[index] {
+        case UInt8(ascii: ","):
+            index += 1
+            return true
+        case closing:
             index += 1
             depth -= 1
-            return .array(elements)
-        }
-        while true {
-            elements.append(try value())
-            skipWhitespace()
-            guard index < count else { throw fail("unexpected end of input") }
-            switch base[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                depth -= 1
-                return .array(elements)
-            default: throw fail("expected ',' or ']' in an array")
-            }
+            return false
+        default:
+            throw fail(message)
         }
     }
 

@@ -27,7 +27,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// The number when it is a whole number that fits an `Int` (`3` and `3.0`, not `3.5` or `true`).
     public var integer: Int? {
-        guard case .number(let value) = self, value == value.rounded(.towardZero) else { return nil }
+        guard case .number(let value) = self else { return nil }
         return Int(exactly: value)
     }
 

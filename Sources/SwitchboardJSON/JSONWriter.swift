@@ -23,21 +23,16 @@ public struct JSONWriter: Sendable {
 
     // MARK: - Containers
 
-    public mutating func beginObject() { open(UInt8(ascii: "{")) }
-    public mutating func endObject() { close(UInt8(ascii: "}")) }
-    public mutating func beginArray() { open(UInt8(ascii: "[")) }
-    public mutating func endArray() { close(UInt8(ascii: "]")) }
-
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
-        beginObject()
+        open(UInt8(ascii: "{"))
         body(&self)
-        endObject()
+        close(UInt8(ascii: "}"))
     }
 
     public mutating func array(_ body: (inout JSONWriter) -> Void) {
-        beginArray()
+        open(UInt8(ascii: "["))
         body(&self)
-        endArray()
+        close(UInt8(ascii: "]"))
     }
 
     /// An object member's key; the value written next is its value.
@@ -94,16 +89,16 @@ public struct JSONWriter: Sendable {
         case .number(let number): self.number(number)
         case .string(let text): string(text)
         case .array(let elements):
-            beginArray()
-            for element in elements { self.value(element) }
-            endArray()
-        case .object(let object):
-            beginObject()
-            for member in object {
-                key(member.key)
-                self.value(member.value)
+            array { writer in
+                for element in elements { writer.value(element) }
             }
-            endObject()
+        case .object(let members):
+            object { writer in
+                for member in members {
+                    writer.key(member.key)
+                    writer.value(member.value)
+                }
+            }
         }
     }
 
@@ -143,6 +138,13 @@ public struct JSONWriter: Sendable {
     }
 
     /// The member, `null` when `value` is nil.
+    /// A member holding a list of strings, left out when the list is empty.
+    public mutating func member(_ key: String, ifNotEmpty values: [String]) {
+        guard !values.isEmpty else { return }
+        self.key(key)
+        array { json in for value in values { json.string(value) } }
+    }
+
     public mutating func member(_ key: String, orNull value: String?) {
         self.key(key)
         if let value { string(value) } else { null() }

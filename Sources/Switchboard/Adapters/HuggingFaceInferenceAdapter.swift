@@ -113,10 +113,7 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
                         if temperature > 0 { json.member("temperature", temperature) } else { json.member("do_sample", false) }
                     }
                     if let topP = request.topP, topP > 0, topP < 1 { json.member("top_p", topP) }
-                    if !request.stop.isEmpty {
-                        json.key("stop")
-                        json.array { json in for stop in request.stop { json.string(stop) } }
-                    }
+                    json.member("stop", ifNotEmpty: request.stop)
                 case .summarization:
                     json.member("max_length", ifPresent: request.maxTokens)
                 }
@@ -130,7 +127,8 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
     /// The answer's text from a parsed body (nil when the body is not JSON).
     static func text(in document: JSONValue?, task: Task) throws(UpstreamFailure) -> String {
         let field = task == .summarization ? "summary_text" : "generated_text"
-        let first = document?.array.map { $0.first?.object } ?? document?.object
+        // A task answer is a one-element list; a bare object is accepted too.
+        let first = (document?.array?.first ?? document)?.object
         guard let first else { throw .malformed("the answer is not a \(task.rawValue) result") }
         if let text = first[field]?.string { return text }
         if let text = first[task == .summarization ? "generated_text" : "summary_text"]?.string { return text }

@@ -133,10 +133,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
             json.member("max_tokens", ifPresent: request.maxTokens)
             json.member("temperature", ifPresent: request.temperature)
             json.member("top_p", ifPresent: request.topP)
-            if !request.stop.isEmpty {
-                json.key("stop")
-                json.array { json in for stop in request.stop { json.string(stop) } }
-            }
+            json.member("stop", ifNotEmpty: request.stop)
             json.member("stream", stream)
             if stream && streamUsage {
                 json.key("stream_options")

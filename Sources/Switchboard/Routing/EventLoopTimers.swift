@@ -14,8 +14,6 @@ struct EventLoopTimers: Sendable {
     }
 
     static func nioDeadline(_ instant: ContinuousClock.Instant) -> NIODeadline {
-        let remaining = ContinuousClock.now.duration(to: instant)
-        let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
-        return .now() + .nanoseconds(max(0, nanoseconds))
+        .now() + TimeAmount(max(.zero, ContinuousClock.now.duration(to: instant)))
     }
 }

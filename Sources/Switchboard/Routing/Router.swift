@@ -7,7 +7,6 @@ struct Router: Sendable {
     let routes: [String: CompiledRoute]
     let rules: [ErrorRule]
     let metrics: EngineMetrics
-    let logger: Logger
     /// Where attempt deadlines are timed.
     let timers: EventLoopTimers
 
@@ -51,7 +50,6 @@ private struct RouteRun {
     let request: ChatRequest
     let rules: [ErrorRule]
     let metrics: EngineMetrics
-    let logger: Logger
     let timers: EventLoopTimers
     let deadline: ContinuousClock.Instant
     var trace = AttemptTrace()
@@ -64,6 +62,8 @@ private struct RouteRun {
     var limitedTargets = 0
     var soonestSlot: Duration?
     var deadlinePassed = false
+    /// The route's logger, its metadata set once at load.
+    var logger: Logger { route.logger }
 
     init(
         route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
@@ -75,7 +75,6 @@ private struct RouteRun {
         self.rules = rules
         self.metrics = metrics
         self.timers = timers
-        self.logger = route.logger
         self.deadline = ContinuousClock.now.advanced(by: route.route.policy.deadline)
     }
 

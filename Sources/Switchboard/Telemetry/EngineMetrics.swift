@@ -5,9 +5,8 @@ import CoreMetrics
 ///
 /// Instruments are made once and kept (`InstrumentCache`).
 final class EngineMetrics: Sendable {
-    private let instruments: InstrumentCache
     /// Where instruments are made: the process's bootstrapped factory unless one is injected.
-    var factory: any MetricsFactory { instruments.factory }
+    private let instruments: InstrumentCache
 
     init(factory: (any MetricsFactory)? = nil) {
         self.instruments = InstrumentCache(factory: factory ?? MetricsSystem.factory)
@@ -24,55 +23,43 @@ final class EngineMetrics: Sendable {
     static let waiting = "switchboard_waiting"
 
     func request(route: String, outcome: String) {
-        counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
+        instruments.counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
     }
 
     func attempt(target: CompiledTarget, key: String?, errorClass: String, latency: Duration) {
-        counter(Self.attempts, [
+        instruments.counter(Self.attempts, [
             ("provider", target.provider.name), ("model", target.model ?? ""), ("key", key ?? ""), ("class", errorClass),
         ]).increment()
-        timer(Self.attemptDuration, [("provider", target.provider.name), ("model", target.model ?? "")])
-            .recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
+        instruments.timer(Self.attemptDuration, [("provider", target.provider.name), ("model", target.model ?? "")])
+            .record(latency)
         if let ring = target.keyRing { keyState(ring) }
     }
 
     /// A lookup in a route's response cache: `hit` or `miss` (requests the cache is not for are not counted).
     func cache(route: String, hit: Bool) {
-        counter(Self.cache, [("route", route), ("result", hit ? "hit" : "miss")]).increment()
+        instruments.counter(Self.cache, [("route", route), ("result", hit ? "hit" : "miss")]).increment()
     }
 
     /// A target skipped by its provider's limits, by reason (`queue_full`, `queue_timeout`, `queue_deadline`).
     func limited(provider: String, reason: String) {
-        counter(Self.limited, [("provider", provider), ("reason", reason)]).increment()
+        instruments.counter(Self.limited, [("provider", provider), ("reason", reason)]).increment()
     }
 
     /// A limited provider's requests holding a slot and waiting for one, recorded on every change.
     func limiter(provider: String, inFlight: Int, waiting: Int) {
-        gauge(Self.inFlight, [("provider", provider)]).record(inFlight)
-        gauge(Self.waiting, [("provider", provider)]).record(waiting)
+        instruments.gauge(Self.inFlight, [("provider", provider)]).record(inFlight)
+        instruments.gauge(Self.waiting, [("provider", provider)]).record(waiting)
     }
 
     func failover(route: String) {
-        counter(Self.failovers, [("route", route)]).increment()
+        instruments.counter(Self.failovers, [("route", route)]).increment()
     }
 
     /// Keys of a pool by state (healthy, cooling, disabled), recorded when the ring's census changed.
     func keyState(_ ring: KeyRing) {
         guard let census = ring.censusIfChanged() else { return }
         for (state, count) in [("healthy", census.healthy), ("cooling", census.cooling), ("disabled", census.disabled)] {
-            Gauge(label: Self.keys, dimensions: [("pool", ring.pool.name), ("state", state)], factory: factory).record(count)
+            instruments.gauge(Self.keys, [("pool", ring.pool.name), ("state", state)]).record(count)
         }
-    }
-
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        instruments.counter(label, dimensions)
-    }
-
-    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        instruments.gauge(label, dimensions)
-    }
-
-    private func timer(_ label: String, _ dimensions: [(String, String)]) -> Timer {
-        instruments.timer(label, dimensions)
     }
 }

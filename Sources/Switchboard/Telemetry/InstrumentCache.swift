@@ -48,3 +48,11 @@ package final class InstrumentCache: Sendable {
         return instrument
     }
 }
+
+extension Timer {
+    /// Records a `Duration` (swift-metrics takes integer nanoseconds), clamped to `Int64.max` nanoseconds.
+    package func record(_ duration: Duration) {
+        let (seconds, overflow) = duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        recordNanoseconds(overflow ? .max : seconds &+ duration.components.attoseconds / 1_000_000_000)
+    }
+}
