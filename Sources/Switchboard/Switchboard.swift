@@ -170,8 +170,8 @@ public final class Switchboard: Sendable {
         let slot = cacheSlot(for: request, selection: selection)
         if let slot, let cached = cachedAnswer(in: slot, route: route) {
             return ChatCompletion(
-                text: cached.text, finishReason: cached.finishReason, usage: cached.usage, route: route,
-                provider: cached.provider, model: cached.model, trace: AttemptTrace(), cacheHit: true)
+                choices: cached.choices, usage: cached.usage, route: route, provider: cached.provider,
+                model: cached.model, trace: AttemptTrace(), cacheHit: true, upstreamBody: cached.body)
         }
         let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
             target, call, lease throws(UpstreamFailure) in
@@ -180,15 +180,14 @@ public final class Switchboard: Sendable {
         }
         let output = success.value
         let completion = ChatCompletion(
-            text: output.text, finishReason: output.finishReason, usage: output.usage, route: route,
-            provider: success.target.provider.name,
-            model: success.target.model ?? output.model ?? success.target.provider.name,
-            trace: success.trace)
+            choices: output.choices, usage: output.usage, route: route, provider: success.target.provider.name,
+            model: success.target.model ?? output.model ?? success.target.provider.name, trace: success.trace,
+            upstreamBody: output.body)
         if let slot, Self.isCacheable(success.target) {
             slot.cache.store(
                 ResponseCache.Answer(
-                    text: completion.text, finishReason: completion.finishReason, usage: completion.usage,
-                    provider: completion.provider, model: completion.model),
+                    choices: output.choices, usage: output.usage, provider: completion.provider,
+                    model: completion.model, body: output.body),
                 under: slot.key)
         }
         return completion
@@ -208,7 +207,7 @@ public final class Switchboard: Sendable {
         if let slot, let cached = cachedAnswer(in: slot, route: route) {
             return ChatStream.complete(
                 route: route, provider: cached.provider, model: cached.model,
-                chunk: ChatChunk(delta: cached.text, finishReason: cached.finishReason, usage: cached.usage))
+                chunk: ChatChunk(choices: cached.choices.map(ChoiceDelta.init(whole:)), usage: cached.usage))
         }
         // Resolved at load with the route (a dictionary lookup, not a scan of the configuration's routes).
         let attemptTimeout = router.routes[route]?.route.policy.attemptTimeout ?? .seconds(30)
@@ -229,9 +228,7 @@ public final class Switchboard: Sendable {
         if let slot, Self.isCacheable(success.target) {
             onFinish = { finished in
                 slot.cache.store(
-                    ResponseCache.Answer(
-                        text: finished.text, finishReason: finished.finishReason ?? .stop, usage: finished.usage,
-                        provider: provider, model: model),
+                    ResponseCache.Answer(choices: finished.assembled, usage: finished.usage, provider: provider, model: model),
                     under: slot.key)
             }
         }
@@ -331,7 +328,8 @@ public final class Switchboard: Sendable {
                     // Offline adapters never send a key, so an empty pool must not make them skip.
                     keyRing: declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil,
                     scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName,
-                    limiter: limiters[provider.name]))
+                    limiter: limiters[provider.name],
+                    capabilities: target.capabilities(provider: provider, declaration: declaration)))
             }
             var routeLogger = logger
             routeLogger[metadataKey: "route"] = "\(route.name)"

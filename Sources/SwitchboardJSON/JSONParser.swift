@@ -30,6 +30,22 @@ public enum JSONParser {
         return try cursor.document()
     }
 
+    /// Parses a document that must be an object, noting where each of its members lies in the bytes
+    /// (see `JSONObjectBytes`).
+    static func parseObjectMembers(
+        _ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth
+    ) throws(Error) -> (object: JSONObject, ranges: [JSONObjectBytes.MemberRange]) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
+            throw Error(message: "empty input", offset: 0)
+        }
+        var cursor = Cursor(base: base, count: bytes.count, maxDepth: maxDepth)
+        cursor.memberRanges = []
+        guard case .object(let object) = try cursor.document() else {
+            throw Error(message: "expected a JSON object", offset: 0)
+        }
+        return (object, cursor.memberRanges ?? [])
+    }
+
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
         // `withUnsafeBytes` rethrows untyped errors: the typed one travels in a `Result`.
         try bytes.withUnsafeBytes { buffer in Result { () throws(Error) in try parse(buffer, maxDepth: maxDepth) } }.get()
@@ -50,6 +66,8 @@ private struct Cursor {
     let maxDepth: Int
     var index = 0
     var depth = 0
+    /// When set, where each member of the top-level object lies.
+    var memberRanges: [JSONObjectBytes.MemberRange]?
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base
@@ -115,11 +133,19 @@ private struct Cursor {
             skipWhitespace()
             guard index < count else { throw fail("unexpected end of input") }
             guard base[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyStart = index
             let key = try string()
             skipWhitespace()
             guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
             index += 1
-            members.append(JSONObject.Member(key: key, value: try value()))
+            if depth == 1, memberRanges != nil {
+                skipWhitespace()
+                let valueStart = index
+                members.append(JSONObject.Member(key: key, value: try value()))
+                memberRanges?.append(JSONObjectBytes.MemberRange(member: keyStart..<index, value: valueStart..<index))
+            } else {
+                members.append(JSONObject.Member(key: key, value: try value()))
+            }
         } while try continues(closing: UInt8(ascii: "}"), otherwise: "expected ',' or '}' in an object")
         return .object(JSONObject(members))
     }

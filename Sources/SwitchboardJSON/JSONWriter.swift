@@ -102,6 +102,14 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Bytes that are already one JSON value (or, inside an object, a whole `"key": value` member),
+    /// copied as they are.
+    public mutating func raw(_ json: some Collection<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     // MARK: - Members (a key and its value)
 
     public mutating func member(_ key: String, _ value: String) {

@@ -146,7 +146,6 @@ import Testing
                 (#"{"messages":[{"role":"user","content":"x"}]}"#, "'model' is required"),
                 (#"{"model":"text-generation","messages":[]}"#, "'messages' is required"),
                 (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"temperature":7}"#, "'temperature'"),
-                (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],"n":2}"#, "'n' must be 1"),
                 ("", "the request body is empty"),
                 (#"[1, 2]"#, "not a JSON object"),
                 (#"{"model":"text-generation","messages":[{"role":"user","content":"x"}],}"#, "not a JSON object"),
@@ -175,8 +174,9 @@ import Testing
         }
     }
 
-    /// Content parts are joined, `max_tokens` may be written as `2.0`, and `metadata` strings become
-    /// template variables: what the old Foundation-based parser accepted is still accepted.
+    /// Text parts are joined, `max_tokens` may be written as `2.0`, and `metadata` strings become
+    /// template variables: what the old Foundation-based parser accepted is still accepted. An image
+    /// part is no longer dropped on the way to a text-only target: that request is refused instead.
     @Test func requestBodyVariantsClientsSendAreAccepted() async throws {
         let yaml = """
             version: 1
@@ -190,7 +190,7 @@ import Testing
         try await Self.withGateway(yaml) { client in
             let body = #"""
                 {"model":"text-generation","messages":[{"role":"user","content":[{"type":"text","text":"caf\u00e9"},
-                {"type":"image_url","image_url":{"url":"x"}},{"type":"text","text":"\"quoted\"\n"}]}],
+                {"type":"text","text":"\"quoted\"\n"}]}],
                 "max_tokens":2.0,"temperature":0,"top_p":1,"stop":"END","metadata":{"topic":"Swift","n":3},
                 "stream":false,"stream_options":null,"user":"u-1","n":1}
                 """#
@@ -198,6 +198,14 @@ import Testing
                 #expect(response.status == .ok)
                 let choice = (Self.json(response.body)["choices"] as? [[String: Any]])?.first
                 #expect((choice?["message"] as? [String: Any])?["content"] as? String == "café\n\"quoted\"\n / Swift")
+            }
+            let withImage = body.replacingOccurrences(
+                of: #"{"type":"text","text":"caf\u00e9"},"#,
+                with: #"{"type":"text","text":"caf\u00e9"},{"type":"image_url","image_url":{"url":"x"}},"#)
+            try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: withImage)) { response in
+                #expect(response.status == .badRequest)
+                let error = Self.json(response.body)["error"] as? [String: Any]
+                #expect(error?["code"] as? String == "unsupported_capability")
             }
         }
     }

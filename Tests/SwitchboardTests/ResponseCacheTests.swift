@@ -118,10 +118,11 @@ import Testing
     }
 
     @Test func theByteLimitEvictsLeastRecentlyUsedAndSkipsOversizedAnswers() async throws {
-        // Each answer is about 215 bytes with its key: two do not fit in 300.
+        // Each entry is about 520 bytes (the upstream's whole answer, kept for replay, and the key, which
+        // holds the whole request): two do not fit in 800.
         let upstream = try await Self.countingUpstream(padding: 150)
         defer { Task { try await upstream.shutdown() } }
-        try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m, max_bytes: 300 }")) { engine in
+        try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m, max_bytes: 800 }")) { engine in
             _ = try await engine.complete(Self.request("a"), route: "chat")
             #expect(try await engine.complete(Self.request("a"), route: "chat").cacheHit)
             _ = try await engine.complete(Self.request("b"), route: "chat")

@@ -31,11 +31,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     public func complete(_ call: AdapterCall) async throws(UpstreamFailure) -> AdapterOutput {
         let response = try await http.post(url, headers: headers(call), body: body(call, stream: false), deadline: call.deadline)
         let buffer = try await http.readBody(response, deadline: call.deadline)
-        guard let decoded = Completion(buffer) else { throw .malformed("the answer is not an OpenAI chat completion") }
-        guard let choice = decoded.choice else { throw .malformed("the answer has no choices") }
-        return AdapterOutput(
-            text: choice.content, finishReason: FinishReason(upstream: choice.finishReason), usage: decoded.usage,
-            model: decoded.model)
+        return try Self.output(Array(buffer: buffer))
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {
@@ -44,13 +40,14 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         if !contentType.contains("text/event-stream") {
             // Some servers ignore `stream: true` and answer with one JSON completion.
             let buffer = try await http.readBody(response, deadline: call.deadline)
-            guard let decoded = Completion(buffer), let choice = decoded.choice else {
+            let output: AdapterOutput
+            do {
+                output = try Self.output(Array(buffer: buffer))
+            } catch {
                 throw .malformed("the streamed answer is neither SSE nor a chat completion")
             }
             return AsyncThrowingStream { continuation in
-                continuation.yield(ChatChunk(
-                    delta: choice.content, finishReason: FinishReason(upstream: choice.finishReason),
-                    usage: decoded.usage))
+                continuation.yield(ChatChunk(choices: output.choices.map(ChoiceDelta.init(whole:)), usage: output.usage))
                 continuation.finish()
             }
         }
@@ -68,29 +65,40 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         }
     }
 
-    /// Reads SSE events until `[DONE]`. A stream that ends without `[DONE]` or a finish reason, or whose
-    /// events are not chunks, is an error: never a silent clean finish.
+    /// Reads SSE events until `[DONE]`, each becoming one chunk that keeps the event's bytes. Leading
+    /// events that add nothing (the role-only first chunk) are held back until one that does, so that a
+    /// stream that dies before its first token can still fail over. A stream that ends without `[DONE]`
+    /// or a finish reason, or whose events are not chunks, is an error: never a silent clean finish.
     private static func relay(
         _ body: HTTPClientResponse.Body, limit: Int, to continuation: AsyncThrowingStream<ChatChunk, any Error>.Continuation
     ) async throws {
         var parser = SSEParser()
         var received = 0
         var finished = false
+        var heldBack: [ChatChunk]? = []
         for try await buffer in body {
             received += buffer.readableBytes
             if received > limit { throw UpstreamFailure.malformed("the stream is larger than \(limit) bytes") }
             for event in parser.feed(buffer.readableBytesView) {
-                if event == "[DONE]" {
+                if event == Self.done {
+                    for chunk in heldBack ?? [] { continuation.yield(chunk) }
                     continuation.finish()
                     return
                 }
-                guard let chunk = StreamChunk(event) else {
+                guard let chunk = Self.chunk(event) else {
                     throw UpstreamFailure.malformed("a streamed event is not a chat.completion.chunk")
                 }
-                let finish = chunk.finishReason.map { FinishReason(upstream: $0) }
-                if finish != nil { finished = true }
-                if !chunk.delta.isEmpty || finish != nil || chunk.usage != nil {
-                    continuation.yield(ChatChunk(delta: chunk.delta, finishReason: finish, usage: chunk.usage))
+                if chunk.choices.contains(where: { $0.finishReason != nil }) { finished = true }
+                if var held = heldBack {
+                    held.append(chunk)
+                    guard chunk.usage == nil, chunk.choices.allSatisfy(\.isEmpty) else {
+                        for chunk in held { continuation.yield(chunk) }
+                        heldBack = nil
+                        continue
+                    }
+                    heldBack = held
+                } else {
+                    continuation.yield(chunk)
                 }
             }
         }
@@ -101,6 +109,8 @@ public struct OpenAIChatAdapter: ProviderAdapter {
             throw UpstreamFailure.transport(.connectionReset, "the stream ended before [DONE]")
         }
     }
+
+    private static let done = Array("[DONE]".utf8)
 
     // MARK: - Request
 
@@ -115,76 +125,58 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         return headers
     }
 
-    /// OpenAI's request shape with the target's model id; sampling fields only when the client set them.
-    private func body(_ call: AdapterCall, stream: Bool) -> [UInt8] {
+    /// The client's request as this target gets it: the client's body with only `model`, `stream`,
+    /// `stream_options` and the target's `max_tokens` cap and sampling defaults changed; every other
+    /// member is copied byte for byte. A request built in Swift is written from its typed fields.
+    func body(_ call: AdapterCall, stream: Bool) -> [UInt8] {
         let request = call.request
-        var json = JSONWriter(reservingCapacity: 128 + request.messages.reduce(0) { $0 + $1.content.utf8.count + 32 })
-        json.object { json in
-            json.member("model", call.target.model ?? "")
-            json.key("messages")
-            json.array { json in
-                for message in request.messages {
-                    json.object { json in
-                        json.member("role", message.role)
-                        json.member("content", message.content)
-                    }
-                }
-            }
-            json.member("max_tokens", ifPresent: request.maxTokens)
-            json.member("temperature", ifPresent: request.temperature)
-            json.member("top_p", ifPresent: request.topP)
-            json.member("stop", ifNotEmpty: request.stop)
-            json.member("stream", stream)
-            if stream && streamUsage {
-                json.key("stream_options")
-                json.object { json in json.member("include_usage", true) }
-            }
+        let model = JSONValue.string(call.target.model ?? "")
+        guard let body = request.body else {
+            return request.writeOpenAIBody(
+                model: call.target.model ?? "", stream: stream,
+                streamOptions: stream && streamUsage ? .object(JSONObject([.init(key: "include_usage", value: .bool(true))])) : nil)
         }
-        return json.bytes
+        var edits: [String: JSONObjectBytes.Edit] = ["model": .set(model), "stream": .set(.bool(stream))]
+        if let cap = request.maxTokens {
+            let given = ["max_tokens", "max_completion_tokens"].filter { body[$0].map { !$0.isNull } ?? false }
+            for name in given where (body[name]?.number ?? .infinity) > Double(cap) { edits[name] = .set(.number(Double(cap))) }
+            if given.isEmpty { edits["max_tokens"] = .set(.number(Double(cap))) }
+        }
+        for (name, value) in [("temperature", request.temperature), ("top_p", request.topP)] {
+            if let value, body[name]?.isNull ?? true { edits[name] = .set(.number(value)) }
+        }
+        if !stream {
+            edits["stream_options"] = .remove
+        } else if streamUsage {
+            var options = body["stream_options"]?.object ?? JSONObject()
+            options.members.removeAll { $0.key == "include_usage" }
+            options.members.append(JSONObject.Member(key: "include_usage", value: .bool(true)))
+            edits["stream_options"] = .set(.object(options))
+        }
+        return body.writing(edits, order: Self.addedMembers)
     }
+
+    /// Where members the client left out are added, in this order, at the end of the body.
+    private static let addedMembers = ["model", "max_tokens", "temperature", "top_p", "stream", "stream_options"]
 
     // MARK: - Response
 
-    /// The fields of a `chat.completion` the gateway uses; nil when the body is not one.
-    private struct Completion {
-        struct Choice {
-            var content: String
-            var finishReason: String?
+    /// A `chat.completion`, kept whole for relaying and read for the engine (every choice, usage).
+    static func output(_ bytes: [UInt8]) throws(UpstreamFailure) -> AdapterOutput {
+        guard let document = try? JSONObjectBytes(bytes), let choices = document["choices"]?.array else {
+            throw .malformed("the answer is not an OpenAI chat completion")
         }
-
-        var model: String?
-        var choice: Choice?
-        var usage: Usage?
-
-        init?(_ buffer: ByteBuffer) {
-            guard let document = buffer.withUnsafeReadableBytes({ try? JSONParser.parse($0) }),
-                let object = document.object, let choices = object["choices"]?.array
-            else { return nil }
-            model = object["model"]?.string
-            choice = choices.first.map { Choice(content: $0["message"]?["content"]?.string ?? "", finishReason: $0["finish_reason"]?.string) }
-            usage = OpenAIChatAdapter.usage(object["usage"])
-        }
+        guard !choices.isEmpty else { throw .malformed("the answer has no choices") }
+        return AdapterOutput(
+            choices: choices.enumerated().compactMap { ChatChoice(openAI: $1, position: $0) },
+            usage: Usage(openAI: document["usage"]), model: document["model"]?.string, body: bytes)
     }
 
-    /// The fields of a `chat.completion.chunk` the gateway uses; nil when the event is not one.
-    private struct StreamChunk {
-        var delta: String
-        var finishReason: String?
-        var usage: Usage?
-
-        init?(_ event: String) {
-            guard let object = (try? JSONParser.parse(event))?.object, let choices = object["choices"]?.array else { return nil }
-            let choice = choices.first
-            delta = choice?["delta"]?["content"]?.string ?? ""
-            finishReason = choice?["finish_reason"]?.string
-            usage = OpenAIChatAdapter.usage(object["usage"])
-        }
-    }
-
-    /// `usage` when it has both token counts.
-    private static func usage(_ value: JSONValue?) -> Usage? {
-        guard let value, let prompt = value["prompt_tokens"]?.integer, let completion = value["completion_tokens"]?.integer
-        else { return nil }
-        return Usage(promptTokens: prompt, completionTokens: completion, totalTokens: value["total_tokens"]?.integer)
+    /// A `chat.completion.chunk` event, kept whole for relaying; nil when the event is not one.
+    static func chunk(_ event: [UInt8]) -> ChatChunk? {
+        guard let document = try? JSONObjectBytes(event), let choices = document["choices"]?.array else { return nil }
+        return ChatChunk(
+            choices: choices.enumerated().compactMap { ChoiceDelta(openAI: $1, position: $0) },
+            usage: Usage(openAI: document["usage"]), event: document)
     }
 }

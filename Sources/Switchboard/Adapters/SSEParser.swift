@@ -2,12 +2,13 @@
 /// and comment lines are ignored; multi-line data is joined with newlines).
 struct SSEParser {
     private var line: [UInt8] = []
-    private var data: [String] = []
+    private var data: [UInt8] = []
+    private var hasData = false
     private var sawCarriageReturn = false
 
-    /// Feeds bytes; returns the data of every event they complete.
-    mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
-        var events: [String] = []
+    /// Feeds bytes; returns the data of every event they complete, as bytes.
+    mutating func feed(_ bytes: some Sequence<UInt8>) -> [[UInt8]] {
+        var events: [[UInt8]] = []
         for byte in bytes {
             if sawCarriageReturn {
                 sawCarriageReturn = false
@@ -27,21 +28,28 @@ struct SSEParser {
     }
 
     /// Whether a partial event is buffered (a stream that ends here was cut off).
-    var hasPartialEvent: Bool { !line.isEmpty || !data.isEmpty }
+    var hasPartialEvent: Bool { !line.isEmpty || hasData }
 
-    private mutating func endLine(into events: inout [String]) {
+    private static let field = Array("data".utf8)
+
+    private mutating func endLine(into events: inout [[UInt8]]) {
         defer { line.removeAll(keepingCapacity: true) }
         if line.isEmpty {
-            if !data.isEmpty { events.append(data.joined(separator: "\n")) }
-            data.removeAll()
+            if hasData { events.append(data) }
+            data.removeAll(keepingCapacity: true)
+            hasData = false
             return
         }
         if line.first == UInt8(ascii: ":") { return }
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix("data") else { return }
-        var value = text.dropFirst(4)
-        if value.first == ":" { value = value.dropFirst() } else if !value.isEmpty { return }
-        if value.first == " " { value = value.dropFirst() }
-        data.append(String(value))
+        guard line.starts(with: Self.field) else { return }
+        var start = Self.field.count
+        if start < line.count {
+            guard line[start] == UInt8(ascii: ":") else { return }
+            start += 1
+            if start < line.count, line[start] == UInt8(ascii: " ") { start += 1 }
+        }
+        if hasData { data.append(UInt8(ascii: "\n")) }
+        data.append(contentsOf: line[start...])
+        hasData = true
     }
 }

@@ -6,11 +6,21 @@ import SwitchboardConfig
 final class ResponseCache: Sendable {
     /// What is kept for one request.
     struct Answer: Sendable, Hashable {
-        var text: String
-        var finishReason: FinishReason
+        var choices: [ChatChoice]
         var usage: Usage?
         var provider: String
         var model: String
+        /// The upstream's whole answer, when it came plain from an OpenAI-compatible target: a plain hit
+        /// replays it with every field (a streamed answer is kept as its assembled choices).
+        var body: [UInt8]?
+
+        /// Bytes the entry is counted as.
+        var cost: Int {
+            body?.count ?? choices.reduce(0) { total, choice in
+                total + choice.message.content.utf8.count
+                    + choice.message.toolCalls.reduce(0) { $0 + $1.arguments.utf8.count + $1.name.utf8.count + 32 }
+            }
+        }
     }
 
     let settings: RouteCache
@@ -29,8 +39,10 @@ final class ResponseCache: Sendable {
         settings.anyTemperature || request.temperature == 0
     }
 
-    /// The exact-match key: the route, where the selection starts, and every request field that shapes
-    /// the answer. Each part is length-prefixed, so no content can imitate a separator.
+    /// The exact-match key: the route, where the selection starts, and the whole request as an
+    /// upstream would get it (every message part, tools, response_format, seed, …) but for `model` and
+    /// the answer's form (`stream`), plus the template variables. Each part is length-prefixed, so no
+    /// content can imitate a separator.
     static func key(for request: ChatRequest, route: String, startIndex: Int) -> String {
         var key = ""
         func part(_ text: String) {
@@ -38,22 +50,9 @@ final class ResponseCache: Sendable {
             key += ":"
             key += text
         }
-        func optional<T>(_ value: T?) {
-            if let value { part("\(value)") } else { key += "-" }
-        }
         part(route)
         part(String(startIndex))
-        key += "m\(request.messages.count)"
-        for message in request.messages {
-            part(message.role)
-            part(message.content)
-        }
-        optional(request.maxTokens)
-        // Doubles print exactly enough digits to round-trip, so equal values give equal text.
-        optional(request.temperature)
-        optional(request.topP)
-        key += "s\(request.stop.count)"
-        for stop in request.stop { part(stop) }
+        part(String(decoding: request.identity, as: UTF8.self))
         key += "v\(request.variables.count)"
         for (name, value) in request.variables.sorted(by: { $0.key < $1.key }) {
             part(name)
@@ -79,7 +78,7 @@ final class ResponseCache: Sendable {
     /// Stores `answer` under `key` for the route's ttl, evicting least recently used entries until the
     /// limits hold. An answer larger than the whole byte budget is not stored.
     func store(_ answer: Answer, under key: String) {
-        let cost = answer.text.utf8.count + key.utf8.count
+        let cost = answer.cost + key.utf8.count
         guard cost <= settings.maxBytes else { return }
         let expires = now().advanced(by: settings.ttl)
         state.withLock { storage in

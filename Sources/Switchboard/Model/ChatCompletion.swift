@@ -1,3 +1,5 @@
+import SwitchboardJSON
+
 /// Why generation stopped, in OpenAI's words.
 public enum FinishReason: String, Sendable, Hashable, Codable {
     case stop
@@ -31,25 +33,35 @@ public struct Usage: Sendable, Hashable, Codable {
 
 /// What one adapter call produced.
 public struct AdapterOutput: Sendable, Hashable {
-    public var text: String
-    public var finishReason: FinishReason
+    /// Every choice; the first one's text and finish reason are also `text` and `finishReason`.
+    public var choices: [ChatChoice]
     public var usage: Usage?
     /// The model the upstream says answered, when it says.
     public var model: String?
+    /// The upstream's answer exactly as it arrived, when it is already an OpenAI chat completion (it is
+    /// then relayed to HTTP clients as it is).
+    public var body: [UInt8]?
 
     public init(text: String, finishReason: FinishReason = .stop, usage: Usage? = nil, model: String? = nil) {
-        self.text = text
-        self.finishReason = finishReason
+        self.init(choices: [ChatChoice(message: .assistant(text), finishReason: finishReason)], usage: usage, model: model)
+    }
+
+    public init(choices: [ChatChoice], usage: Usage? = nil, model: String? = nil, body: [UInt8]? = nil) {
+        self.choices = choices
         self.usage = usage
         self.model = model
+        self.body = body
     }
+
+    public var text: String { choices.first?.message.content ?? "" }
+    public var finishReason: FinishReason { choices.first?.finishReason ?? .stop }
 }
 
 /// A finished answer in one shape whatever answered it (OpenAI chat-completion semantics), with the
 /// route, provider and model that actually answered and the trace of every attempt.
 public struct ChatCompletion: Sendable, Hashable {
-    public var text: String
-    public var finishReason: FinishReason
+    /// Every choice (one unless the request asked for `n` > 1).
+    public var choices: [ChatChoice]
     public var usage: Usage?
     public var route: String
     public var provider: String
@@ -58,13 +70,25 @@ public struct ChatCompletion: Sendable, Hashable {
     /// Served from the route's response cache: no upstream was called and the trace is empty; `provider`
     /// and `model` are those that gave the cached answer.
     public var cacheHit: Bool
+    /// The upstream's answer exactly as it arrived, when an OpenAI-compatible target answered (nil when
+    /// the gateway composed the answer: other adapters, cache hits).
+    public var upstreamBody: [UInt8]?
 
     public init(
         text: String, finishReason: FinishReason, usage: Usage?, route: String, provider: String, model: String,
         trace: AttemptTrace, cacheHit: Bool = false
     ) {
-        self.text = text
-        self.finishReason = finishReason
+        self.init(
+            choices: [ChatChoice(message: .assistant(text), finishReason: finishReason)], usage: usage, route: route,
+            provider: provider, model: model, trace: trace, cacheHit: cacheHit)
+    }
+
+    public init(
+        choices: [ChatChoice], usage: Usage?, route: String, provider: String, model: String, trace: AttemptTrace,
+        cacheHit: Bool = false, upstreamBody: [UInt8]? = nil
+    ) {
+        self.choices = choices
+        self.upstreamBody = upstreamBody
         self.usage = usage
         self.route = route
         self.provider = provider
@@ -72,20 +96,39 @@ public struct ChatCompletion: Sendable, Hashable {
         self.trace = trace
         self.cacheHit = cacheHit
     }
+
+    /// The first choice's text.
+    public var text: String { choices.first?.message.content ?? "" }
+    /// Why the first choice ended.
+    public var finishReason: FinishReason { choices.first?.finishReason ?? .stop }
+    /// The tools the first choice calls.
+    public var toolCalls: [ToolCall] { choices.first?.message.toolCalls ?? [] }
+    /// The first choice's refusal, when the model refused.
+    public var refusal: String? { choices.first?.message.refusal }
 }
 
 /// A piece of a streamed answer.
 public struct ChatChunk: Sendable, Hashable {
-    /// Text added by this chunk (may be empty, e.g. on the last chunk).
-    public var delta: String
-    /// Set on the last chunk.
-    public var finishReason: FinishReason?
-    /// Set when the upstream reports usage (usually on the last chunk).
+    /// What the chunk adds to each choice it touches (empty for a usage-only chunk).
+    public var choices: [ChoiceDelta]
+    /// Set when the upstream reports usage (usually on a last chunk of its own).
     public var usage: Usage?
+    /// The upstream's event exactly as it arrived, when it is already an OpenAI `chat.completion.chunk`
+    /// (relayed to HTTP clients as it is).
+    public var event: JSONObjectBytes?
 
     public init(delta: String, finishReason: FinishReason? = nil, usage: Usage? = nil) {
-        self.delta = delta
-        self.finishReason = finishReason
-        self.usage = usage
+        self.init(choices: [ChoiceDelta(content: delta, finishReason: finishReason)], usage: usage)
     }
+
+    public init(choices: [ChoiceDelta], usage: Usage? = nil, event: JSONObjectBytes? = nil) {
+        self.choices = choices
+        self.usage = usage
+        self.event = event
+    }
+
+    /// Text added to the first choice (may be empty, e.g. on the last chunk).
+    public var delta: String { choices.first { $0.index == 0 }?.content ?? "" }
+    /// Set on the first choice's last chunk.
+    public var finishReason: FinishReason? { choices.first { $0.index == 0 }?.finishReason }
 }

@@ -1,6 +1,9 @@
 import SwitchboardConfig
+import SwitchboardJSON
 
-/// What a caller asks for: a conversation and sampling settings. Each adapter maps it onto its API.
+/// What a caller asks for: a conversation, sampling settings, and optionally tools, a response format
+/// and any other field of OpenAI's chat API. Each adapter maps it onto its API: OpenAI-compatible ones
+/// relay all of it, text-only ones take the text (and are skipped when the request needs more).
 public struct ChatRequest: Sendable, Hashable {
     public var messages: [ChatMessage]
     /// Upper bound on generated tokens; a target's `max_tokens` parameter can only lower it.
@@ -10,10 +13,23 @@ public struct ChatRequest: Sendable, Hashable {
     public var stop: [String]
     /// Extra values for template targets (`{{topic}}`, …). `prompt` is always the last user message.
     public var variables: [String: String]
+    public var tools: [ChatTool]
+    /// `auto`, `none`, `required`, or a named function, as JSON.
+    public var toolChoice: JSONValue?
+    public var responseFormat: ResponseFormat?
+    /// How many choices to generate (`n`).
+    public var choiceCount: Int
+    /// Every other top-level field (`seed`, `logprobs`, `user`, `parallel_tool_calls`, fields of later
+    /// API versions), sent to OpenAI-compatible upstreams as it is.
+    public var extraFields: JSONObject
+    /// The client's JSON body when the request came over HTTP: OpenAI-compatible targets receive these
+    /// very bytes with only the gateway's documented changes, whatever the typed fields can express.
+    package var body: JSONObjectBytes?
 
     public init(
         messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil,
-        stop: [String] = [], variables: [String: String] = [:]
+        stop: [String] = [], variables: [String: String] = [:], tools: [ChatTool] = [], toolChoice: JSONValue? = nil,
+        responseFormat: ResponseFormat? = nil, choiceCount: Int = 1, extraFields: JSONObject = JSONObject()
     ) {
         self.messages = messages
         self.maxTokens = maxTokens
@@ -21,6 +37,11 @@ public struct ChatRequest: Sendable, Hashable {
         self.topP = topP
         self.stop = stop
         self.variables = variables
+        self.tools = tools
+        self.toolChoice = toolChoice
+        self.responseFormat = responseFormat
+        self.choiceCount = choiceCount
+        self.extraFields = extraFields
     }
 
     /// The last user message: what task-style APIs and templates treat as "the prompt".
@@ -36,5 +57,38 @@ public struct ChatRequest: Sendable, Hashable {
         if request.temperature == nil { request.temperature = target.parameters["temperature"]?.number }
         if request.topP == nil { request.topP = target.parameters["top_p"]?.number }
         return request
+    }
+
+    /// What a target must support to serve this request without dropping any of it (always `text`).
+    public var needs: Set<Capability> {
+        var needs: Set<Capability> = [.text]
+        if !tools.isEmpty || toolChoice != nil || extraFields["functions"] != nil || extraFields["function_call"] != nil {
+            needs.insert(.tools)
+        }
+        for message in messages {
+            if !message.toolCalls.isEmpty || message.toolCallID != nil || message.role == "tool"
+                || message.role == "function" || message.extraFields["function_call"] != nil
+            {
+                needs.insert(.tools)
+            }
+            for part in message.parts ?? [] {
+                if let need = part.need { needs.insert(need) }
+            }
+        }
+        switch responseFormat {
+        case .jsonObject: needs.insert(.jsonObject)
+        case .jsonSchema: needs.insert(.jsonSchema)
+        case .other: needs.insert(.jsonSchema)
+        case .text, nil: break
+        }
+        if extraFields["logprobs"]?.bool == true || extraFields["top_logprobs"].map({ !$0.isNull }) == true {
+            needs.insert(.logprobs)
+        }
+        if choiceCount > 1 { needs.insert(.multipleChoices) }
+        let modalities = extraFields["modalities"]?.array ?? []
+        if modalities.contains(.string("audio")) || extraFields["audio"].map({ !$0.isNull }) == true {
+            needs.insert(.audio)
+        }
+        return needs
     }
 }

@@ -19,12 +19,8 @@ public struct ChatStream: AsyncSequence, Sendable {
     /// (how a streamed answer fills the response cache).
     let onFinish: (@Sendable (Finished) -> Void)?
 
-    /// A stream read to its clean end.
-    struct Finished: Sendable {
-        var text: String
-        var finishReason: FinishReason?
-        var usage: Usage?
-    }
+    /// A stream read to its clean end, put back together.
+    typealias Finished = StreamAssembler
 
     init(route: String, provider: String, model: String, trace: AttemptTrace, first: ChatChunk,
          rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false,
@@ -39,7 +35,7 @@ public struct ChatStream: AsyncSequence, Sendable {
         self.onFinish = onFinish
     }
 
-    /// A stream that is already complete: `first` is the whole answer (a cache hit).
+    /// A stream that is already complete: `chunk` is the whole answer (a cache hit).
     static func complete(route: String, provider: String, model: String, chunk: ChatChunk) -> ChatStream {
         let (rest, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         continuation.finish()
@@ -56,7 +52,7 @@ public struct ChatStream: AsyncSequence, Sendable {
         let trace: AttemptTrace
         let onFinish: (@Sendable (Finished) -> Void)?
         /// What has been read so far, kept only when `onFinish` wants it.
-        var read = Finished(text: "")
+        var read = StreamAssembler()
         var ended = false
 
         public mutating func next() async throws(SwitchboardError) -> ChatChunk? {
@@ -86,9 +82,7 @@ public struct ChatStream: AsyncSequence, Sendable {
 
         private mutating func note(_ chunk: ChatChunk) {
             guard onFinish != nil else { return }
-            read.text += chunk.delta
-            if let reason = chunk.finishReason { read.finishReason = reason }
-            if let usage = chunk.usage { read.usage = usage }
+            read.add(chunk)
         }
     }
 
@@ -97,11 +91,22 @@ public struct ChatStream: AsyncSequence, Sendable {
                       onFinish: onFinish)
     }
 
-    /// Reads the whole stream into one text.
+    /// Reads the whole stream into one text (the first choice's).
     public func collectText() async throws(SwitchboardError) -> String {
         var text = ""
         var iterator = makeAsyncIterator()
         while let chunk = try await iterator.next() { text += chunk.delta }
         return text
+    }
+
+    /// Reads the whole stream and puts the answer together: every choice with its text, tool calls
+    /// (arguments joined) and finish reason, and the usage.
+    public func collect() async throws(SwitchboardError) -> ChatCompletion {
+        var assembler = StreamAssembler()
+        var iterator = makeAsyncIterator()
+        while let chunk = try await iterator.next() { assembler.add(chunk) }
+        return ChatCompletion(
+            choices: assembler.assembled, usage: assembler.usage, route: route, provider: provider, model: model,
+            trace: trace, cacheHit: cacheHit)
     }
 }

@@ -13,12 +13,14 @@ public struct AttemptTrace: Sendable, Hashable, CustomStringConvertible {
             /// No call was made because the provider's own limits (providers.yaml `limits:`) had no slot:
             /// `reason` is `queue_full`, `queue_timeout` or `queue_deadline`. Not a failure of any key.
             case limited(reason: String)
+            /// No call was made because the target does not support what the request needs (`supports:`).
+            case unsupported(missing: Set<Capability>)
 
             /// Whether an upstream call was made.
             public var isCall: Bool {
                 switch self {
                 case .success, .failure: return true
-                case .skipped, .limited: return false
+                case .skipped, .limited, .unsupported: return false
                 }
             }
         }
@@ -56,6 +58,8 @@ public struct AttemptTrace: Sendable, Hashable, CustomStringConvertible {
                 line += "skipped: \(message)"
             case .limited(let reason):
                 line += "limited (\(reason)): \(message)"
+            case .unsupported(let missing):
+                line += "skipped: does not support \(missing.listed)"
             }
             return line
         }

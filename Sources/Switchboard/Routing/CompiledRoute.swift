@@ -24,6 +24,8 @@ struct CompiledTarget: Sendable {
     let displayName: String
     /// The provider's concurrency limits; nil when it has none (or makes no network calls).
     let limiter: ProviderLimiter?
+    /// What the target can serve (its `supports:`, its provider's, or its adapter's).
+    let capabilities: Set<Capability>
 
     var model: String? { target.model }
 }

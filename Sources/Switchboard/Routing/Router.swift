@@ -81,11 +81,31 @@ private struct RouteRun {
     private var policy: RoutePolicy { route.route.policy }
 
     mutating func execute<T: Sendable>(_ attempt: @escaping Router.Attempt<T>) async throws(SwitchboardError) -> Router.Success<T> {
+        let needs = request.needs
+        var ruledOut: [String] = []
+        var triedOne = false
         for (index, target) in route.targets.enumerated() where index >= startIndex {
-            if index > startIndex { metrics.failover(route: route.route.name) }
+            // A target that cannot serve what the request needs is passed over without a call: sending it
+            // a request stripped of its tools or images would be a silent downgrade.
+            let missing = needs.subtracting(target.capabilities)
+            if !missing.isEmpty {
+                unsupported(target, missing: missing)
+                ruledOut.append("\(target.provider.name)" + (target.model.map { " [\($0)]" } ?? "")
+                                + " supports \(target.capabilities.listed)")
+                continue
+            }
+            if triedOne { metrics.failover(route: route.route.name) }
+            triedOne = true
             if let value = try await tryTarget(target, attempt) {
                 return Router.Success(value: value, target: target, trace: trace)
             }
+        }
+        if !triedOne {
+            throw SwitchboardError(
+                .unsupportedCapability,
+                "no target of route '\(route.route.name)' supports what the request needs "
+                    + "(\(needs.subtracting([.text]).listed)): " + ruledOut.joined(separator: "; "),
+                route: route.route.name, trace: trace)
         }
         // The last target may have been cut short by the deadline itself.
         if ContinuousClock.now >= deadline { deadlinePassed = true }
@@ -289,6 +309,20 @@ private struct RouteRun {
         record(target, key: nil, position: nil, count: nil, outcome: .skipped, latency: .zero, action: nil, message: reason)
         summaries.append("\(target.provider.name): \(reason)")
         logger.debug("target skipped", metadata: ["provider": "\(target.provider.name)", "reason": "\(reason)"])
+    }
+
+    /// A target that cannot serve what the request needs: no call, no key, no cooldown.
+    private mutating func unsupported(_ target: CompiledTarget, missing: Set<Capability>) {
+        record(target, key: nil, position: nil, count: nil, outcome: .unsupported(missing: missing), latency: .zero,
+               action: nil, message: "does not support \(missing.listed)")
+        summaries.append("\(target.provider.name): does not support \(missing.listed)")
+        for capability in missing {
+            metrics.capabilitySkip(route: route.route.name, target: target, capability: capability)
+        }
+        logger.debug("target skipped", metadata: [
+            "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")",
+            "reason": "does not support \(missing.listed)",
+        ])
     }
 
     /// A target whose provider had no slot for the request: not a failure of any key, so no cooldown

@@ -20,6 +20,9 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
         case deadlineExceeded
         /// A streamed answer broke after it had started.
         case streamInterrupted
+        /// The request needs something (tools, images, a JSON schema, …) that no target of the route it
+        /// could use supports (`supports:` in providers.yaml); no upstream was called for it.
+        case unsupportedCapability
     }
 
     public var kind: Kind

@@ -1,4 +1,5 @@
 import CoreMetrics
+import SwitchboardConfig
 
 /// The engine's swift-metrics instruments. From them: success rate (requests by outcome), key usage
 /// (attempts by key), model performance (attempt latency by provider and model), failover frequency.
@@ -21,6 +22,7 @@ final class EngineMetrics: Sendable {
     static let limited = "switchboard_limited_total"
     static let inFlight = "switchboard_in_flight"
     static let waiting = "switchboard_waiting"
+    static let capabilitySkips = "switchboard_capability_skips_total"
 
     func request(route: String, outcome: String) {
         instruments.counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
@@ -49,6 +51,14 @@ final class EngineMetrics: Sendable {
     func limiter(provider: String, inFlight: Int, waiting: Int) {
         instruments.gauge(Self.inFlight, [("provider", provider)]).record(inFlight)
         instruments.gauge(Self.waiting, [("provider", provider)]).record(waiting)
+    }
+
+    /// A target passed over because it does not support `capability`, which the request needs.
+    func capabilitySkip(route: String, target: CompiledTarget, capability: Capability) {
+        instruments.counter(Self.capabilitySkips, [
+            ("route", route), ("provider", target.provider.name), ("model", target.model ?? ""),
+            ("capability", capability.rawValue),
+        ]).increment()
     }
 
     func failover(route: String) {

@@ -18,7 +18,9 @@ extension AdapterDeclaration {
                 "stream_usage", .boolean, default: .boolean(true),
                 summary: "Ask for token usage in the last streamed chunk (stream_options.include_usage)."),
         ],
-        requiresKeys: true
+        requiresKeys: true,
+        // The request and the answer are relayed whole, so the model decides what it can do.
+        capabilities: .all
     )
 
     /// The Hugging Face serverless task API: `POST {base_url}/{model}` with `{"inputs", "parameters"}`.
@@ -41,7 +43,9 @@ extension AdapterDeclaration {
                 "task", .oneOf(["text-generation", "summarization"]), default: .string("text-generation"),
                 summary: "Which task API the model serves; decides the request and result shapes."),
         ],
-        requiresKeys: true
+        requiresKeys: true,
+        // `inputs` is one prompt string: tools, images, audio and structured output have no place in it.
+        capabilities: [.text]
     )
 
     /// Offline generation from templates declared in providers.yaml. Never touches the network and
@@ -65,6 +69,7 @@ extension AdapterDeclaration {
         usesNetwork: false,
         requiresKeys: false,
         requiresModel: false,
-        canFail: false
+        canFail: false,
+        capabilities: [.text]
     )
 }

@@ -17,10 +17,14 @@ public struct AdapterDeclaration: Sendable, Hashable {
     public var requiresModel: Bool
     /// False for adapters that always answer (the offline template): targets after them are unreachable.
     public var canFail: Bool
+    /// What the adapter can carry to its upstream and back. A provider or target may narrow this with
+    /// `supports:`, never widen it past what the adapter relays.
+    public var capabilities: Set<Capability>
 
     public init(
         name: String, summary: String, options: [OptionSpec] = [], targetParameters: [OptionSpec] = [],
-        usesNetwork: Bool = true, requiresKeys: Bool = true, requiresModel: Bool = true, canFail: Bool = true
+        usesNetwork: Bool = true, requiresKeys: Bool = true, requiresModel: Bool = true, canFail: Bool = true,
+        capabilities: Set<Capability> = [.text]
     ) {
         self.name = name
         self.summary = summary
@@ -30,6 +34,7 @@ public struct AdapterDeclaration: Sendable, Hashable {
         self.requiresKeys = requiresKeys
         self.requiresModel = requiresModel
         self.canFail = canFail
+        self.capabilities = capabilities.union([.text])
     }
 
     /// The common target parameters followed by the adapter's own.

@@ -28,6 +28,9 @@ public struct Provider: Sendable, Hashable {
     public var options: OptionValues
     /// Concurrency limits and the wait queue; nil means unlimited.
     public var limits: ProviderLimits?
+    /// `supports:`: what this provider's models can serve, narrowing the adapter's capabilities; nil
+    /// means everything the adapter relays.
+    public var supports: Set<Capability>?
     public var source: SourceMap
 
     public struct Header: Sendable, Hashable {
@@ -43,7 +46,7 @@ public struct Provider: Sendable, Hashable {
     public init(
         name: String, displayName: String? = nil, adapter: String, baseURL: String? = nil, keyPool: String? = nil,
         timeouts: Timeouts = Timeouts(), headers: [Header] = [], options: OptionValues = OptionValues(),
-        limits: ProviderLimits? = nil, source: SourceMap = .none
+        limits: ProviderLimits? = nil, supports: Set<Capability>? = nil, source: SourceMap = .none
     ) {
         self.name = name
         self.displayName = displayName ?? name
@@ -54,6 +57,7 @@ public struct Provider: Sendable, Hashable {
         self.headers = headers
         self.options = options
         self.limits = limits
+        self.supports = supports
         self.source = source
     }
 }

@@ -32,17 +32,27 @@ public struct Target: Sendable, Hashable {
     public var priority: Int
     /// Common parameters (`max_tokens`, `temperature`, `top_p`) and the adapter's own (`task`, `template`).
     public var parameters: OptionValues
+    /// `supports:`: what this target's model can serve; replaces the provider's `supports:` when set.
+    public var supports: Set<Capability>?
     public var source: SourceMap
 
     public init(
         provider: String, model: String?, priority: Int, parameters: OptionValues = OptionValues(),
-        source: SourceMap = .none
+        supports: Set<Capability>? = nil, source: SourceMap = .none
     ) {
         self.provider = provider
         self.model = model
         self.priority = priority
         self.parameters = parameters
+        self.supports = supports
         self.source = source
+    }
+
+    /// What this target serves: its own `supports:`, else its provider's, else everything the adapter
+    /// relays; never more than the adapter relays, and always text.
+    public func capabilities(provider: Provider, declaration: AdapterDeclaration) -> Set<Capability> {
+        let declared = supports ?? provider.supports ?? declaration.capabilities
+        return declared.intersection(declaration.capabilities).union([.text])
     }
 
     /// The cap on generated tokens, if the target sets one.

@@ -52,6 +52,9 @@ struct OpenAIError: HTTPResponseError, Sendable {
             self.init(status: .serviceUnavailable, message: error.message, type: "api_error", code: "upstreams_unavailable", trace: trace)
         case .streamInterrupted:
             self.init(status: .badGateway, message: error.message, type: "api_error", code: "stream_interrupted", trace: trace)
+        case .unsupportedCapability:
+            self.init(status: .badRequest, message: error.message, type: "invalid_request_error",
+                      code: "unsupported_capability", trace: trace)
         case .configuration:
             self.init(status: .internalServerError, message: error.message, type: "api_error", code: "configuration", trace: trace)
         }

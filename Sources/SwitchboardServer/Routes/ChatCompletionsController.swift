@@ -36,7 +36,7 @@ struct ChatCompletionsController<Context: RequestContext> {
         }
         let body: ChatCompletionBody
         do {
-            body = try buffer.withUnsafeReadableBytes { bytes throws(OpenAIError) in try ChatCompletionBody.parse(bytes) }
+            body = try ChatCompletionBody.parse(Array(buffer: buffer))
         } catch {
             throw refused(error, requestID: requestID)
         }
@@ -56,9 +56,18 @@ struct ChatCompletionsController<Context: RequestContext> {
                 return try await stream(body, selection: selection, engine: engine, usage: usage)
             }
             let answer = try await engine.complete(body.request, selection: selection)
-            let json = ChatCompletionResponse.completion(
-                id: ChatCompletionResponse.newID(), created: ChatCompletionResponse.now, model: answer.model,
-                content: answer.text, finishReason: answer.finishReason.rawValue, usage: answer.usage)
+            let json: [UInt8]
+            switch (answer.upstreamBody, answer.cacheHit) {
+            case (let relayed?, false):
+                // An OpenAI-compatible upstream's answer goes out as it came: every field, every choice.
+                json = relayed
+            case (let relayed?, true):
+                json = ChatCompletionResponse.replay(relayed, id: ChatCompletionResponse.newID())
+            case (nil, _):
+                json = ChatCompletionResponse.completion(
+                    id: ChatCompletionResponse.newID(), created: ChatCompletionResponse.now, model: answer.model,
+                    choices: answer.choices, usage: answer.usage)
+            }
             var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: answer.model,
                                              attempts: answer.trace.attempts)
             Self.markCache(&headers, engine: engine, route: answer.route, hit: answer.cacheHit)
@@ -108,16 +117,22 @@ struct ChatCompletionsController<Context: RequestContext> {
             }
             var usage: Usage?
             var first = true
+            var relayedAny = false
             var iterator = answer.makeAsyncIterator()
             do {
                 while let chunk = try await iterator.next() {
                     if let chunkUsage = chunk.usage { usage = chunkUsage }
-                    try await send(ChatCompletionResponse.chunk(
-                        id: id, created: created, model: model, role: first ? "assistant" : nil, content: chunk.delta,
-                        finishReason: chunk.finishReason?.rawValue))
+                    if let event = chunk.event {
+                        // An OpenAI-compatible upstream's event goes out as it came.
+                        relayedAny = true
+                        if let json = ChatCompletionResponse.relayed(event, includeUsage: includeUsage) { try await send(json) }
+                    } else {
+                        try await send(ChatCompletionResponse.chunk(
+                            id: id, created: created, model: model, choices: chunk.choices, first: first))
+                    }
                     first = false
                 }
-                if includeUsage, let usage {
+                if includeUsage, !relayedAny, let usage {
                     try await send(ChatCompletionResponse.usageChunk(id: id, created: created, model: model, usage: usage))
                 }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))

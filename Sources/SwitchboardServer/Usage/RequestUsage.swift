@@ -63,6 +63,7 @@ struct RequestUsage: Sendable {
             case .failure(let errorClass, let status): (outcome, upstreamStatus) = (errorClass, status)
             case .skipped: (outcome, upstreamStatus) = (UsageAttemptRecord.skipped, nil)
             case .limited(let reason): (outcome, upstreamStatus) = (reason, nil)
+            case .unsupported: (outcome, upstreamStatus) = (UsageAttemptRecord.unsupported, nil)
             }
             return UsageAttemptRecord(
                 requestID: requestID, time: arrived, route: route, provider: entry.provider, model: entry.model ?? "",

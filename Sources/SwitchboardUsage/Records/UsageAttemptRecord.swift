@@ -6,12 +6,17 @@ public struct UsageAttemptRecord: Sendable, Hashable {
     public static let success = "success"
     /// The outcome class of a key passed over without a call (cooling down or disabled).
     public static let skipped = "skipped"
+    /// The outcome class of a target passed over because it does not support what the request needs
+    /// (providers.yaml `supports:`): no call was made.
+    public static let unsupported = "unsupported_capability"
     /// The outcome classes of a target passed over because the provider's own limits had no slot
     /// (providers.yaml `limits:`): no call was made either.
     public static let limited: Set<String> = ["queue_full", "queue_timeout", "queue_deadline"]
 
     /// Whether an attempt with this outcome class called the upstream.
-    public static func madeCall(_ outcome: String) -> Bool { outcome != skipped && !limited.contains(outcome) }
+    public static func madeCall(_ outcome: String) -> Bool {
+        outcome != skipped && outcome != unsupported && !limited.contains(outcome)
+    }
 
     public var requestID: String
     /// When the attempt started.
