@@ -38,6 +38,15 @@ public struct JSONObjectBytes: Sendable, Hashable {
         return bytes[ranges[index].value]
     }
 
+    /// Where the member `key` lies together with the comma that separates it from a neighbour: the
+    /// bytes to cut to leave it out (the last one when repeated; nil when absent).
+    public func memberWithSeparator(_ key: String) -> Range<Int>? {
+        guard let index = object.members.lastIndex(where: { $0.key == key }) else { return nil }
+        if index > 0 { return ranges[index - 1].member.upperBound..<ranges[index].member.upperBound }
+        if ranges.count > 1 { return ranges[0].member.lowerBound..<ranges[1].member.lowerBound }
+        return ranges[0].member
+    }
+
     /// What becomes of a member when the object is written again.
     public enum Edit: Sendable, Hashable {
         /// Left out.

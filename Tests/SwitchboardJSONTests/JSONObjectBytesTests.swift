@@ -23,6 +23,20 @@ import Testing
         #expect(object.writing([:]) == Array(#"{"model" : "route","seed": 9007199254740993,"t":1.50e0,"s":"caf\u00e9\/","n": [1, {"a": 2}]}"#.utf8))
     }
 
+    @Test(arguments: [
+        (#"{"a":1,"usage":null,"b":2}"#, #"{"a":1,"b":2}"#),
+        (#"{"a":1, "usage" : {"x": 1}}"#, #"{"a":1}"#),
+        (#"{ "usage":null, "b":2}"#, #"{ "b":2}"#),
+        (#"{"usage":null}"#, #"{}"#),
+    ])
+    func aMemberIsCutWithItsSeparator(input: String, expected: String) throws {
+        let object = try JSONObjectBytes(Array(input.utf8))
+        let cut = try #require(object.memberWithSeparator("usage"))
+        let bytes = object.bytes[..<cut.lowerBound] + object.bytes[cut.upperBound...]
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        #expect(object.memberWithSeparator("missing") == nil)
+    }
+
     @Test func onlyObjectsAreAccepted() {
         #expect(throws: JSONParser.Error.self) { try JSONObjectBytes(Array("[1]".utf8)) }
         #expect(throws: JSONParser.Error.self) { try JSONObjectBytes(Array(#"{"a":1,}"#.utf8)) }

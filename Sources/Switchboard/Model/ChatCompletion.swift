@@ -113,15 +113,18 @@ public struct ChatChunk: Sendable, Hashable {
     public var choices: [ChoiceDelta]
     /// Set when the upstream reports usage (usually on a last chunk of its own).
     public var usage: Usage?
-    /// The upstream's event exactly as it arrived, when it is already an OpenAI `chat.completion.chunk`
-    /// (relayed to HTTP clients as it is).
-    public var event: JSONObjectBytes?
+    /// The upstream's event (its JSON) exactly as it arrived, when it is already an OpenAI
+    /// `chat.completion.chunk` (relayed to HTTP clients as it is).
+    public var event: [UInt8]?
+    /// Where the event's `usage` member lies in `event`, with the comma that separates it from its
+    /// neighbour: what is cut for a client that did not ask for usage.
+    package var usageMember: Range<Int>?
 
     public init(delta: String, finishReason: FinishReason? = nil, usage: Usage? = nil) {
         self.init(choices: [ChoiceDelta(content: delta, finishReason: finishReason)], usage: usage)
     }
 
-    public init(choices: [ChoiceDelta], usage: Usage? = nil, event: JSONObjectBytes? = nil) {
+    public init(choices: [ChoiceDelta], usage: Usage? = nil, event: [UInt8]? = nil) {
         self.choices = choices
         self.usage = usage
         self.event = event

@@ -141,11 +141,12 @@ enum ChatCompletionResponse {
     }
 
     /// A relayed streamed event as the client gets it: as the upstream sent it, except that a client that
-    /// did not ask for usage gets no `usage` member (nil: the usage-only chunk is not sent at all).
-    static func relayed(_ event: JSONObjectBytes, includeUsage: Bool) -> [UInt8]? {
-        guard !includeUsage, event.contains("usage") else { return event.bytes }
-        if event["choices"]?.array?.isEmpty ?? true { return nil }
-        return event.writing(["usage": .remove])
+    /// did not ask for usage gets no `usage` member, and no usage-only chunk at all (nil).
+    static func relayed(_ chunk: ChatChunk, includeUsage: Bool) -> (ArraySlice<UInt8>, ArraySlice<UInt8>)? {
+        guard let event = chunk.event else { return nil }
+        guard !includeUsage, let cut = chunk.usageMember else { return (event[...], []) }
+        if chunk.choices.isEmpty { return nil }
+        return (event[..<cut.lowerBound], event[cut.upperBound...])
     }
 
     static func newID() -> String { Identifiers.completionID() }

@@ -107,11 +107,12 @@ struct ChatCompletionsController<Context: RequestContext> {
         headers[.cacheControl] = "no-cache"
         let logger = gateway.logger
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            func send(_ json: [UInt8]) async throws {
+            func send(_ json: some Collection<UInt8>, _ more: ArraySlice<UInt8> = []) async throws {
                 var buffer = ByteBuffer()
-                buffer.reserveCapacity(json.count + 8)
+                buffer.reserveCapacity(json.count + more.count + 8)
                 buffer.writeString("data: ")
                 buffer.writeBytes(json)
+                buffer.writeBytes(more)
                 buffer.writeString("\n\n")
                 try await writer.write(buffer)
             }
@@ -122,10 +123,12 @@ struct ChatCompletionsController<Context: RequestContext> {
             do {
                 while let chunk = try await iterator.next() {
                     if let chunkUsage = chunk.usage { usage = chunkUsage }
-                    if let event = chunk.event {
+                    if chunk.event != nil {
                         // An OpenAI-compatible upstream's event goes out as it came.
                         relayedAny = true
-                        if let json = ChatCompletionResponse.relayed(event, includeUsage: includeUsage) { try await send(json) }
+                        if let (head, tail) = ChatCompletionResponse.relayed(chunk, includeUsage: includeUsage) {
+                            try await send(head, tail)
+                        }
                     } else {
                         try await send(ChatCompletionResponse.chunk(
                             id: id, created: created, model: model, choices: chunk.choices, first: first))
