@@ -329,7 +329,7 @@ public final class Switchboard: Sendable {
                     keyRing: declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil,
                     scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName,
                     limiter: limiters[provider.name],
-                    capabilities: target.capabilities(provider: provider, declaration: declaration)))
+                    capabilities: Capabilities(target.capabilities(provider: provider, declaration: declaration))))
             }
             var routeLogger = logger
             routeLogger[metadataKey: "route"] = "\(route.name)"

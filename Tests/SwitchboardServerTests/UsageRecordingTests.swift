@@ -91,6 +91,49 @@ import Testing
         try await upstream.shutdown()
     }
 
+    @Test func targetsThatCannotServeARequestAreRecordedAsSkipsNotCallsOrFailovers() async throws {
+        let upstream = try await MockUpstream { _ in .chat("a cat") }
+        let yaml = """
+            version: 1
+            providers:
+              text-only: { adapter: openai-chat, base_url: \(upstream.url("/text/v1")), supports: [text] }
+              full: { adapter: openai-chat, base_url: \(upstream.url("/full/v1")) }
+              offline: { adapter: template, options: { templates: { text: 'offline: {{prompt}}' } } }
+            routes:
+              chat:
+                - { provider: text-only, model: small, priority: 1 }
+                - { provider: full, model: large, priority: 2 }
+              text-only:
+                - { provider: text-only, model: small, priority: 1 }
+                - { provider: offline, priority: 2 }
+            """
+        let image = #"{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}"#
+        let path = Self.temporaryDatabase()
+        let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(50))
+        try await Self.withRecordingGateway(yaml, recorder: recorder) { client in
+            for (model, id, status) in [("chat", "vision-served", HTTPResponse.Status.ok), ("text-only", "vision-refused", .badRequest)] {
+                let body = #"{"model":"\#(model)","messages":[{"role":"user","content":[\#(image)]}]}"#
+                try await client.execute(
+                    uri: "/v1/chat/completions", method: .post, headers: [Self.requestID: id], body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == status)
+                }
+            }
+        }
+        let store = try UsageStore.openExisting(path: path)
+        let served = try #require(try store.requests().first { $0.requestID == "vision-served" })
+        #expect(served.provider == "full" && served.attempts == 1 && served.failovers == 0)
+        #expect(try store.attempts().filter { $0.requestID == "vision-served" }.map(\.outcome)
+                == [UsageAttemptRecord.unsupported, UsageAttemptRecord.success])
+        let refused = try #require(try store.requests().first { $0.requestID == "vision-refused" })
+        #expect(refused.status == 400 && refused.outcome == "unsupportedCapability" && refused.attempts == 0)
+        #expect(try store.attempts().filter { $0.requestID == "vision-refused" }.map(\.outcome)
+                == [UsageAttemptRecord.unsupported, UsageAttemptRecord.unsupported])
+        #expect(upstream.requests.map(\.path) == ["/full/v1/chat/completions"])
+        try store.close()
+        try await upstream.shutdown()
+    }
+
     @Test func aRequestTheProviderLimitsRefuseIsRecordedAsOverloaded() async throws {
         let gate = MockUpstream.MockGate()
         let upstream = try await MockUpstream { _ in

@@ -142,9 +142,10 @@ public struct OpenAIChatAdapter: ProviderAdapter {
             for name in given where (body[name]?.number ?? .infinity) > Double(cap) { edits[name] = .set(.number(Double(cap))) }
             if given.isEmpty { edits["max_tokens"] = .set(.number(Double(cap))) }
         }
-        for (name, value) in [("temperature", request.temperature), ("top_p", request.topP)] {
-            if let value, body[name]?.isNull ?? true { edits[name] = .set(.number(value)) }
+        if let temperature = request.temperature, body["temperature"]?.isNull ?? true {
+            edits["temperature"] = .set(.number(temperature))
         }
+        if let topP = request.topP, body["top_p"]?.isNull ?? true { edits["top_p"] = .set(.number(topP)) }
         if !stream {
             edits["stream_options"] = .remove
         } else if streamUsage {

@@ -134,4 +134,10 @@ public struct ChatChunk: Sendable, Hashable {
     public var delta: String { choices.first { $0.index == 0 }?.content ?? "" }
     /// Set on the first choice's last chunk.
     public var finishReason: FinishReason? { choices.first { $0.index == 0 }?.finishReason }
+
+    /// Whether the chunk adds something a reader shows: text, a refusal or a piece of a tool call (not
+    /// only a role, a finish reason or usage).
+    package var carriesContent: Bool {
+        choices.contains { !($0.content ?? "").isEmpty || !$0.toolCalls.isEmpty || $0.refusal != nil }
+    }
 }

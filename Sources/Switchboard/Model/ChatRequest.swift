@@ -60,35 +60,39 @@ public struct ChatRequest: Sendable, Hashable {
     }
 
     /// What a target must support to serve this request without dropping any of it (always `text`).
-    public var needs: Set<Capability> {
-        var needs: Set<Capability> = [.text]
+    public var needs: Set<Capability> { requiredCapabilities.set }
+
+    /// `needs` as a mask, for the router.
+    var requiredCapabilities: Capabilities {
+        var needs = Capabilities(.text)
         if !tools.isEmpty || toolChoice != nil || extraFields["functions"] != nil || extraFields["function_call"] != nil {
-            needs.insert(.tools)
+            needs.insert(Capabilities(.tools))
         }
         for message in messages {
             if !message.toolCalls.isEmpty || message.toolCallID != nil || message.role == "tool"
                 || message.role == "function" || message.extraFields["function_call"] != nil
             {
-                needs.insert(.tools)
+                needs.insert(Capabilities(.tools))
             }
             for part in message.parts ?? [] {
-                if let need = part.need { needs.insert(need) }
+                if let need = part.need { needs.insert(Capabilities(need)) }
             }
         }
         switch responseFormat {
-        case .jsonObject: needs.insert(.jsonObject)
-        case .jsonSchema: needs.insert(.jsonSchema)
-        case .other: needs.insert(.jsonSchema)
+        case .jsonObject: needs.insert(Capabilities(.jsonObject))
+        case .jsonSchema, .other: needs.insert(Capabilities(.jsonSchema))
         case .text, nil: break
         }
-        if extraFields["logprobs"]?.bool == true || extraFields["top_logprobs"].map({ !$0.isNull }) == true {
-            needs.insert(.logprobs)
+        if !extraFields.isEmpty {
+            if extraFields["logprobs"]?.bool == true || extraFields["top_logprobs"].map({ !$0.isNull }) == true {
+                needs.insert(Capabilities(.logprobs))
+            }
+            let modalities = extraFields["modalities"]?.array ?? []
+            if modalities.contains(.string("audio")) || extraFields["audio"].map({ !$0.isNull }) == true {
+                needs.insert(Capabilities(.audio))
+            }
         }
-        if choiceCount > 1 { needs.insert(.multipleChoices) }
-        let modalities = extraFields["modalities"]?.array ?? []
-        if modalities.contains(.string("audio")) || extraFields["audio"].map({ !$0.isNull }) == true {
-            needs.insert(.audio)
-        }
+        if choiceCount > 1 { needs.insert(Capabilities(.multipleChoices)) }
         return needs
     }
 }

@@ -25,7 +25,7 @@ struct CompiledTarget: Sendable {
     /// The provider's concurrency limits; nil when it has none (or makes no network calls).
     let limiter: ProviderLimiter?
     /// What the target can serve (its `supports:`, its provider's, or its adapter's).
-    let capabilities: Set<Capability>
+    let capabilities: Capabilities
 
     var model: String? { target.model }
 }

@@ -81,7 +81,7 @@ private struct RouteRun {
     private var policy: RoutePolicy { route.route.policy }
 
     mutating func execute<T: Sendable>(_ attempt: @escaping Router.Attempt<T>) async throws(SwitchboardError) -> Router.Success<T> {
-        let needs = request.needs
+        let needs = request.requiredCapabilities
         var ruledOut: [String] = []
         var triedOne = false
         for (index, target) in route.targets.enumerated() where index >= startIndex {
@@ -89,9 +89,9 @@ private struct RouteRun {
             // a request stripped of its tools or images would be a silent downgrade.
             let missing = needs.subtracting(target.capabilities)
             if !missing.isEmpty {
-                unsupported(target, missing: missing)
+                unsupported(target, missing: missing.set)
                 ruledOut.append("\(target.provider.name)" + (target.model.map { " [\($0)]" } ?? "")
-                                + " supports \(target.capabilities.listed)")
+                                + " supports \(target.capabilities.set.listed)")
                 continue
             }
             if triedOne { metrics.failover(route: route.route.name) }
@@ -104,7 +104,7 @@ private struct RouteRun {
             throw SwitchboardError(
                 .unsupportedCapability,
                 "no target of route '\(route.route.name)' supports what the request needs "
-                    + "(\(needs.subtracting([.text]).listed)): " + ruledOut.joined(separator: "; "),
+                    + "(\(needs.set.subtracting([.text]).listed)): " + ruledOut.joined(separator: "; "),
                 route: route.route.name, trace: trace)
         }
         // The last target may have been cut short by the deadline itself.

@@ -27,6 +27,40 @@ public enum Capability: String, Sendable, Hashable, CaseIterable, Comparable {
 
     /// The names as providers.yaml spells them, in declaration order.
     public static let names: [String] = allCases.map(\.rawValue)
+
+    /// The capability's bit in a `Capabilities` mask.
+    var bit: UInt16 {
+        switch self {
+        case .text: return 1 << 0
+        case .tools: return 1 << 1
+        case .vision: return 1 << 2
+        case .audio: return 1 << 3
+        case .files: return 1 << 4
+        case .jsonObject: return 1 << 5
+        case .jsonSchema: return 1 << 6
+        case .logprobs: return 1 << 7
+        case .multipleChoices: return 1 << 8
+        }
+    }
+}
+
+/// A set of capabilities as a bit mask: what the router compares on every request, for every target,
+/// without building a `Set`.
+public struct Capabilities: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public init(_ capability: Capability) { self.init(rawValue: capability.bit) }
+
+    public init(_ capabilities: some Sequence<Capability>) {
+        self.init(rawValue: capabilities.reduce(0) { $0 | $1.bit })
+    }
+
+    public func contains(_ capability: Capability) -> Bool { rawValue & capability.bit != 0 }
+
+    /// The capabilities as a `Set`.
+    public var set: Set<Capability> { Set(Capability.allCases.filter(contains)) }
 }
 
 extension Set where Element == Capability {

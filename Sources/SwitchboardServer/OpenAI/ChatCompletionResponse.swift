@@ -149,6 +149,9 @@ enum ChatCompletionResponse {
         return (event[..<cut.lowerBound], event[cut.upperBound...])
     }
 
+    /// The data of the event that ends a stream.
+    static let done = Array("[DONE]".utf8)
+
     static func newID() -> String { Identifiers.completionID() }
 
     static var now: Int { Int(Date().timeIntervalSince1970) }

@@ -107,14 +107,24 @@ struct ChatCompletionsController<Context: RequestContext> {
         headers[.cacheControl] = "no-cache"
         let logger = gateway.logger
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            func send(_ json: some Collection<UInt8>, _ more: ArraySlice<UInt8> = []) async throws {
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(json.count + more.count + 8)
-                buffer.writeString("data: ")
-                buffer.writeBytes(json)
-                buffer.writeBytes(more)
-                buffer.writeString("\n\n")
-                try await writer.write(buffer)
+            // Events that carry nothing a reader shows (the role-only first chunk, a finish reason, usage)
+            // wait for the next one and go out in the same write: fewer writes, no token later.
+            var pending = ByteBuffer()
+            func add(_ json: some Collection<UInt8>, _ more: ArraySlice<UInt8> = []) {
+                pending.reserveCapacity(pending.readableBytes + json.count + more.count + 8)
+                pending.writeString("data: ")
+                pending.writeBytes(json)
+                pending.writeBytes(more)
+                pending.writeString("\n\n")
+            }
+            func flush() async throws {
+                guard pending.readableBytes > 0 else { return }
+                try await writer.write(pending)
+                pending = ByteBuffer()
+            }
+            func send(_ json: some Collection<UInt8>) async throws {
+                add(json)
+                try await flush()
             }
             var usage: Usage?
             var first = true
@@ -127,18 +137,19 @@ struct ChatCompletionsController<Context: RequestContext> {
                         // An OpenAI-compatible upstream's event goes out as it came.
                         relayedAny = true
                         if let (head, tail) = ChatCompletionResponse.relayed(chunk, includeUsage: includeUsage) {
-                            try await send(head, tail)
+                            add(head, tail)
                         }
                     } else {
-                        try await send(ChatCompletionResponse.chunk(
+                        add(ChatCompletionResponse.chunk(
                             id: id, created: created, model: model, choices: chunk.choices, first: first))
                     }
+                    if chunk.carriesContent { try await flush() }
                     first = false
                 }
                 if includeUsage, !relayedAny, let usage {
-                    try await send(ChatCompletionResponse.usageChunk(id: id, created: created, model: model, usage: usage))
+                    add(ChatCompletionResponse.usageChunk(id: id, created: created, model: model, usage: usage))
                 }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await send(ChatCompletionResponse.done)
                 requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage,
                                       cacheHit: answer.cacheHit)
             } catch let error as SwitchboardError {

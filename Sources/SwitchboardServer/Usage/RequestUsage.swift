@@ -43,9 +43,11 @@ struct RequestUsage: Sendable {
     ) {
         guard let recorder else { return }
         let calls = trace.entries.filter(\.outcome.isCall)
-        // Targets moved past: every target the trace names, but the one that ended the request.
+        // Targets moved past: every target the trace names, but the one that ended the request. A target
+        // passed over because it cannot serve the request was never in the running: not a failover.
         var targets: [String] = []
         for entry in trace.entries {
+            if case .unsupported = entry.outcome { continue }
             let target = entry.provider + "/" + (entry.model ?? "")
             if targets.last != target { targets.append(target) }
         }
