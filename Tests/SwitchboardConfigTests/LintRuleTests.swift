@@ -226,6 +226,110 @@ struct LintRuleTests {
             [.init(.warning, .unusedProvider, 9, 3, ["provider 'backup'", "not used by any route"])])
     }
 
+    // MARK: - Capabilities
+
+    @Test func unknownCapabilitySuggestsTheNearestName() throws {
+        LintFixture.expect(
+            try LintFixture.lint("unknown-capability"),
+            [.init(.error, .unknownCapability, 7, 22, [
+                "unknown capability 'vison' in 'supports' of provider 'local'", "did you mean 'vision'?",
+            ])])
+    }
+
+    @Test func unsupportedCapabilityIsAWarningAndIsNotServed() throws {
+        let report = try LintFixture.lint("unsupported-capability")
+        LintFixture.expect(
+            report,
+            [.init(.warning, .unsupportedCapability, 16, 24, [
+                "adapter 'hf-inference' cannot relay 'tools'", "target 1 of route 'chat'",
+            ])])
+        let configuration = try #require(report.configuration)
+        let target = try #require(configuration.routes.first?.targets.first)
+        let provider = try #require(configuration.provider(named: "hf"))
+        let declaration = try #require(AdapterCatalog.builtIn["hf-inference"])
+        #expect(target.supports == [.text, .tools])
+        #expect(target.capabilities(provider: provider, declaration: declaration) == [.text])
+    }
+
+    @Test func capabilityWithoutFallbackNamesTheTargetsItIsNotSentTo() throws {
+        LintFixture.expect(
+            try LintFixture.lint("capability-without-fallback"),
+            [.init(.warning, .capabilityWithoutFallback, 13, 7, [
+                "only target 'local' (priority 1) of route 'chat' serves vision",
+                "never sent to 'router' (priority 2)", "400 unsupported_capability",
+            ])])
+    }
+
+    /// Falling back from one upstream to the offline template is text-only by design: not reported.
+    @Test func capabilityWithoutFallbackIgnoresTheTemplate() {
+        let text = """
+            version: 1
+            providers:
+              local: { adapter: openai-chat, base_url: http://localhost:8080/v1 }
+              offline: { adapter: template, options: { templates: { text: "Offline answer to {{prompt}}" } } }
+            routes:
+              chat:
+                - { provider: local, model: gpt-4o-mini, priority: 1 }
+                - { provider: offline, priority: 2 }
+
+            """
+        LintFixture.expect(Linter().lint(Array(text.utf8), file: "routes.yaml"), [])
+    }
+
+    @Test func supportsOnATargetReplacesTheProviders() throws {
+        let text = """
+            version: 1
+            providers:
+              router:
+                adapter: openai-chat
+                base_url: http://localhost:8080/v1
+                supports: [text, tools]
+            routes:
+              chat:
+                - { provider: router, model: llava, priority: 1, supports: [text, vision] }
+                - { provider: router, model: zephyr, priority: 2, supports: text }
+                - { provider: router, model: qwen, priority: 3 }
+
+            """
+        let report = Linter().lint(Array(text.utf8), file: "routes.yaml")
+        let configuration = try #require(report.configuration)
+        let provider = try #require(configuration.provider(named: "router"))
+        let declaration = try #require(AdapterCatalog.builtIn["openai-chat"])
+        #expect(provider.supports == [.text, .tools])
+        let served = configuration.routes[0].targets.map { $0.capabilities(provider: provider, declaration: declaration) }
+        #expect(served == [[.text, .vision], [.text], [.text, .tools]])
+        // vision on llava alone and tools on qwen alone, each with upstream targets that lack it.
+        LintFixture.expect(
+            report,
+            [
+                .init(.warning, .capabilityWithoutFallback, 9, 7, ["serves vision", "'router' (priority 2)"]),
+                .init(.warning, .capabilityWithoutFallback, 11, 7, ["serves tools", "'router' (priority 1)"]),
+            ])
+    }
+
+    @Test func supportsRejectsAnEmptyListAWrongTypeAndWarnsOnRepeats() {
+        let text = """
+            version: 1
+            providers:
+              a: { adapter: openai-chat, base_url: http://localhost:8080/v1, supports: [] }
+              b: { adapter: openai-chat, base_url: http://localhost:8081/v1, supports: { text: true } }
+              c: { adapter: openai-chat, base_url: http://localhost:8082/v1, supports: [text, tools, tools] }
+            routes:
+              chat:
+                - { provider: a, model: m, priority: 1 }
+                - { provider: b, model: m, priority: 2 }
+                - { provider: c, model: m, priority: 3 }
+
+            """
+        LintFixture.expect(
+            Linter().lint(Array(text.utf8), file: "providers.yaml"),
+            [
+                .init(.error, .invalidValue, 3, 76, ["'supports' in provider 'a' names no capability"]),
+                .init(.error, .wrongType, 4, 76, ["'supports' in provider 'b' must be a list of strings"]),
+                .init(.warning, .invalidValue, 5, 90, ["capability 'tools' is listed twice"]),
+            ])
+    }
+
     // MARK: - Routes and rules
 
     @Test func emptyRouteIsReportedAtItsName() throws {

@@ -24,6 +24,10 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable, Comparable {
     case missingKeyPool = "missing-key-pool"
     case unusedKeyPool = "unused-key-pool"
     case unusedProvider = "unused-provider"
+    // Capabilities
+    case unknownCapability = "unknown-capability"
+    case unsupportedCapability = "unsupported-capability"
+    case capabilityWithoutFallback = "capability-without-fallback"
     // Routes and rules
     case emptyRoute = "empty-route"
     case duplicatePriority = "duplicate-priority"
@@ -70,6 +74,12 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable, Comparable {
         case .missingKeyPool: return "A provider whose adapter needs API keys has no key pool."
         case .unusedKeyPool: return "A key pool no provider uses."
         case .unusedProvider: return "A provider no route uses."
+        case .unknownCapability:
+            return "`supports:` names a capability that does not exist (with the nearest name)."
+        case .unsupportedCapability:
+            return "`supports:` names a capability the adapter cannot relay (it is ignored: never a downgrade)."
+        case .capabilityWithoutFallback:
+            return "Only one target of a route serves a capability: requests that need it have no fallback."
         case .emptyRoute: return "A route with no targets."
         case .duplicatePriority: return "Two targets of one route share a priority, so their order is undefined."
         case .unreachableTarget: return "A target after one that cannot fail (the template) is never tried."

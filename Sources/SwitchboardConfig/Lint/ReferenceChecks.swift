@@ -16,6 +16,7 @@ struct ReferenceChecks {
         let usage = ProviderUsage(configuration, catalog: catalog)
         checkProviders()
         checkRoutes(usage)
+        checkCapabilities()
         checkErrorRules()
         checkLimits(usage)
         checkUnused(usage)
@@ -85,6 +86,62 @@ struct ReferenceChecks {
                              at: target.source.nameLocation))
             }
         }
+    }
+
+    /// Warns, per route, about capabilities only one of its targets serves while the route fails over
+    /// between several upstreams for text: when that target fails, a request that needs them gets a 400
+    /// `unsupported_capability` rather than the fallback the operator may expect. Falling back to the
+    /// offline template is plainly text-only and is not reported.
+    private mutating func checkCapabilities() {
+        var adapterMasks: [String: Capabilities] = [:]
+        var providerMasks: [String: Capabilities] = [:]
+        var canFail: Set<String> = []
+        for provider in configuration.providers where providerMasks[provider.name] == nil {
+            guard let declaration = catalog[provider.adapter] else { continue }
+            let adapter = Capabilities(declaration.capabilities)
+            adapterMasks[provider.name] = adapter
+            providerMasks[provider.name] = provider.supports.map { Self.mask($0, within: adapter) } ?? adapter
+            if declaration.canFail { canFail.insert(provider.name) }
+        }
+        let routes = configuration.routes
+        for routeIndex in routes.indices where routes[routeIndex].targets.count > 1 {
+            let targets = routes[routeIndex].targets
+            // Targets of unknown providers or adapters are the decoder's to report; they serve nothing here.
+            let masks = targets.indices.map { index -> Capabilities in
+                let name = targets[index].provider
+                guard let adapter = adapterMasks[name], let provider = providerMasks[name] else { return [] }
+                return targets[index].supports.map { Self.mask($0, within: adapter) } ?? provider
+            }
+            // Most routes give every target the same capabilities: nothing to report.
+            if masks.allSatisfy({ $0 == masks[0] }) { continue }
+            var alone: [Int: [Capability]] = [:]
+            for capability in Capability.allCases where capability != .text {
+                let serving = masks.indices.filter { masks[$0].contains(capability) }
+                if serving.count == 1 { alone[serving[0], default: []].append(capability) }
+            }
+            for (index, capabilities) in alone.sorted(by: { $0.key < $1.key }) {
+                let lacking = capabilities[0]
+                guard let other = targets.indices.first(where: {
+                    $0 != index && canFail.contains(targets[$0].provider) && !masks[$0].contains(lacking)
+                }) else { continue }
+                let route = routes[routeIndex]
+                let target = route.targets[index]
+                let fallback = route.targets[other]
+                let them = capabilities.count == 1 ? "it" : "them"
+                diagnostics.append(
+                    .warning(.capabilityWithoutFallback,
+                             "only target '\(target.provider)' (priority \(target.priority)) of route '\(route.name)' "
+                                 + "serves \(Set(capabilities).listed): requests that need \(them) are never sent to "
+                                 + "'\(fallback.provider)' (priority \(fallback.priority)), so when '\(target.provider)' "
+                                 + "fails they get a 400 unsupported_capability",
+                             at: target.source.nameLocation))
+            }
+        }
+    }
+
+    /// A `supports:` list as served through an adapter: never more than it relays, always text.
+    private static func mask(_ supports: Set<Capability>, within adapter: Capabilities) -> Capabilities {
+        Capabilities(supports).intersection(adapter).union(Capabilities(.text))
     }
 
     /// Reports each target whose priority an earlier-written target of `route` already has.

@@ -6,7 +6,7 @@ import Foundation
 
 extension ConfigDecoder {
     static let providerFields: KnownKeys = [
-        "adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options", "limits",
+        "adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options", "limits", "supports",
     ]
     static let timeoutFields: KnownKeys = ["connect", "request"]
     static let limitFields: KnownKeys = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
@@ -50,6 +50,9 @@ extension ConfigDecoder {
         if let headers = reader.value("headers") { provider.headers = decodeHeaders(headers, in: what) }
         if let limits = reader.value("limits") {
             provider.limits = decodeLimits(limits, in: what, nameLocation: reader.source.key("limits"))
+        }
+        if let supports = reader.value("supports") {
+            provider.supports = decodeSupports(supports, in: what, adapter: declaration)
         }
         if let declaration {
             provider.options = decodeOptions(

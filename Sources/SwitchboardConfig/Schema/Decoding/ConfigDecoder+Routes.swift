@@ -1,13 +1,14 @@
 extension ConfigDecoder {
     static let routeFields: KnownKeys = ["targets", "policy", "cache"]
     static let cacheFields: KnownKeys = ["ttl", "max_entries", "max_bytes", "any_temperature"]
-    static let targetFields: KnownKeys = ["provider", "model", "priority", "parameters"]
+    static let targetFields: KnownKeys = ["provider", "model", "priority", "parameters", "supports"]
     /// Positions in `targetFields`, for `MappingReader.value(known:)`: targets are most of a large file.
     private enum TargetField {
         static let provider = 0
         static let model = 1
         static let priority = 2
         static let parameters = 3
+        static let supports = 4
     }
     static let policyFields: KnownKeys = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
     static let backoffFields: KnownKeys = ["initial", "max", "multiplier", "jitter"]
@@ -21,9 +22,12 @@ extension ConfigDecoder {
         let isDeclared: Bool
         let requiresModel: Bool
         let parameters: OptionSchema
+        /// The provider's adapter, for checking a target's `supports:`; nil when it is not registered.
+        let declaration: AdapterDeclaration?
 
         init(options: OptionValues, declaration: AdapterDeclaration?, parameters: OptionSchema) {
             self.options = options
+            self.declaration = declaration
             self.isDeclared = declaration != nil
             self.requiresModel = declaration?.requiresModel ?? false
             self.parameters = parameters
@@ -164,9 +168,14 @@ extension ConfigDecoder {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
             parameters = decodeCommonParameters(parametersNode, what: what.part("parameters"))
         }
+        var supports: Set<Capability>?
+        if let supportsNode = reader.value(known: TargetField.supports) {
+            supports = decodeSupports(supportsNode, in: what, adapter: context?.declaration)
+        }
         guard let providerName, let priority else { return nil }
         return Target(
-            provider: providerName, model: model, priority: priority, parameters: parameters, source: reader.source)
+            provider: providerName, model: model, priority: priority, parameters: parameters, supports: supports,
+            source: reader.source)
     }
 
     private static let commonParameters = OptionSchema(AdapterDeclaration.commonTargetParameters)
