@@ -14,13 +14,17 @@ python=python3
 swift build --product switchboard >/dev/null
 bin=$(swift build --show-bin-path)/switchboard
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mock_port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token="client-test-token-$RANDOM$RANDOM"
 log=$(mktemp)
+config=$(mktemp --suffix=.yaml)
+# The openai-chat provider goes to the mock upstream the Python test starts on $mock_port.
+sed "s|http://127.0.0.1:1/v1|http://127.0.0.1:$mock_port/v1|" Tests/client/providers.yaml >"$config"
 
-SWITCHBOARD_API_TOKENS="$token" "$bin" serve --config Tests/client/providers.yaml --host 127.0.0.1 --port "$port" \
+SWITCHBOARD_API_TOKENS="$token" "$bin" serve --config "$config" --host 127.0.0.1 --port "$port" \
     --log-level warning >"$log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log" "$config"' EXIT
 
 for _ in $(seq 100); do
     "$python" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
@@ -30,3 +34,5 @@ for _ in $(seq 100); do
 done
 
 SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_TOKEN="$token" "$python" Tests/client/openai_client_test.py
+SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_TOKEN="$token" MOCK_UPSTREAM_PORT="$mock_port" \
+    "$python" Tests/client/relay_test.py
