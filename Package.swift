@@ -156,7 +156,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            // The relay corpus, read from the source tree (#filePath) by LosslessRelayTests.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SwitchboardUsageTests",
