@@ -29,6 +29,8 @@ struct CapabilityGatewayTests {
                 let streamed = body.replacingOccurrences(of: #""model":"chat""#, with: #""model":"chat","stream":\#(stream)"#)
                 let reply = try await gateway.send(body: streamed)
                 #expect(reply.status == 400)
+                #expect(reply.header("x-switchboard-route") == "chat")
+                #expect(reply.header("x-switchboard-attempts") == "0")
                 let json = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any]
                 let error = try #require(json?["error"] as? [String: Any])
                 #expect(error["code"] as? String == "unsupported_capability")

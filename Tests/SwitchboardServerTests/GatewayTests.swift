@@ -271,6 +271,10 @@ import Testing
             try await client.execute(uri: "/v1/chat/completions", method: .post, body: Self.chatBody(model: "chat")) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(!String(buffer: response.body).contains("secret-ish"))
+                // Error answers name their route and the upstream calls they cost, as answers do.
+                #expect(response.headers[HTTPField.Name("x-switchboard-route")!] == "chat")
+                #expect(response.headers[HTTPField.Name("x-switchboard-attempts")!] == "1")  // primary has no key: skipped
+                #expect(response.headers[HTTPField.Name("x-switchboard-provider")!] == nil)
             }
         }
         try await failing.shutdown()
@@ -283,6 +287,7 @@ import Testing
         try await Self.withGateway(Self.chain(stalled, policy: policy), environment: ["MAIN_KEY": "main-key-value"]) { client in
             try await client.execute(uri: "/v1/chat/completions", method: .post, body: Self.chatBody(model: "chat")) { response in
                 #expect(response.status == .gatewayTimeout)
+                #expect(response.headers[HTTPField.Name("x-switchboard-route")!] == "chat")
             }
         }
         try await stalled.shutdown()

@@ -183,6 +183,25 @@ import Testing
         }
         try await upstream.shutdown()
     }
+
+    /// Only `data:` events are relayed: SSE comments (`: OPENROUTER PROCESSING` keep-alives), `event:`
+    /// and `id:` fields are not.
+    @Test func sseCommentsAndOtherFieldsAreNotRelayed() async throws {
+        let event = #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}"#
+        let upstream = try await MockUpstream { _ in
+            .sseRaw([
+                (.zero, ": OPENROUTER PROCESSING\n\n"), (.zero, "event: message\nid: 7\ndata: \(event)\n\n"),
+                (.zero, ": keep-alive\n\n"), (.zero, "data: [DONE]\n\n"),
+            ])
+        }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let reply = try await gateway.send(
+                body: #"{"model":"chat","messages":[{"role":"user","content":"hi"}],"stream":true}"#)
+            #expect(reply.status == 200)
+            #expect(reply.body == "data: \(event)\n\ndata: [DONE]\n\n")
+        }
+        try await upstream.shutdown()
+    }
 }
 
 // MARK: - Fixtures

@@ -137,7 +137,9 @@ public struct OpenAIChatAdapter: ProviderAdapter {
                 streamOptions: stream && streamUsage ? .object(JSONObject([.init(key: "include_usage", value: .bool(true))])) : nil)
         }
         var edits: [String: JSONObjectBytes.Edit] = ["model": .set(model), "stream": .set(.bool(stream))]
-        if let cap = request.maxTokens {
+        // Only the target's own cap: the client's limits are already in its body (a client may send both
+        // `max_tokens` and `max_completion_tokens`, and neither lowers the other).
+        if let cap = call.target.maxTokens {
             let given = ["max_tokens", "max_completion_tokens"].filter { body[$0].map { !$0.isNull } ?? false }
             for name in given where (body[name]?.number ?? .infinity) > Double(cap) { edits[name] = .set(.number(Double(cap))) }
             if given.isEmpty { edits["max_tokens"] = .set(.number(Double(cap))) }

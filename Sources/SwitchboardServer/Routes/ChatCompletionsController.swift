@@ -76,7 +76,11 @@ struct ChatCompletionsController<Context: RequestContext> {
                            cacheHit: answer.cacheHit)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         } catch let error as SwitchboardError {
-            let openAIError = OpenAIError(error)
+            var openAIError = OpenAIError(error)
+            // An error answer says which route it came from and how many upstream calls it cost, like a
+            // success does; no provider or model answered, so those headers are left out.
+            openAIError.headers[.switchboardRoute] = error.route ?? selection.route
+            openAIError.headers[.switchboardAttempts] = "\(error.trace.attempts)"
             usage.failed(error, status: Int(openAIError.status.code))
             throw openAIError
         }
