@@ -16,7 +16,7 @@ import Testing
     enum Mode: String, CaseIterable, Sendable { case plain, stream }
 
     enum Fault: String, CaseIterable, Sendable {
-        case refused, resetBeforeStatus, resetMidBody, stallBeforeHeaders, stallBeforeFirstByte, stallMidBody
+        case refused, resetBeforeStatus, resetMidBody, closedMidBody, stallBeforeHeaders, stallBeforeFirstByte, stallMidBody
         case malformedJSON, wrongShape, oversized, oversizedChunked, sseTruncated, sseWithoutDone
         case html500, html502, html504, html5xxEverywhere, stallEverywhere
         case retryAfterSeconds, retryAfterDate, rateLimitStorm
@@ -71,6 +71,9 @@ import Testing
         case .refused: return .failover(rule: "refused", primaryCalls: 1)
         case .resetBeforeStatus: return .failover(rule: "reset", primaryCalls: 1)
         case .resetMidBody: return stream ? .interrupted : .failover(rule: "reset", primaryCalls: 1)
+        // The connection closed (FIN) before the body the content-length promised: connection_reset,
+        // as docs/configuration.md defines it, not a malformed answer.
+        case .closedMidBody: return stream ? .interrupted : .failover(rule: "reset", primaryCalls: 1)
         case .stallBeforeHeaders, .stallBeforeFirstByte: return .failover(rule: "timed_out", primaryCalls: 1)
         case .stallMidBody: return stream ? .interrupted : .failover(rule: "timed_out", primaryCalls: 1)
         case .malformedJSON, .wrongShape, .oversized, .oversizedChunked: return .failover(rule: "malformed", primaryCalls: 1)
@@ -160,6 +163,11 @@ import Testing
                 ? .sseRaw([(.zero, Reply.sseEvent("partial")), (.milliseconds(200), "")], cut: true, reset: true)
                 : Reply(status: 200, headers: json, parts: [(.zero, String(chatJSON.prefix(40))), (.milliseconds(100), "")],
                         cutAfterParts: true, reset: true)
+        case .closedMidBody:
+            return stream
+                ? .sseRaw([(.zero, Reply.sseEvent("partial")), (.milliseconds(200), "")], cut: true)
+                : Reply(status: 200, headers: json, parts: [(.zero, String(chatJSON.prefix(40))), (.milliseconds(100), "")],
+                        cutAfterParts: true)
         case .stallBeforeHeaders, .stallEverywhere:
             var reply = stream ? Reply.sse(["late"]) : Reply.json(chatJSON)
             reply.headDelay = .seconds(10)

@@ -80,6 +80,11 @@ struct UpstreamHTTP: Sendable {
                 break
             }
         }
+        // The connection closed before the body its content-length (or chunking) promised: the answer
+        // was cut, not malformed.
+        if let error = error as? HTTPParserError, error == .invalidEOFState {
+            return .transport(.connectionReset, "the upstream closed the connection before the whole answer arrived")
+        }
         if error is HTTPParserError { return .malformed("the upstream sent a broken HTTP message") }
         let text = String(describing: error).lowercased()
         if text.contains("refused") { return .transport(.connectionRefused, "connection refused") }
