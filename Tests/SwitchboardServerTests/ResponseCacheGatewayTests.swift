@@ -86,6 +86,11 @@ import Testing
         let second = try #require(requests.first { $0.requestID == "second" })
         #expect(!first.cacheHit && first.attempts == 1)
         #expect(second.cacheHit && second.attempts == 0 && second.outcome == UsageRequestRecord.success)
+        // Tokens are what the upstream spent: the hit replays the answer and spends none.
+        #expect(first.tokensIn == 5 && first.tokensOut == 7)
+        #expect(second.tokensIn == 0 && second.tokensOut == 0)
+        let byRoute = try store.report(since: .distantPast, by: .route).groups
+        #expect(byRoute.first?.tokensIn == 5 && byRoute.first?.tokensOut == 7, "\(byRoute)")
         // The hit names whoever gave the stored answer.
         #expect(second.provider == first.provider && second.model == first.model && second.provider != nil)
         try store.close()

@@ -56,7 +56,9 @@ struct RequestUsage: Sendable {
             requestID: requestID, time: arrived, route: route, provider: provider ?? last?.provider,
             model: model ?? last?.model, keyLabel: calls.last?.key, outcome: outcome, status: status,
             latency: started.duration(to: .now), attempts: calls.count, failovers: max(0, targets.count - 1),
-            tokensIn: usage?.promptTokens, tokensOut: usage?.completionTokens, cacheHit: cacheHit, streaming: streaming)
+            // Tokens are what an upstream spent on this request: a cache hit replays an answer and spends none.
+            tokensIn: cacheHit ? 0 : usage?.promptTokens, tokensOut: cacheHit ? 0 : usage?.completionTokens,
+            cacheHit: cacheHit, streaming: streaming)
         let attempts = trace.entries.map { entry in
             let outcome: String
             let upstreamStatus: Int?
