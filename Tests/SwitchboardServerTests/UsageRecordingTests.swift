@@ -80,6 +80,10 @@ import Testing
         #expect(streamed.streaming && streamed.outcome == UsageRequestRecord.success && streamed.provider == "secondary")
         let refused = try #require(requests.first { $0.requestID == ids.values.last })
         #expect(refused.outcome == "model_not_found" && refused.status == 404 && refused.attempts == 0)
+        // The name the client sent is not a route: it never becomes a row of the report.
+        #expect(refused.route == "")
+        let routes = try store.report(since: .distantPast, by: .route).groups.map(\.name)
+        #expect(routes.sorted() == ["(none)", "chat"], "\(routes)")
 
         let attempts = try store.attempts().filter { $0.requestID == "client-chosen-id" }
         #expect(attempts.map(\.outcome) == ["rate_limited", UsageAttemptRecord.success])

@@ -48,7 +48,7 @@ struct ChatCompletionsController<Context: RequestContext> {
             throw refused(OpenAIError(
                 status: .notFound,
                 message: "no route or model named '\(body.model)'; available: " + Self.unique(models).joined(separator: ", "),
-                type: "invalid_request_error", code: "model_not_found"), requestID: requestID, route: body.model)
+                type: "invalid_request_error", code: "model_not_found"), requestID: requestID)
         }
         let usage = RequestUsage(recorder: gateway.usage, requestID: requestID, route: selection.route, streaming: body.stream)
         do {
@@ -86,10 +86,11 @@ struct ChatCompletionsController<Context: RequestContext> {
         }
     }
 
-    /// A request refused before it reached a route, recorded as such, and returned for throwing.
-    private func refused(_ error: OpenAIError, requestID: String, route: String = "") -> OpenAIError {
+    /// A request refused before it reached a route, recorded as such (with no route: a name the client made
+    /// up never becomes a row of the operators' report), and returned for throwing.
+    private func refused(_ error: OpenAIError, requestID: String) -> OpenAIError {
         gateway.usage?.record(UsageRequestRecord(
-            requestID: requestID, time: Date(), route: route, outcome: error.code ?? "invalid_request",
+            requestID: requestID, time: Date(), route: "", outcome: error.code ?? "invalid_request",
             status: Int(error.status.code), latency: .zero, attempts: 0))
         return error
     }

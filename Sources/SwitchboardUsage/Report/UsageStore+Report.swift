@@ -59,7 +59,8 @@ private struct Tally {
         while let row = try rows.next() {
             let route: String = row["route"]
             let outcome: String = row["outcome"]
-            groups[route, default: Group()].apply { group in
+            // Requests refused before they reached a route (malformed, unknown model) share one row.
+            groups[route.isEmpty ? UsageReport.none : route, default: Group()].apply { group in
                 group.requests += 1
                 group.latencies.append(row["latency_ms"])
                 if outcome == UsageRequestRecord.success { group.successes += 1 } else { group.errors[outcome, default: 0] += 1 }
