@@ -232,9 +232,14 @@ public final class Switchboard: Sendable {
                     under: slot.key)
             }
         }
+        // A stream that breaks after it started leaves the request unanswered: a failover, unless it
+        // already counted as one for the targets it failed over from before this one.
+        let metrics = router.metrics
+        var onInterrupted: (@Sendable () -> Void)?
+        if success.trace.failovers(answered: true) == 0 { onInterrupted = { metrics.failover(route: route) } }
         return ChatStream(
             route: route, provider: provider, model: model, trace: success.trace, first: opened.first,
-            rest: opened.rest, onFinish: onFinish)
+            rest: opened.rest, onFinish: onFinish, onInterrupted: onInterrupted)
     }
 
     /// Whether `route` has a response cache (its answers are then marked hit or miss).

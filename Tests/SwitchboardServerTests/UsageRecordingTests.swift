@@ -78,6 +78,8 @@ import Testing
         #expect(first.attempts == 2 && first.failovers == 1 && !first.streaming)
         let streamed = try #require(requests.first { $0.requestID == ids.values.first })
         #expect(streamed.streaming && streamed.outcome == UsageRequestRecord.success && streamed.provider == "secondary")
+        // The primary's key was cooling: skipped without a call, so secondary was the first target it could use.
+        #expect(streamed.failovers == 0 && streamed.attempts == 1)
         let refused = try #require(requests.first { $0.requestID == ids.values.last })
         #expect(refused.outcome == "model_not_found" && refused.status == 404 && refused.attempts == 0)
         // The name the client sent is not a route: it never becomes a row of the report.

@@ -23,9 +23,39 @@ import Testing
         #expect(metrics.counterTotal(
             label: "switchboard_attempts_total",
             dimensions: [("provider", "healthy"), ("model", "model-healthy"), ("key", ""), ("class", "success")]) == 3)
-        #expect(metrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 3)
+        // Only the first request failed over: the next two skipped the cooling key without a call, so
+        // they were answered by the first target they could use.
+        #expect(metrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 1)
         let cooling = try metrics.expectGauge("switchboard_keys", [("pool", "limited-keys"), ("state", "cooling")])
         #expect(cooling.lastValue == 1)
         #expect(try metrics.expectTimer("switchboard_attempt_duration_seconds", [("provider", "healthy"), ("model", "model-healthy")]).values.count == 3)
+    }
+
+    /// Failover frequency counts requests not answered by the first target they called: a request that
+    /// failed, and a stream that broke after it started, each count once; one answered by its first
+    /// target does not.
+    @Test func unansweredRequestsAndBrokenStreamsCountAsOneFailoverEach() async throws {
+        let failing = try await MockUpstream { _ in .status(500) }
+        let breaking = try await MockUpstream { _ in
+            .sseRaw([(.zero, MockUpstream.Reply.sseEvent("partial")), (.milliseconds(50), "")], cut: true)
+        }
+        defer { Task { try await failing.shutdown(); try await breaking.shutdown() } }
+        let metrics = TestMetrics()
+        let yaml = EngineHarness.chain([("failing", failing.url("/v1"), [])], withTemplate: false)
+        _ = try await EngineHarness.withEngine(yaml, metrics: metrics) { engine in
+            await #expect(throws: SwitchboardError.self) {
+                _ = try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat")
+            }
+        }
+        #expect(metrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 1)
+
+        let streamMetrics = TestMetrics()
+        let streamYAML = EngineHarness.chain([("breaking", breaking.url("/v1"), [])], withTemplate: false)
+        try await EngineHarness.withEngine(streamYAML, metrics: streamMetrics) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            #expect(streamMetrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 0)
+            await #expect(throws: SwitchboardError.self) { _ = try await stream.collectText() }
+        }
+        #expect(streamMetrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 1)
     }
 }

@@ -18,13 +18,15 @@ public struct ChatStream: AsyncSequence, Sendable {
     /// Called with the whole answer when an iteration reaches the end of the stream without an error
     /// (how a streamed answer fills the response cache).
     let onFinish: (@Sendable (Finished) -> Void)?
+    /// Called when the stream breaks after it started (how the request comes to count as failed over).
+    let onInterrupted: (@Sendable () -> Void)?
 
     /// A stream read to its clean end, put back together.
     typealias Finished = StreamAssembler
 
     init(route: String, provider: String, model: String, trace: AttemptTrace, first: ChatChunk,
          rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false,
-         onFinish: (@Sendable (Finished) -> Void)? = nil) {
+         onFinish: (@Sendable (Finished) -> Void)? = nil, onInterrupted: (@Sendable () -> Void)? = nil) {
         self.route = route
         self.provider = provider
         self.model = model
@@ -33,6 +35,7 @@ public struct ChatStream: AsyncSequence, Sendable {
         self.first = first
         self.rest = rest
         self.onFinish = onFinish
+        self.onInterrupted = onInterrupted
     }
 
     /// A stream that is already complete: `chunk` is the whole answer (a cache hit).
@@ -51,6 +54,7 @@ public struct ChatStream: AsyncSequence, Sendable {
         let route: String
         let trace: AttemptTrace
         let onFinish: (@Sendable (Finished) -> Void)?
+        let onInterrupted: (@Sendable () -> Void)?
         /// What has been read so far, kept only when `onFinish` wants it.
         var read = StreamAssembler()
         var ended = false
@@ -73,6 +77,7 @@ public struct ChatStream: AsyncSequence, Sendable {
             } catch {
                 // A broken stream never counts as finished, however often it is asked again.
                 ended = true
+                onInterrupted?()
                 let failure = UpstreamHTTP.failure(for: error)
                 throw SwitchboardError(
                     .streamInterrupted, "the stream from \(provider) broke after it had started: \(failure.message)",
@@ -88,7 +93,7 @@ public struct ChatStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(first: first, rest: rest.makeAsyncIterator(), provider: provider, route: route, trace: trace,
-                      onFinish: onFinish)
+                      onFinish: onFinish, onInterrupted: onInterrupted)
     }
 
     /// Reads the whole stream into one text (the first choice's).

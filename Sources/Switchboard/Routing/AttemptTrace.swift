@@ -78,5 +78,19 @@ public struct AttemptTrace: Sendable, Hashable, CustomStringConvertible {
     /// Upstream calls made (skips are not calls).
     public var attempts: Int { entries.count { $0.outcome.isCall } }
 
+    /// How many targets the request failed over from: every target it called but the one that answered
+    /// (all of them when none answered). A target passed over without a call — its keys cooling or
+    /// missing, its provider's limits full, a capability it lacks — is not one: the request never depended
+    /// on it. A request "failed over" when this is above 0; `/metrics` and the usage store both count so.
+    public func failovers(answered: Bool) -> Int {
+        var targets = 0
+        var last: Entry?
+        for entry in entries where entry.outcome.isCall {
+            if last?.provider != entry.provider || last?.model != entry.model { targets += 1 }
+            last = entry
+        }
+        return answered ? max(0, targets - 1) : targets
+    }
+
     public var description: String { entries.map(\.description).joined(separator: "\n") }
 }

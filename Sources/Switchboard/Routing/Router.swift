@@ -35,9 +35,11 @@ struct Router: Sendable {
         do throws(SwitchboardError) {
             let success = try await run.execute(attempt)
             metrics.request(route: name, outcome: "success")
+            if success.trace.failovers(answered: true) > 0 { metrics.failover(route: name) }
             return success
         } catch {
             metrics.request(route: name, outcome: error.kind.rawValue)
+            if error.trace.failovers(answered: false) > 0 { metrics.failover(route: name) }
             throw error
         }
     }
@@ -94,7 +96,6 @@ private struct RouteRun {
                                 + " supports \(target.capabilities.set.listed)")
                 continue
             }
-            if triedOne { metrics.failover(route: route.route.name) }
             triedOne = true
             if let value = try await tryTarget(target, attempt) {
                 return Router.Success(value: value, target: target, trace: trace)

@@ -43,19 +43,12 @@ struct RequestUsage: Sendable {
     ) {
         guard let recorder else { return }
         let calls = trace.entries.filter(\.outcome.isCall)
-        // Targets moved past: every target the trace names, but the one that ended the request. A target
-        // passed over because it cannot serve the request was never in the running: not a failover.
-        var targets: [String] = []
-        for entry in trace.entries {
-            if case .unsupported = entry.outcome { continue }
-            let target = entry.provider + "/" + (entry.model ?? "")
-            if targets.last != target { targets.append(target) }
-        }
         let last = trace.entries.last
         let request = UsageRequestRecord(
             requestID: requestID, time: arrived, route: route, provider: provider ?? last?.provider,
             model: model ?? last?.model, keyLabel: calls.last?.key, outcome: outcome, status: status,
-            latency: started.duration(to: .now), attempts: calls.count, failovers: max(0, targets.count - 1),
+            latency: started.duration(to: .now), attempts: calls.count,
+            failovers: trace.failovers(answered: outcome == UsageRequestRecord.success || outcome == "client_closed"),
             // Tokens are what an upstream spent on this request: a cache hit replays an answer and spends none.
             tokensIn: cacheHit ? 0 : usage?.promptTokens, tokensOut: cacheHit ? 0 : usage?.completionTokens,
             cacheHit: cacheHit, streaming: streaming)
