@@ -209,6 +209,32 @@ import Testing
         #expect(counts.values.sorted() == [33, 33, 34])
     }
 
+    /// Two targets on one key pool each go round all of its keys: with one counter for the pool, the
+    /// first target (always failing over) kept key #1 and the second kept key #2.
+    @Test func targetsSharingAPoolEachRotateOverAllItsKeys() async throws {
+        let upstream = try await MockUpstream { request in
+            request.json["model"] as? String == "model-a" ? .status(500) : .chat("ok")
+        }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = """
+            version: 1
+            key_pools: { shared: [K1, K2] }
+            providers:
+              up: { adapter: openai-chat, base_url: \(upstream.url("/v1")), key_pool: shared }
+            routes:
+              chat:
+                - { provider: up, model: model-a, priority: 1 }
+                - { provider: up, model: model-b, priority: 2 }
+            """
+        try await EngineHarness.withEngine(yaml, environment: ["K1": "key-one", "K2": "key-two"]) { engine in
+            for _ in 0..<4 { _ = try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat") }
+        }
+        for model in ["model-a", "model-b"] {
+            let keys = upstream.requests.filter { $0.json["model"] as? String == model }.compactMap(\.authorization)
+            #expect(keys == ["Bearer key-one", "Bearer key-two", "Bearer key-one", "Bearer key-two"], "\(model): \(keys)")
+        }
+    }
+
     @Test func badRequestStopsTheChainInsteadOfBurningThroughIt() async throws {
         let first = try await MockUpstream { _ in .status(400, #"{"error":{"message":"messages: required"}}"#) }
         let second = try await MockUpstream { _ in .chat("should not be asked") }

@@ -19,7 +19,9 @@ final class KeyRing: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var next = 0
+        /// Where each target's rotation starts next: per target, so that targets sharing the pool each
+        /// go round all of its keys (one shared counter left each of two chained targets on one key).
+        var next: [String: Int] = [:]
         var disabled: Set<Int> = []
         var coolingUntil: [Scope: ContinuousClock.Instant] = [:]
         /// A key was disabled or cooled down since the last census.
@@ -39,9 +41,9 @@ final class KeyRing: Sendable {
         self.keys = resolution.keys
     }
 
-    /// Key indices in the order this request should try them: round-robin pools start one further on
-    /// with every call, ordered pools always start at the first key.
-    func order() -> [Int] {
+    /// Key indices in the order this request should try them at `target`: round-robin pools start one
+    /// further on with every call to that target, ordered pools always start at the first key.
+    func order(for target: String) -> [Int] {
         guard !keys.isEmpty else { return [] }
         let start: Int
         switch pool.rotation {
@@ -49,8 +51,9 @@ final class KeyRing: Sendable {
             start = 0
         case .roundRobin:
             start = state.withLock { state in
-                defer { state.next = (state.next + 1) % keys.count }
-                return state.next
+                let start = state.next[target, default: 0]
+                state.next[target] = (start + 1) % keys.count
+                return start
             }
         }
         return (0..<keys.count).map { (start + $0) % keys.count }
