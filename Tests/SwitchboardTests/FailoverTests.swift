@@ -145,8 +145,27 @@ import Testing
                 _ = try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat")
             }
             #expect(error?.kind == .unavailable)
-            #expect(error?.message.contains("Model unavailable") == true)
+            // Both of router's keys failed; inference's one call answered 503.
+            #expect(error?.message.contains("router [model-router]: All router API keys failed (last: HTTP 503") == true,
+                    "\(error?.message ?? "")")
+            #expect(error?.message.contains("inference [model-inference]: Model unavailable") == true)
             #expect(error?.trace.attempts == 3)
+        }
+    }
+
+    /// A 401 on one key and a 503 on the other is every key failing, not "Model unavailable".
+    @Test func everyKeyFailingDifferentlyIsReportedAsEveryKeyFailing() async throws {
+        let upstream = try await MockUpstream { request in
+            request.authorization == "Bearer k1" ? .status(401) : .status(503)
+        }
+        defer { Task { try await upstream.shutdown() } }
+        let yaml = EngineHarness.chain([("router", upstream.url("/v1"), ["K1", "K2"])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml, environment: ["K1": "k1", "K2": "k2"]) { engine in
+            let error = await #expect(throws: SwitchboardError.self) {
+                _ = try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat")
+            }
+            #expect(error?.message.contains("All router API keys failed (last: HTTP 503") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("Model unavailable") == false)
         }
     }
 

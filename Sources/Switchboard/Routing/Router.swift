@@ -362,14 +362,16 @@ private struct RouteRun {
         shortestRetryAfter = min(shortestRetryAfter ?? duration, duration)
     }
 
-    /// The messages ops know: "All HuggingFace Router API keys failed", "Model unavailable".
+    /// The messages ops know: "All HuggingFace Router API keys failed" when more than one key was
+    /// tried (whatever the last one answered: a 401 then a 503 is still every key failing),
+    /// "Model unavailable" when the one call made answered 503.
     private func summary(_ target: CompiledTarget, keysTried: Int, lastFailure: UpstreamFailure?) -> String {
         let name = target.provider.name + (target.model.map { " [\($0)]" } ?? "")
         guard let lastFailure else { return "\(name): no answer" }
-        if lastFailure.status == 503 { return "\(name): Model unavailable (\(lastFailure.message))" }
         if target.keyRing != nil && keysTried > 1 {
             return "\(name): All \(target.displayName) API keys failed (last: \(lastFailure.message))"
         }
+        if lastFailure.status == 503 { return "\(name): Model unavailable (\(lastFailure.message))" }
         return "\(name): \(lastFailure.message)"
     }
 
