@@ -45,7 +45,7 @@ struct UsageReportTests {
         #expect(report.groups == [
             UsageGroupSummary(
                 name: "chat", requests: 3, attempts: 6, successes: 3, successRate: 1, latencyP50: 100, latencyP95: 300,
-                errors: [:], failoverRate: 2.0 / 3, keyUsage: ["openai#1": 3, "hf#1": 1, "hf#2": 1, "(none)": 1],
+                errors: [:], failoverRate: 2.0 / 3, keyUsage: ["openai#1": 3, "hf#1": 1, "hf#2": 1, "(no key)": 1],
                 tokensIn: 15, tokensOut: 27),
             UsageGroupSummary(
                 name: "summarize", requests: 1, attempts: 1, successes: 0, successRate: 0, latencyP50: 500,
@@ -68,7 +68,7 @@ struct UsageReportTests {
                 keyUsage: ["openai#1": 3], tokensIn: 10, tokensOut: 20),
             UsageGroupSummary(
                 name: "offline", requests: 1, attempts: 1, successes: 1, successRate: 1, latencyP50: 10, latencyP95: 10,
-                errors: [:], failoverRate: 1, keyUsage: ["(none)": 1]),
+                errors: [:], failoverRate: 1, keyUsage: ["(no key)": 1]),
         ])
     }
 
@@ -89,13 +89,34 @@ struct UsageReportTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let groups = try Self.store(in: directory).report(since: Self.since, by: .key).groups
-        #expect(groups.map(\.name) == ["openai#1", "hf#1", "(none)", "hf#2", "openai#2"])
+        #expect(groups.map(\.name) == ["openai#1", "hf#1", "(no key)", "hf#2", "openai#2"])
         #expect(groups.map(\.requests) == [3, 2, 1, 1, 1])
         let skipped = try #require(groups.last)
         #expect(skipped == UsageGroupSummary(name: "openai#2", requests: 1, errors: ["skipped": 1], failoverRate: 1))
         #expect(groups[1].tokensIn == 5)
         #expect(groups[1].successRate == 0.5)
         #expect(groups[0].tokensOut == 20)
+    }
+
+    /// By key, keyless calls have their own row, and a target passed over as a whole (limits full, no
+    /// usable key) is about no key at all: it is in no row.
+    @Test func byKeyKeepsTargetSkipsOutOfTheKeylessRow() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try UsageStore(path: directory.path("usage.sqlite"))
+        try store.insert(
+            requests: [Sample.request("t1", provider: "offline", model: "template", key: nil, attempts: 1, failovers: 0)],
+            attempts: [
+                Sample.attempt("t1", key: nil, outcome: "queue_full", status: nil, latencyMs: 0),
+                Sample.attempt("t1", provider: "hf", model: "zephyr", key: nil, outcome: "skipped", status: nil, latencyMs: 0),
+                Sample.attempt("t1", provider: "offline", model: "template", key: nil, latencyMs: 5),
+            ])
+        let groups = try store.report(since: Self.since, by: .key).groups
+        #expect(groups.map(\.name) == [UsageReport.noKey])
+        #expect(groups.first?.attempts == 1 && groups.first?.errors == [:], "\(groups)")
+        // By provider the skips still show, as errors of the target they concern.
+        let providers = try store.report(since: Self.since, by: .provider).groups
+        #expect(providers.first { $0.name == "openai" }?.errors == ["queue_full": 1])
     }
 
     @Test func anEmptyWindowHasNoGroups() throws {

@@ -1,6 +1,7 @@
 /// One line of a usage report: the figures for one route, provider, model or key.
 public struct UsageGroupSummary: Sendable, Hashable {
-    /// The route, provider, model or key label; `(none)` for keyless attempts.
+    /// The route, provider, model or key label; `(no key)` for calls made without a key, `(none)` for requests
+    /// refused before a route.
     public var name: String
     /// Requests of the group: for a route its requests, otherwise the distinct requests that tried it.
     public var requests: Int
@@ -18,7 +19,7 @@ public struct UsageGroupSummary: Sendable, Hashable {
     public var errors: [String: Int]
     /// Share of `requests` that moved past at least one target.
     public var failoverRate: Double?
-    /// Attempts per key label (`(none)` for keyless attempts).
+    /// Attempts per key label (`(no key)` for calls made without a key).
     public var keyUsage: [String: Int]
     /// Tokens of the requests this group answered (a request's tokens count for its final target).
     public var tokensIn: Int

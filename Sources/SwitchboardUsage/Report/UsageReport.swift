@@ -13,9 +13,11 @@ public struct UsageReport: Sendable, Hashable {
         self.groups = groups
     }
 
-    /// The label for attempts without a key (keyless providers such as the template) and requests that
-    /// named no model.
+    /// The label for requests without a route (refused before routing) or a model.
     public static let none = "(none)"
+
+    /// The key label of calls made without a key (keyless providers such as the template).
+    public static let noKey = "(no key)"
 
     /// The nearest-rank percentile (`fraction` in 0…1) of sorted values.
     static func percentile(_ fraction: Double, ofSorted values: [Double]) -> Double? {

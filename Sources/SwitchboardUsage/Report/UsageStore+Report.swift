@@ -75,7 +75,7 @@ private struct Tally {
         while let row = try rows.next() {
             guard UsageAttemptRecord.madeCall(row["outcome"]) else { continue }
             let route: String = row["route"]
-            let key: String = row["key_label"] ?? UsageReport.none
+            let key: String = row["key_label"] ?? UsageReport.noKey
             groups[route, default: Group()].apply { group in
                 group.attempts += 1
                 group.keyUsage[key, default: 0] += 1
@@ -88,7 +88,11 @@ private struct Tally {
     mutating func addAttemptsByTarget(_ rows: RowCursor) throws {
         while let row = try rows.next() {
             let outcome: String = row["outcome"]
-            let key: String = row["key_label"] ?? UsageReport.none
+            let label: String? = row["key_label"]
+            // By key, a target passed over as a whole (its limits full, no usable key, a capability it
+            // lacks) concerns no key: it is left out rather than mixed into the keyless calls' row.
+            if grouping == .key, label == nil, !UsageAttemptRecord.madeCall(outcome) { continue }
+            let key = label ?? UsageReport.noKey
             let requestID: String = row["request_id"]
             let name: String =
                 switch grouping {
@@ -119,7 +123,7 @@ private struct Tally {
                 switch grouping {
                 case .provider: provider
                 case .model: row["model"] ?? UsageReport.none
-                case .key, .route: row["key_label"] ?? UsageReport.none
+                case .key, .route: row["key_label"] ?? UsageReport.noKey
                 }
             groups[name]?.apply { group in
                 group.tokensIn += row["tokens_in"] as Int? ?? 0
