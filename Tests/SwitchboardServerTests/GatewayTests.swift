@@ -40,14 +40,15 @@ import Testing
 
     /// Runs `body` against a live gateway for `yaml`.
     static func withGateway(
-        _ yaml: String, environment: [String: String] = [:], tokens: [String] = [], maxRequestBytes: Int = 1 << 20,
-        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+        _ yaml: String, environment: [String: String] = [:], tokens: [String] = [], adminTokens: [String] = [],
+        maxRequestBytes: Int = 1 << 20, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let metrics = GatewayMetrics()
         let configuration = try SwitchboardConfiguration.parse(yaml).configuration
         let engine = try Switchboard(
             configuration: configuration, environment: environment, logger: quiet, metricsFactory: metrics.factory)
-        let settings = GatewaySettings(host: "127.0.0.1", port: 0, clientTokens: tokens, maxRequestBytes: maxRequestBytes)
+        let settings = GatewaySettings(
+            host: "127.0.0.1", port: 0, clientTokens: tokens, adminTokens: adminTokens, maxRequestBytes: maxRequestBytes)
         let gateway = Gateway(engine: engine, settings: settings, logger: quiet, metrics: metrics)
         let application = buildApplication(gateway: gateway)
         try await application.test(.live) { client in try await body(client) }

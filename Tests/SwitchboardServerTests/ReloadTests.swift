@@ -46,7 +46,7 @@ import Testing
             configuration: try SwitchboardConfiguration.parse(Self.good).configuration, environment: [:],
             httpClient: httpClient, logger: GatewayTests.quiet, metricsFactory: metrics.factory)
         let gateway = Gateway(
-            engine: engine, settings: GatewaySettings(port: 0, clientTokens: ["admin-token"]),
+            engine: engine, settings: GatewaySettings(port: 0, clientTokens: ["client-token"], adminTokens: ["admin-token"]),
             source: Gateway.Source(path: path, environment: [:], httpClient: httpClient), logger: GatewayTests.quiet,
             metrics: metrics)
         let auth: HTTPFields = [.authorization: "Bearer admin-token"]
@@ -77,6 +77,15 @@ import Testing
             // Good: applied.
             try Self.better.write(toFile: path, atomically: true, encoding: .utf8)
             try await client.execute(uri: "/admin/reload", method: .post) { #expect($0.status == .unauthorized) }
+            // A client token may call the API, not reload the gateway.
+            let clientAuth: HTTPFields = [.authorization: "Bearer client-token"]
+            try await client.execute(uri: "/admin/reload", method: .post, headers: clientAuth) { response in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("operator_token_required"))
+            }
+            try await client.execute(uri: "/metrics", method: .get, headers: clientAuth) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/models", method: .get, headers: clientAuth) { #expect($0.status == .ok) }
             try await client.execute(uri: "/admin/reload", method: .post, headers: auth) { response in
                 #expect(response.status == .ok)
                 #expect(GatewayTests.json(response.body)["status"] as? String == "reloaded")

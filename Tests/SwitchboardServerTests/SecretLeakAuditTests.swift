@@ -21,7 +21,8 @@ import Testing
     static let backupKey = "bk7Rt4Gy9U" + "h2Jk5Lz8Xc" + "3Vb6Nm1Qw"
     static let tokenOne = "gwtok-" + "Aq3Ws8Ed5R" + "f2Tg7Yh4Uj"
     static let tokenTwo = "gwtok-" + "Zx6Cv1Bn9M" + "k4Lp7Ou2Iy"
-    static let secrets = [keyOne, keyTwo, backupKey, tokenOne, tokenTwo]
+    static let adminToken = "gwadm-" + "Pq8Rs2Tu6V" + "w1Xy5Za9Bc"
+    static let secrets = [keyOne, keyTwo, backupKey, tokenOne, tokenTwo, adminToken]
 
     static let environment: [String: String] = [
         "AUDIT_OPENAI_1": keyOne,
@@ -31,6 +32,7 @@ import Testing
         // AUDIT_OPENAI_5 unset
         "AUDIT_BACKUP_1": backupKey,
         "SWITCHBOARD_API_TOKENS": "\(tokenOne), \(tokenTwo)",
+        "SWITCHBOARD_ADMIN_TOKENS": adminToken,
     ]
 
     /// Every 8-character piece of a secret that occurs in `text`.
@@ -136,7 +138,11 @@ import Testing
         let tokens = GatewaySettings.tokens(from: Self.environment)
         #expect(tokens == [Self.tokenOne, Self.tokenTwo])
 
-        try await LiveGateway.run(yaml, environment: Self.environment, tokens: tokens, logger: store.logger(), reloadFrom: path) { gateway in
+        let adminTokens = GatewaySettings.tokens(from: Self.environment, variable: GatewaySettings.adminTokensVariable)
+        try await LiveGateway.run(
+            yaml, environment: Self.environment, tokens: tokens, adminTokens: adminTokens, logger: store.logger(),
+            reloadFrom: path
+        ) { gateway in
             keep("start-up notes", gateway.gateway.engine.startupNotes.joined(separator: "\n"))
             for (index, scenario) in Self.scenarios.enumerated() {
                 primary.setResponder(scenario.primary)
@@ -175,13 +181,16 @@ import Testing
             for headers in [[], [("authorization", "Bearer \(Self.tokenOne.dropLast())X")], [("authorization", Self.tokenTwo)]] {
                 keep("unauthorized", try await gateway.chat(stream: false, headers: headers).transcript)
             }
-            for endpoint in ["/v1/models", "/readyz", "/healthz", "/metrics"] {
+            let operatorAuth = [("authorization", "Bearer \(Self.adminToken)")]
+            for endpoint in ["/v1/models", "/readyz", "/healthz"] {
                 keep(endpoint, try await gateway.send(.GET, endpoint, headers: auth).transcript)
             }
+            keep("/metrics", try await gateway.send(.GET, "/metrics", headers: operatorAuth).transcript)
+            keep("/metrics with a client token", try await gateway.send(.GET, "/metrics", headers: auth).transcript)
             // Reloads: the same file (re-enables the disabled keys), then one with the key pasted in.
-            keep("reload", try await gateway.send(.POST, "/admin/reload", headers: auth).transcript)
+            keep("reload", try await gateway.send(.POST, "/admin/reload", headers: operatorAuth).transcript)
             try String(contentsOfFile: pastedPath, encoding: .utf8).write(toFile: path, atomically: true, encoding: .utf8)
-            let refused = try await gateway.send(.POST, "/admin/reload", headers: auth)
+            let refused = try await gateway.send(.POST, "/admin/reload", headers: operatorAuth)
             keep("reload refused", refused.transcript)
             #expect(refused.status == 422)
             #expect(refused.body.contains("literal-secret"))

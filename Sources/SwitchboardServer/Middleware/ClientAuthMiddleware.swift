@@ -1,22 +1,32 @@
 import Hummingbird
 
-/// Requires `Authorization: Bearer <token>` with one of the gateway's client tokens (when any are set),
-/// compared in constant time, and caps each token's requests in flight. `/healthz` and `/readyz` stay open.
+/// Requires `Authorization: Bearer <token>`, compared in constant time, and caps each token's requests
+/// in flight. Client paths take a client or an operator token once client tokens are set; operator paths
+/// (`/admin/*`, `/metrics`) take only an operator token (`SWITCHBOARD_ADMIN_TOKENS`) once any token is
+/// set, and answer a client token with 403. `/healthz` and `/readyz` stay open.
 struct ClientAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let gateway: Gateway
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if path == "/healthz" || path == "/readyz" { return try await next(request, context) }
-        let tokens = gateway.settings.clientTokens
-        guard !tokens.isEmpty else { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw OpenAIError.unauthorized("missing client credentials: send Authorization: Bearer <token>")
+        let settings = gateway.settings
+        if Self.isOperatorPath(path) {
+            guard settings.requiresTokens else { return try await next(request, context) }
+            let presented = try Self.bearer(request)
+            if Self.match(presented, in: settings.adminTokens) != nil { return try await next(request, context) }
+            if Self.match(presented, in: settings.clientTokens) != nil {
+                throw OpenAIError(
+                    status: .forbidden,
+                    message: "\(path) is for operators: send a token from \(GatewaySettings.adminTokensVariable)",
+                    type: "permission_error", code: "operator_token_required")
+            }
+            throw OpenAIError.unauthorized("the token is not valid")
         }
-        let presented = Array(header.dropFirst("bearer ".count).utf8)
-        var matched: String?
-        for token in tokens where Self.constantTimeEquals(presented, Array(token.utf8)) { matched = token }
-        guard let token = matched else { throw OpenAIError.unauthorized("the client token is not valid") }
+        guard !settings.clientTokens.isEmpty else { return try await next(request, context) }
+        let presented = try Self.bearer(request)
+        guard let token = Self.match(presented, in: settings.clientTokens) ?? Self.match(presented, in: settings.adminTokens)
+        else { throw OpenAIError.unauthorized("the client token is not valid") }
         guard gateway.enter(token: token) else {
             throw OpenAIError(
                 status: .tooManyRequests, message: "too many requests in flight for this client token",
@@ -30,6 +40,24 @@ struct ClientAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             gateway.leave(token: token)
             throw error
         }
+    }
+
+    /// Paths that show or change the gateway as a whole rather than answer a client's request.
+    static func isOperatorPath(_ path: String) -> Bool { path == "/metrics" || path.hasPrefix("/admin/") }
+
+    /// The bearer token's bytes; 401 when there is none.
+    private static func bearer(_ request: Request) throws -> [UInt8] {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw OpenAIError.unauthorized("missing credentials: send Authorization: Bearer <token>")
+        }
+        return Array(header.dropFirst("bearer ".count).utf8)
+    }
+
+    /// The token `presented` equals, comparing against every one so timing does not tell which matched.
+    private static func match(_ presented: [UInt8], in tokens: [String]) -> String? {
+        var matched: String?
+        for token in tokens where constantTimeEquals(presented, Array(token.utf8)) { matched = token }
+        return matched
     }
 
     /// Compares every byte whatever the lengths, so timing reveals neither content nor where they differ.

@@ -18,7 +18,9 @@ extension SwitchboardCommand {
                 Serves POST /v1/chat/completions (streaming with SSE), GET /v1/models, /healthz, /readyz and \
                 /metrics. Provider keys come from the environment variables providers.yaml names; clients \
                 authenticate with one of the comma-separated tokens in SWITCHBOARD_API_TOKENS, which is \
-                required when listening on anything but loopback. SIGHUP or POST /admin/reload re-reads the \
+                required when listening on anything but loopback. Once any token is set, POST /admin/reload and \
+                GET /metrics take only an operator token from SWITCHBOARD_ADMIN_TOKENS (a client token gets 403; \
+                operator tokens also work as client tokens). SIGHUP or POST /admin/reload re-reads the \
                 configuration (a file with lint errors is refused and the old one keeps serving). SIGTERM and \
                 SIGINT stop it gracefully, letting requests in flight finish.
                 """
@@ -88,6 +90,7 @@ extension SwitchboardCommand {
             let settings = GatewaySettings(
                 host: host ?? server.host ?? "127.0.0.1", port: port ?? server.port ?? 8080,
                 clientTokens: GatewaySettings.tokens(from: environment),
+                adminTokens: GatewaySettings.tokens(from: environment, variable: GatewaySettings.adminTokensVariable),
                 maxRequestBytes: maxRequestBytes ?? server.maxRequestBytes ?? 1 << 20,
                 maxConcurrentRequestsPerToken: maxConcurrentPerToken ?? server.maxConcurrentPerToken ?? 64)
             if let refusal = settings.refusal {
@@ -122,6 +125,7 @@ extension SwitchboardCommand {
             logger.info("serving", metadata: [
                 "address": "\(settings.host):\(settings.port)", "routes": "\(engine.routeNames.joined(separator: ","))",
                 "client_auth": "\(settings.clientTokens.isEmpty ? "off (loopback only)" : "\(settings.clientTokens.count) token(s)")",
+                "operator_auth": "\(settings.adminTokens.isEmpty ? (settings.clientTokens.isEmpty ? "off (loopback only)" : "no operator tokens: /admin and /metrics refused") : "\(settings.adminTokens.count) token(s)")",
             ])
             // SIGHUP re-reads the configuration, as POST /admin/reload does.
             signal(SIGHUP, SIG_IGN)
