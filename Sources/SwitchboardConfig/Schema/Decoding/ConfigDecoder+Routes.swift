@@ -22,7 +22,8 @@ extension ConfigDecoder {
         let isDeclared: Bool
         let requiresModel: Bool
         let parameters: OptionSchema
-        /// The provider's adapter, for checking a target's `supports:`; nil when it is not registered.
+        /// The provider's adapter, for checking a target's own `supports:` (read only for such a target, so
+        /// the flags above still spare every other target the copy); nil when it is not registered.
         let declaration: AdapterDeclaration?
 
         init(options: OptionValues, declaration: AdapterDeclaration?, parameters: OptionSchema) {
