@@ -93,45 +93,60 @@ struct ReferenceChecks {
     /// `unsupported_capability` rather than the fallback the operator may expect. Falling back to the
     /// offline template is plainly text-only and is not reported.
     private mutating func checkCapabilities() {
-        var adapterMasks: [String: Capabilities] = [:]
-        var providerMasks: [String: Capabilities] = [:]
-        var canFail: Set<String> = []
-        for provider in configuration.providers where providerMasks[provider.name] == nil {
+        // What each provider serves, looked up once per target: one hash of its name.
+        struct Facts {
+            var adapter: Capabilities
+            var served: Capabilities
+            var canFail: Bool
+        }
+        var facts: [String: Facts] = [:]
+        for provider in configuration.providers where facts[provider.name] == nil {
             guard let declaration = catalog[provider.adapter] else { continue }
             let adapter = Capabilities(declaration.capabilities)
-            adapterMasks[provider.name] = adapter
-            providerMasks[provider.name] = provider.supports.map { Self.mask($0, within: adapter) } ?? adapter
-            if declaration.canFail { canFail.insert(provider.name) }
+            facts[provider.name] = Facts(
+                adapter: adapter, served: provider.supports.map { Self.mask($0, within: adapter) } ?? adapter,
+                canFail: declaration.canFail)
         }
+        let capabilities = Capability.allCases.filter { $0 != .text }
         let routes = configuration.routes
+        var masks: [Capabilities] = []
+        var canFail: [Bool] = []
         for routeIndex in routes.indices where routes[routeIndex].targets.count > 1 {
             let targets = routes[routeIndex].targets
+            masks.removeAll(keepingCapacity: true)
+            canFail.removeAll(keepingCapacity: true)
             // Targets of unknown providers or adapters are the decoder's to report; they serve nothing here.
-            let masks = targets.indices.map { index -> Capabilities in
-                let name = targets[index].provider
-                guard let adapter = adapterMasks[name], let provider = providerMasks[name] else { return [] }
-                return targets[index].supports.map { Self.mask($0, within: adapter) } ?? provider
+            for index in targets.indices {
+                let found = facts[targets[index].provider]
+                masks.append(found.map { found in
+                    targets[index].supports.map { Self.mask($0, within: found.adapter) } ?? found.served
+                } ?? [])
+                canFail.append(found?.canFail ?? false)
             }
-            // Most routes give every target the same capabilities: nothing to report.
-            if masks.allSatisfy({ $0 == masks[0] }) { continue }
+            // The capabilities exactly one target serves, by that target.
             var alone: [Int: [Capability]] = [:]
-            for capability in Capability.allCases where capability != .text {
-                let serving = masks.indices.filter { masks[$0].contains(capability) }
-                if serving.count == 1 { alone[serving[0], default: []].append(capability) }
+            for capability in capabilities {
+                var serving: Int?
+                var count = 0
+                for index in masks.indices where masks[index].contains(capability) {
+                    count += 1
+                    serving = index
+                    if count > 1 { break }
+                }
+                if count == 1, let serving { alone[serving, default: []].append(capability) }
             }
-            for (index, capabilities) in alone.sorted(by: { $0.key < $1.key }) {
-                let lacking = capabilities[0]
-                guard let other = targets.indices.first(where: {
-                    $0 != index && canFail.contains(targets[$0].provider) && !masks[$0].contains(lacking)
+            for (index, lacking) in alone.sorted(by: { $0.key < $1.key }) {
+                guard let other = masks.indices.first(where: {
+                    $0 != index && canFail[$0] && !masks[$0].contains(lacking[0])
                 }) else { continue }
                 let route = routes[routeIndex]
                 let target = route.targets[index]
                 let fallback = route.targets[other]
-                let them = capabilities.count == 1 ? "it" : "them"
+                let them = lacking.count == 1 ? "it" : "them"
                 diagnostics.append(
                     .warning(.capabilityWithoutFallback,
                              "only target '\(target.provider)' (priority \(target.priority)) of route '\(route.name)' "
-                                 + "serves \(Set(capabilities).listed): requests that need \(them) are never sent to "
+                                 + "serves \(Set(lacking).listed): requests that need \(them) are never sent to "
                                  + "'\(fallback.provider)' (priority \(fallback.priority)), so when '\(target.provider)' "
                                  + "fails they get a 400 unsupported_capability",
                              at: target.source.nameLocation))
