@@ -328,13 +328,15 @@ public final class Switchboard: Sendable {
                 else {
                     throw SwitchboardError(.configuration, "route '\(route.name)' names unknown provider '\(target.provider)'")
                 }
+                // Offline adapters never send a key, so an empty pool must not make them skip.
+                let ring = declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil
+                let scope = provider.name + "/" + (target.model ?? "")
                 targets.append(CompiledTarget(
                     target: target, provider: provider, declaration: declaration, adapter: adapter,
-                    // Offline adapters never send a key, so an empty pool must not make them skip.
-                    keyRing: declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil,
-                    scope: provider.name + "/" + (target.model ?? ""), displayName: provider.displayName,
-                    limiter: limiters[provider.name],
-                    capabilities: Capabilities(target.capabilities(provider: provider, declaration: declaration))))
+                    keyRing: ring, rotationSlot: ring?.rotationSlot(for: scope) ?? 0,
+                    scope: scope, displayName: provider.displayName, limiter: limiters[provider.name],
+                    capabilities: .served(
+                        declared: target.supports ?? provider.supports, adapter: Capabilities(declaration.capabilities))))
             }
             var routeLogger = logger
             routeLogger[metadataKey: "route"] = "\(route.name)"

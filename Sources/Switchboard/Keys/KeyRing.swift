@@ -19,9 +19,11 @@ final class KeyRing: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        /// Where each target's rotation starts next: per target, so that targets sharing the pool each
-        /// go round all of its keys (one shared counter left each of two chained targets on one key).
-        var next: [String: Int] = [:]
+        /// Where each target's rotation starts next, by the slot `rotationSlot(for:)` gave it at load: per
+        /// target, so that targets sharing the pool each go round all of its keys (one shared counter left
+        /// each of two chained targets on one key).
+        var next: [Int] = []
+        var slots: [String: Int] = [:]
         var disabled: Set<Int> = []
         var coolingUntil: [Scope: ContinuousClock.Instant] = [:]
         /// A key was disabled or cooled down since the last census.
@@ -41,9 +43,20 @@ final class KeyRing: Sendable {
         self.keys = resolution.keys
     }
 
-    /// Key indices in the order this request should try them at `target`: round-robin pools start one
-    /// further on with every call to that target, ordered pools always start at the first key.
-    func order(for target: String) -> [Int] {
+    /// The rotation slot of `target` (its scope, `provider/model`), made once when routes are compiled so
+    /// that a request finds its counter by index.
+    func rotationSlot(for target: String) -> Int {
+        state.withLock { state in
+            if let slot = state.slots[target] { return slot }
+            state.slots[target] = state.next.count
+            state.next.append(0)
+            return state.next.count - 1
+        }
+    }
+
+    /// Key indices in the order this request should try them at the target holding `slot`: round-robin
+    /// pools start one further on with every call to that target, ordered pools always start at the first key.
+    func order(slot: Int) -> [Int] {
         guard !keys.isEmpty else { return [] }
         let start: Int
         switch pool.rotation {
@@ -51,8 +64,8 @@ final class KeyRing: Sendable {
             start = 0
         case .roundRobin:
             start = state.withLock { state in
-                let start = state.next[target, default: 0]
-                state.next[target] = (start + 1) % keys.count
+                let start = state.next[slot]
+                state.next[slot] = (start + 1) % keys.count
                 return start
             }
         }

@@ -18,6 +18,8 @@ struct CompiledTarget: Sendable {
     let adapter: any ProviderAdapter
     /// Nil for keyless providers.
     let keyRing: KeyRing?
+    /// This target's round-robin counter in `keyRing` (`KeyRing.rotationSlot(for:)`), found at load.
+    let rotationSlot: Int
     /// What cooldowns are scoped to: `provider/model`.
     let scope: String
     /// How ops call it in messages ("HuggingFace Router").

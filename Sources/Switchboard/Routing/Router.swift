@@ -127,7 +127,7 @@ private struct RouteRun {
             }
             var usable: [(index: Int, key: ResolvedKey)?] = []
             var reasons: [String] = []
-            for index in ring.order(for: target.scope) {
+            for index in ring.order(slot: target.rotationSlot) {
                 let key = ring.keys[index]
                 switch ring.availability(of: index, for: target.scope) {
                 case .usable: usable.append((index, key))

@@ -104,7 +104,7 @@ struct ReferenceChecks {
             guard let declaration = catalog[provider.adapter] else { continue }
             let adapter = Capabilities(declaration.capabilities)
             facts[provider.name] = Facts(
-                adapter: adapter, served: provider.supports.map { Self.mask($0, within: adapter) } ?? adapter,
+                adapter: adapter, served: .served(declared: provider.supports, adapter: adapter),
                 canFail: declaration.canFail)
         }
         let capabilities = Capability.allCases.filter { $0 != .text }
@@ -119,7 +119,7 @@ struct ReferenceChecks {
             for index in targets.indices {
                 let found = facts[targets[index].provider]
                 masks.append(found.map { found in
-                    targets[index].supports.map { Self.mask($0, within: found.adapter) } ?? found.served
+                    targets[index].supports.map { .served(declared: $0, adapter: found.adapter) } ?? found.served
                 } ?? [])
                 canFail.append(found?.canFail ?? false)
             }
@@ -152,11 +152,6 @@ struct ReferenceChecks {
                              at: target.source.nameLocation))
             }
         }
-    }
-
-    /// A `supports:` list as served through an adapter: never more than it relays, always text.
-    private static func mask(_ supports: Set<Capability>, within adapter: Capabilities) -> Capabilities {
-        Capabilities(supports).intersection(adapter).union(Capabilities(.text))
     }
 
     /// Reports each target whose priority an earlier-written target of `route` already has.

@@ -61,6 +61,13 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
 
     /// The capabilities as a `Set`.
     public var set: Set<Capability> { Set(Capability.allCases.filter(contains)) }
+
+    /// What a target serves when it declares `declared` (its `supports:` or its provider's, nil when
+    /// neither says) behind an adapter that relays `adapter`: never more than the adapter relays, always text.
+    public static func served(declared: Set<Capability>?, adapter: Capabilities) -> Capabilities {
+        guard let declared else { return adapter.union(Capabilities(.text)) }
+        return Capabilities(declared).intersection(adapter).union(Capabilities(.text))
+    }
 }
 
 extension Set where Element == Capability {

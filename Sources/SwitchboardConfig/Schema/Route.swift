@@ -51,8 +51,7 @@ public struct Target: Sendable, Hashable {
     /// What this target serves: its own `supports:`, else its provider's, else everything the adapter
     /// relays; never more than the adapter relays, and always text.
     public func capabilities(provider: Provider, declaration: AdapterDeclaration) -> Set<Capability> {
-        let declared = supports ?? provider.supports ?? declaration.capabilities
-        return declared.intersection(declaration.capabilities).union([.text])
+        Capabilities.served(declared: supports ?? provider.supports, adapter: Capabilities(declaration.capabilities)).set
     }
 
     /// The cap on generated tokens, if the target sets one.

@@ -23,23 +23,25 @@ struct RequestUsage: Sendable {
     func answered(
         status: Int = 200, provider: String, model: String, trace: AttemptTrace, usage: Usage?, cacheHit: Bool = false
     ) {
-        finish(status: status, outcome: UsageRequestRecord.success, trace: trace, usage: usage, provider: provider,
-               model: model, cacheHit: cacheHit)
+        finish(status: status, outcome: UsageRequestRecord.success, trace: trace, answered: true, usage: usage,
+               provider: provider, model: model, cacheHit: cacheHit)
     }
 
     /// Records a request that ended with an error.
     func failed(_ error: SwitchboardError, status: Int) {
-        finish(status: status, outcome: error.kind.rawValue, trace: error.trace, usage: nil, provider: nil, model: nil)
+        finish(status: status, outcome: error.kind.rawValue, trace: error.trace, answered: false, usage: nil,
+               provider: nil, model: nil)
     }
 
     /// Records a streamed answer the client stopped reading (status 499, as proxies log it).
     func clientWentAway(provider: String, model: String, trace: AttemptTrace) {
-        finish(status: 499, outcome: "client_closed", trace: trace, usage: nil, provider: provider, model: model)
+        finish(status: 499, outcome: "client_closed", trace: trace, answered: true, usage: nil, provider: provider,
+               model: model)
     }
 
     private func finish(
-        status: Int, outcome: String, trace: AttemptTrace, usage: Usage?, provider: String?, model: String?,
-        cacheHit: Bool = false
+        status: Int, outcome: String, trace: AttemptTrace, answered: Bool, usage: Usage?, provider: String?,
+        model: String?, cacheHit: Bool = false
     ) {
         guard let recorder else { return }
         let calls = trace.entries.filter(\.outcome.isCall)
@@ -48,7 +50,7 @@ struct RequestUsage: Sendable {
             requestID: requestID, time: arrived, route: route, provider: provider ?? last?.provider,
             model: model ?? last?.model, keyLabel: calls.last?.key, outcome: outcome, status: status,
             latency: started.duration(to: .now), attempts: calls.count,
-            failovers: trace.failovers(answered: outcome == UsageRequestRecord.success || outcome == "client_closed"),
+            failovers: trace.failovers(answered: answered),
             // Tokens are what an upstream spent on this request: a cache hit replays an answer and spends none.
             tokensIn: cacheHit ? 0 : usage?.promptTokens, tokensOut: cacheHit ? 0 : usage?.completionTokens,
             cacheHit: cacheHit, streaming: streaming)

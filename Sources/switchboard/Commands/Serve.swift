@@ -125,7 +125,7 @@ extension SwitchboardCommand {
             logger.info("serving", metadata: [
                 "address": "\(settings.host):\(settings.port)", "routes": "\(engine.routeNames.joined(separator: ","))",
                 "client_auth": "\(settings.clientTokens.isEmpty ? "off (loopback only)" : "\(settings.clientTokens.count) token(s)")",
-                "operator_auth": "\(settings.adminTokens.isEmpty ? (settings.clientTokens.isEmpty ? "off (loopback only)" : "no operator tokens: /admin and /metrics refused") : "\(settings.adminTokens.count) token(s)")",
+                "operator_auth": "\(Self.operatorAuth(settings))",
             ])
             // SIGHUP re-reads the configuration, as POST /admin/reload does.
             signal(SIGHUP, SIG_IGN)
@@ -142,6 +142,13 @@ extension SwitchboardCommand {
             services.maximumGracefulShutdownDuration = grace
             try await ServiceGroup(configuration: services).run()
             try await httpClient.shutdown()
+        }
+
+        /// How `/admin/*` and `/metrics` are protected, for the start-up log line.
+        private static func operatorAuth(_ settings: GatewaySettings) -> String {
+            if !settings.adminTokens.isEmpty { return "\(settings.adminTokens.count) token(s)" }
+            if settings.clientTokens.isEmpty { return "off (loopback only)" }
+            return "no operator tokens: /admin and /metrics refused"
         }
     }
 }
