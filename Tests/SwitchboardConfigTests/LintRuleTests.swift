@@ -474,6 +474,25 @@ struct LintRuleTests {
             isReported ? [.init(.warning, .limitWaitExceedsDeadline, 6, 58, ["(10s)", "(longest: 10s)"])] : [])
     }
 
+    // MARK: - Prices and health checks
+
+    @Test func ineffectiveSettingOnTheTemplateAndItsTargets() throws {
+        let report = try LintFixture.lint("ineffective-setting")
+        LintFixture.expect(
+            report,
+            [
+                .init(.warning, .ineffectiveSetting, 9, 5, ["price of provider 'offline' has no effect", "'template'"]),
+                .init(.warning, .ineffectiveSetting, 10, 5, [
+                    "health_check of provider 'offline' has no effect", "nothing to probe",
+                ]),
+                .init(.warning, .ineffectiveSetting, 19, 7, ["price of target 2 of route 'chat' has no effect"]),
+            ])
+        // Only a warning: the blocks are still decoded.
+        let configuration = try #require(report.configuration)
+        #expect(configuration.provider(named: "offline")?.price?.outputPerMillion == 0.6)
+        #expect(configuration.provider(named: "offline")?.healthCheck?.interval == .seconds(300))
+    }
+
     // MARK: - Secrets
 
     @Test func literalSecretInAKeyPool() throws {

@@ -37,6 +37,8 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable, Comparable {
     // Provider limits
     case ineffectiveLimit = "ineffective-limit"
     case limitWaitExceedsDeadline = "limit-wait-exceeds-deadline"
+    // Prices and health checks
+    case ineffectiveSetting = "ineffective-setting"
     // Secrets
     case literalSecret = "literal-secret"
     // The environment (`--check-env`)
@@ -89,6 +91,8 @@ public enum LintRule: String, Sendable, Hashable, CaseIterable, Comparable {
             return "A provider limit that can have no effect (on the template, per key without keys, a wait without a limit)."
         case .limitWaitExceedsDeadline:
             return "A provider's max_wait is not shorter than the deadline of any route using it, so nothing ever waits."
+        case .ineffectiveSetting:
+            return "`price:` or `health_check:` on an adapter that makes no network calls (the template): it has no effect."
         case .literalSecret: return "A value shaped like an API key (hf_…, sk-…) is written in the file."
         case .envUnset: return "--check-env: a key variable named in a pool is not set."
         case .envPlaceholder: return "--check-env: a key variable holds a placeholder (ignored as a key)."

@@ -31,6 +31,10 @@ public struct Provider: Sendable, Hashable {
     /// `supports:`: what this provider's models can serve, narrowing the adapter's capabilities; nil
     /// means everything the adapter relays.
     public var supports: Set<Capability>?
+    /// `price:`: what the provider's models cost; a target's own price replaces it. Nil means unpriced.
+    public var price: Price?
+    /// `health_check:`: background probes of the provider's keys and models; nil means none.
+    public var healthCheck: HealthCheck?
     public var source: SourceMap
 
     public struct Header: Sendable, Hashable {
@@ -46,7 +50,8 @@ public struct Provider: Sendable, Hashable {
     public init(
         name: String, displayName: String? = nil, adapter: String, baseURL: String? = nil, keyPool: String? = nil,
         timeouts: Timeouts = Timeouts(), headers: [Header] = [], options: OptionValues = OptionValues(),
-        limits: ProviderLimits? = nil, supports: Set<Capability>? = nil, source: SourceMap = .none
+        limits: ProviderLimits? = nil, supports: Set<Capability>? = nil, price: Price? = nil,
+        healthCheck: HealthCheck? = nil, source: SourceMap = .none
     ) {
         self.name = name
         self.displayName = displayName ?? name
@@ -58,6 +63,8 @@ public struct Provider: Sendable, Hashable {
         self.options = options
         self.limits = limits
         self.supports = supports
+        self.price = price
+        self.healthCheck = healthCheck
         self.source = source
     }
 }

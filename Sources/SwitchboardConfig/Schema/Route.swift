@@ -34,17 +34,20 @@ public struct Target: Sendable, Hashable {
     public var parameters: OptionValues
     /// `supports:`: what this target's model can serve; replaces the provider's `supports:` when set.
     public var supports: Set<Capability>?
+    /// `price:`: what this target's model costs; replaces the provider's `price:` when set.
+    public var price: Price?
     public var source: SourceMap
 
     public init(
         provider: String, model: String?, priority: Int, parameters: OptionValues = OptionValues(),
-        supports: Set<Capability>? = nil, source: SourceMap = .none
+        supports: Set<Capability>? = nil, price: Price? = nil, source: SourceMap = .none
     ) {
         self.provider = provider
         self.model = model
         self.priority = priority
         self.parameters = parameters
         self.supports = supports
+        self.price = price
         self.source = source
     }
 

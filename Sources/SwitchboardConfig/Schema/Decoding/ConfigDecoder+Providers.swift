@@ -7,6 +7,7 @@ import Foundation
 extension ConfigDecoder {
     static let providerFields: KnownKeys = [
         "adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options", "limits", "supports",
+        "price", "health_check",
     ]
     static let timeoutFields: KnownKeys = ["connect", "request"]
     static let limitFields: KnownKeys = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
@@ -53,6 +54,13 @@ extension ConfigDecoder {
         }
         if let supports = reader.value("supports") {
             provider.supports = decodeSupports(supports, in: what, adapter: declaration)
+        }
+        if let price = reader.value("price") {
+            provider.price = decodePrice(price, in: what, nameLocation: reader.source.key("price"), adapter: declaration)
+        }
+        if let healthCheck = reader.value("health_check") {
+            provider.healthCheck = decodeHealthCheck(
+                healthCheck, in: what, nameLocation: reader.source.key("health_check"), adapter: declaration)
         }
         if let declaration {
             provider.options = decodeOptions(

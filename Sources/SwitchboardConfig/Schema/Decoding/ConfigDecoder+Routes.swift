@@ -1,7 +1,7 @@
 extension ConfigDecoder {
     static let routeFields: KnownKeys = ["targets", "policy", "cache"]
     static let cacheFields: KnownKeys = ["ttl", "max_entries", "max_bytes", "any_temperature"]
-    static let targetFields: KnownKeys = ["provider", "model", "priority", "parameters", "supports"]
+    static let targetFields: KnownKeys = ["provider", "model", "priority", "parameters", "supports", "price"]
     /// Positions in `targetFields`, for `MappingReader.value(known:)`: targets are most of a large file.
     private enum TargetField {
         static let provider = 0
@@ -9,6 +9,7 @@ extension ConfigDecoder {
         static let priority = 2
         static let parameters = 3
         static let supports = 4
+        static let price = 5
     }
     static let policyFields: KnownKeys = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
     static let backoffFields: KnownKeys = ["initial", "max", "multiplier", "jitter"]
@@ -173,10 +174,15 @@ extension ConfigDecoder {
         if let supportsNode = reader.value(known: TargetField.supports) {
             supports = decodeSupports(supportsNode, in: what, adapter: context?.declaration)
         }
+        var price: Price?
+        if let priceNode = reader.value(known: TargetField.price) {
+            price = decodePrice(
+                priceNode, in: what, nameLocation: reader.source.key("price"), adapter: context?.declaration)
+        }
         guard let providerName, let priority else { return nil }
         return Target(
             provider: providerName, model: model, priority: priority, parameters: parameters, supports: supports,
-            source: reader.source)
+            price: price, source: reader.source)
     }
 
     private static let commonParameters = OptionSchema(AdapterDeclaration.commonTargetParameters)
