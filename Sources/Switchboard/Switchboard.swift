@@ -182,7 +182,8 @@ public final class Switchboard: Sendable {
         let completion = ChatCompletion(
             choices: output.choices, usage: output.usage, route: route, provider: success.target.provider.name,
             model: success.target.model ?? output.model ?? success.target.provider.name, trace: success.trace,
-            upstreamBody: output.body)
+            upstreamBody: output.body, price: success.target.price)
+        metrics.spent(route: route, target: success.target, usage: output.usage)
         if let slot, Self.isCacheable(success.target) {
             slot.cache.store(
                 ResponseCache.Answer(
@@ -212,8 +213,9 @@ public final class Switchboard: Sendable {
         // Resolved at load with the route (a dictionary lookup, not a scan of the configuration's routes).
         let attemptTimeout = router.routes[route]?.route.policy.attemptTimeout ?? .seconds(30)
         let timers = router.timers
-        let success = try await router.run(route: route, startingAt: selection.startIndex, request: request) {
-            target, call, lease throws(UpstreamFailure) in
+        let success = try await router.run(
+            route: route, startingAt: selection.startIndex, request: request, settlesLater: true
+        ) { target, call, lease throws(UpstreamFailure) in
             // Between chunks, the stream gets what one attempt gets. The stream holds the provider's slot
             // until it ends.
             try await StreamOpener.open(
@@ -221,26 +223,48 @@ public final class Switchboard: Sendable {
                 timers: timers)
         }
         let opened = success.value
-        let provider = success.target.provider.name
-        let model = success.target.model ?? provider
+        let target = success.target
+        let provider = target.provider.name
+        let model = target.model ?? provider
+        let trace = success.trace
         // A stream read to its clean end fills the cache like a plain answer; a broken one never does.
-        var onFinish: (@Sendable (ChatStream.Finished) -> Void)?
-        if let slot, Self.isCacheable(success.target) {
-            onFinish = { finished in
-                slot.cache.store(
-                    ResponseCache.Answer(choices: finished.assembled, usage: finished.usage, provider: provider, model: model),
-                    under: slot.key)
+        let cacheSlot = Self.isCacheable(target) ? slot : nil
+        let metrics = router.metrics
+        let settlement = StreamSettlement(rules: router.rules, assembles: cacheSlot != nil) { end in
+            let opening = trace.entries.last
+            switch end {
+            case .finished(let usage, let assembled):
+                metrics.attempt(target: target, key: opening?.key, errorClass: "success", latency: opening?.latency ?? .zero)
+                metrics.request(route: route, outcome: "success")
+                if trace.failovers(answered: true) > 0 { metrics.failover(route: route) }
+                metrics.spent(route: route, target: target, usage: usage)
+                if let cacheSlot, let assembled {
+                    cacheSlot.cache.store(
+                        ResponseCache.Answer(choices: assembled.assembled, usage: usage, provider: provider, model: model),
+                        under: cacheSlot.key)
+                }
+            case .interrupted(let errorClass, _):
+                // The request went unanswered: its last target failed too, so it failed over.
+                metrics.attempt(target: target, key: opening?.key, errorClass: errorClass, latency: opening?.latency ?? .zero)
+                metrics.request(route: route, outcome: SwitchboardError.Kind.streamInterrupted.rawValue)
+                metrics.failover(route: route)
+            case .abandoned:
+                // The upstream was answering; the client left. Not a failure of the target.
+                metrics.attempt(target: target, key: opening?.key, errorClass: "success", latency: opening?.latency ?? .zero)
+                metrics.request(route: route, outcome: "client_closed")
+                if trace.failovers(answered: true) > 0 { metrics.failover(route: route) }
             }
         }
-        // A stream that breaks after it started leaves the request unanswered: a failover, unless it
-        // already counted as one for the targets it failed over from before this one.
-        let metrics = router.metrics
-        var onInterrupted: (@Sendable () -> Void)?
-        if success.trace.failovers(answered: true) == 0 { onInterrupted = { metrics.failover(route: route) } }
         return ChatStream(
-            route: route, provider: provider, model: model, trace: success.trace, first: opened.first,
-            rest: opened.rest, onFinish: onFinish, onInterrupted: onInterrupted)
+            route: route, provider: provider, model: model, trace: trace, first: opened.first, rest: opened.rest,
+            price: target.price, settlement: settlement)
     }
+
+    /// The route compiled at load, by name.
+    func compiledRoute(named name: String) -> CompiledRoute? { router.routes[name] }
+
+    /// Every key ring, by pool name (health probes disable keys in them).
+    var rings: [String: KeyRing] { keyRings }
 
     /// Whether `route` has a response cache (its answers are then marked hit or miss).
     public func hasResponseCache(route: String) -> Bool { caches[route] != nil }
@@ -330,7 +354,7 @@ public final class Switchboard: Sendable {
                 }
                 // Offline adapters never send a key, so an empty pool must not make them skip.
                 let ring = declaration.usesNetwork ? provider.keyPool.flatMap { rings[$0] } : nil
-                let scope = provider.name + "/" + (target.model ?? "")
+                let scope = CompiledTarget.scope(provider: provider.name, model: target.model)
                 targets.append(CompiledTarget(
                     target: target, provider: provider, declaration: declaration, adapter: adapter,
                     keyRing: ring, rotationSlot: ring?.rotationSlot(for: scope) ?? 0,

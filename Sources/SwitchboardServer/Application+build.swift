@@ -10,6 +10,7 @@ public func buildApplication(gateway: Gateway) -> some ApplicationProtocol {
     ModelsController(gateway: gateway).addRoutes(to: router)
     HealthController(gateway: gateway).addRoutes(to: router)
     AdminController(gateway: gateway).addRoutes(to: router)
+    StatusController(gateway: gateway).addRoutes(to: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(gateway.settings.host, port: gateway.settings.port), serverName: "switchboard"),

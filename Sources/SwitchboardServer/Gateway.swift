@@ -41,15 +41,20 @@ public final class Gateway: Sendable {
     let metrics: GatewayMetrics
     /// Where every chat request and attempt is recorded (providers.yaml's `usage:`); nil records nothing.
     public let usage: UsageRecorder?
+    /// The last hour of requests in memory, minute by minute, for the status page.
+    public let live: LiveUsage
+    /// When the gateway started (the status page's "since").
+    public let started = Date()
     private let inFlight = Mutex<[String: Int]>([:])
     /// One reload at a time.
     private let reloading = Mutex(false)
 
     public init(
         engine: Switchboard, settings: GatewaySettings, source: Source? = nil, logger: Logger, metrics: GatewayMetrics,
-        usage: UsageRecorder? = nil
+        usage: UsageRecorder? = nil, live: LiveUsage = LiveUsage()
     ) {
         self.usage = usage
+        self.live = live
         self.current = Mutex(engine)
         self.settings = settings
         self.source = source
@@ -106,6 +111,9 @@ public final class Gateway: Sendable {
             return old
         }
     }
+
+    /// The background health probes' latest findings (none until a provider sets `health_check:`).
+    func probeFindings() -> [StatusSnapshot.ProbeFinding] { [] }
 
     /// Takes a concurrency slot for `token`; false when the token already has its maximum in flight.
     func enter(token: String) -> Bool {

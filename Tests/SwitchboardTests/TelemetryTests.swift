@@ -26,7 +26,8 @@ import Testing
         // Only the first request failed over: the next two skipped the cooling key without a call, so
         // they were answered by the first target they could use.
         #expect(metrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 1)
-        let cooling = try metrics.expectGauge("switchboard_keys", [("pool", "limited-keys"), ("state", "cooling")])
+        let cooling = try metrics.expectGauge(
+            "switchboard_keys", [("pool", "limited-keys"), ("provider", "limited"), ("model", "model-limited"), ("state", "cooling")])
         #expect(cooling.lastValue == 1)
         #expect(try metrics.expectTimer("switchboard_attempt_duration_seconds", [("provider", "healthy"), ("model", "model-healthy")]).values.count == 3)
     }
@@ -57,5 +58,88 @@ import Testing
             await #expect(throws: SwitchboardError.self) { _ = try await stream.collectText() }
         }
         #expect(streamMetrics.counterTotal(label: "switchboard_failovers_total", dimensions: [("route", "chat")]) == 1)
+    }
+
+    /// A stream the upstream cut after it started is not an answered request: it is counted when it
+    /// breaks, as `streamInterrupted`, and its attempt by the class of the failure, never as a success.
+    @Test func aCutStreamCountsAsInterruptedNotAsASuccess() async throws {
+        let breaking = try await MockUpstream { _ in
+            .sseRaw([(.zero, MockUpstream.Reply.sseEvent("one")), (.zero, MockUpstream.Reply.sseEvent("two")),
+                     (.milliseconds(20), "")], cut: true)
+        }
+        defer { Task { try await breaking.shutdown() } }
+        let metrics = TestMetrics()
+        let yaml = EngineHarness.chain([("breaking", breaking.url("/v1"), [])], withTemplate: false)
+        let error = try await EngineHarness.withEngine(yaml, metrics: metrics) { engine -> SwitchboardError? in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            // Opened, not yet answered: nothing is counted as a success.
+            #expect(metrics.counterTotal(label: "switchboard_requests_total", dimensions: [("route", "chat"), ("outcome", "success")]) == 0)
+            do {
+                _ = try await stream.collectText()
+                return nil
+            } catch let error as SwitchboardError {
+                return error
+            }
+        }
+        let interrupted = try #require(error)
+        #expect(interrupted.kind == .streamInterrupted)
+        #expect(metrics.counterTotal(label: "switchboard_requests_total", dimensions: [("route", "chat"), ("outcome", "success")]) == 0)
+        #expect(metrics.counterTotal(
+            label: "switchboard_requests_total", dimensions: [("route", "chat"), ("outcome", "streamInterrupted")]) == 1)
+        let attempts = [("provider", "breaking"), ("model", "model-breaking"), ("key", "")]
+        #expect(metrics.counterTotal(label: "switchboard_attempts_total", dimensions: attempts + [("class", "success")]) == 0)
+        #expect(metrics.counterTotal(label: "switchboard_attempts_total", dimensions: attempts + [("class", "connection_error")]) == 1)
+        // The trace inside the error says how the attempt ended, not "ok".
+        let last = try #require(interrupted.trace.entries.last)
+        #expect(last.outcome == AttemptTrace.Entry.Outcome.failure(errorClass: "connection_error", status: nil))
+        #expect(!interrupted.trace.description.contains("ok ("))
+    }
+
+    /// A stream read to its end counts as one success with its attempt, once.
+    @Test func aFinishedStreamCountsOnceAtItsEnd() async throws {
+        let upstream = try await MockUpstream { _ in .chat("hello there") }
+        defer { Task { try await upstream.shutdown() } }
+        let metrics = TestMetrics()
+        let yaml = EngineHarness.chain([("up", upstream.url("/v1"), [])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml, metrics: metrics) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            #expect(try await stream.collectText() == "hello there")
+        }
+        #expect(metrics.counterTotal(label: "switchboard_requests_total", dimensions: [("route", "chat"), ("outcome", "success")]) == 1)
+        #expect(metrics.counterTotal(
+            label: "switchboard_attempts_total",
+            dimensions: [("provider", "up"), ("model", "model-up"), ("key", ""), ("class", "success")]) == 1)
+    }
+
+    /// Cooldowns are per target, so the key gauge is too: a key cooling for one model is healthy for the
+    /// other target that shares its pool.
+    @Test func theKeyGaugeIsPerTarget() async throws {
+        let upstream = try await MockUpstream { request in
+            request.json["model"] as? String == "limited" ? .status(429, headers: [("retry-after", "60")]) : .chat("ok")
+        }
+        defer { Task { try await upstream.shutdown() } }
+        let metrics = TestMetrics()
+        let yaml = """
+            version: 1
+            key_pools: { shared: [K1] }
+            providers:
+              up: { adapter: openai-chat, base_url: \(upstream.url("/v1")), key_pool: shared }
+            routes:
+              chat:
+                targets:
+                  - { provider: up, model: limited, priority: 1 }
+                  - { provider: up, model: open, priority: 2 }
+            """
+        try await EngineHarness.withEngine(yaml, environment: ["K1": "key-one"], metrics: metrics) { engine in
+            for _ in 0..<2 { _ = try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat") }
+        }
+        func gauge(_ model: String, _ state: String) throws -> Double? {
+            try metrics.expectGauge("switchboard_keys", [("pool", "shared"), ("provider", "up"), ("model", model), ("state", state)])
+                .lastValue
+        }
+        #expect(try gauge("limited", "cooling") == 1)
+        #expect(try gauge("limited", "healthy") == 0)
+        #expect(try gauge("open", "cooling") == 0)
+        #expect(try gauge("open", "healthy") == 1)
     }
 }

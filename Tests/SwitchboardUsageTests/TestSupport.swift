@@ -21,12 +21,13 @@ enum Sample {
     static func request(
         _ id: String, at offset: TimeInterval = 0, route: String = "chat", provider: String? = "openai",
         model: String? = "gpt-4o-mini", key: String? = "openai#1", outcome: String = "success", status: Int = 200,
-        latencyMs: Int = 100, attempts: Int = 1, failovers: Int = 0, tokensIn: Int? = nil, tokensOut: Int? = nil
+        latencyMs: Int = 100, attempts: Int = 1, failovers: Int = 0, tokensIn: Int? = nil, tokensOut: Int? = nil,
+        cost: Double? = nil
     ) -> UsageRequestRecord {
         UsageRequestRecord(
             requestID: id, time: epoch.addingTimeInterval(offset), route: route, provider: provider, model: model,
             keyLabel: key, outcome: outcome, status: status, latency: .milliseconds(latencyMs), attempts: attempts,
-            failovers: failovers, tokensIn: tokensIn, tokensOut: tokensOut)
+            failovers: failovers, tokensIn: tokensIn, tokensOut: tokensOut, cost: cost)
     }
 
     static func attempt(

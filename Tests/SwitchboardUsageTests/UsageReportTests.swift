@@ -9,10 +9,10 @@ struct UsageReportTests {
         try store.insert(
             requests: [
                 Sample.request("old", at: -3_600),
-                Sample.request("r1", latencyMs: 100, tokensIn: 10, tokensOut: 20),
+                Sample.request("r1", latencyMs: 100, tokensIn: 10, tokensOut: 20, cost: 0.004),
                 Sample.request(
                     "r2", provider: "hf", model: "zephyr", key: "hf#1", latencyMs: 300, attempts: 2, failovers: 1,
-                    tokensIn: 5, tokensOut: 7),
+                    tokensIn: 5, tokensOut: 7, cost: 0.001),
                 Sample.request(
                     "r3", provider: "offline", model: "template", key: nil, latencyMs: 20, attempts: 3, failovers: 2),
                 Sample.request(
@@ -46,7 +46,7 @@ struct UsageReportTests {
             UsageGroupSummary(
                 name: "chat", requests: 3, attempts: 6, successes: 3, successRate: 1, latencyP50: 100, latencyP95: 300,
                 errors: [:], failoverRate: 2.0 / 3, keyUsage: ["openai#1": 3, "hf#1": 1, "hf#2": 1, "(no key)": 1],
-                tokensIn: 15, tokensOut: 27),
+                tokensIn: 15, tokensOut: 27, cost: 0.005, costUnknown: 1),
             UsageGroupSummary(
                 name: "summarize", requests: 1, attempts: 1, successes: 0, successRate: 0, latencyP50: 500,
                 latencyP95: 500, errors: ["rate_limited": 1], failoverRate: 0, keyUsage: ["hf#1": 1]),
@@ -61,15 +61,25 @@ struct UsageReportTests {
             UsageGroupSummary(
                 name: "hf", requests: 3, attempts: 3, successes: 1, successRate: 1.0 / 3, latencyP50: 480,
                 latencyP95: 1_000, errors: ["rate_limited": 1, "timeout": 1], failoverRate: 2.0 / 3,
-                keyUsage: ["hf#1": 2, "hf#2": 1], tokensIn: 5, tokensOut: 7),
+                keyUsage: ["hf#1": 2, "hf#2": 1], tokensIn: 5, tokensOut: 7, cost: 0.001),
             UsageGroupSummary(
                 name: "openai", requests: 3, attempts: 3, successes: 1, successRate: 1.0 / 3, latencyP50: 50,
                 latencyP95: 90, errors: ["rate_limited": 1, "skipped": 1, "unavailable": 1], failoverRate: 2.0 / 3,
-                keyUsage: ["openai#1": 3], tokensIn: 10, tokensOut: 20),
+                keyUsage: ["openai#1": 3], tokensIn: 10, tokensOut: 20, cost: 0.004),
             UsageGroupSummary(
                 name: "offline", requests: 1, attempts: 1, successes: 1, successRate: 1, latencyP50: 10, latencyP95: 10,
-                errors: [:], failoverRate: 1, keyUsage: ["(no key)": 1]),
+                errors: [:], failoverRate: 1, keyUsage: ["(no key)": 1], costUnknown: 1),
         ])
+    }
+
+    @Test func byTargetNamesProviderAndModel() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let groups = try Self.store(in: directory).report(since: Self.since, by: .target).groups
+        #expect(groups.map(\.name) == ["openai [gpt-4o-mini]", "hf [zephyr]", "hf [bart]", "offline [template]"])
+        #expect(groups.map(\.cost) == [0.004, 0.001, 0, 0])
+        // The failed request (r4, rate limited) has no cost to know; the offline answer (r3) has no price.
+        #expect(groups.map(\.costUnknown) == [0, 0, 0, 1])
     }
 
     @Test func byModel() throws {

@@ -9,7 +9,7 @@ struct UsageStoreTests {
         defer { directory.remove() }
         let path = directory.path("nested/dir/usage.sqlite")
         let store = try UsageStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1: requests and attempts"])
+        #expect(try store.appliedMigrations() == ["v1: requests and attempts", "v2: request cost"])
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
         let indexes = try store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'usage_%' ORDER BY name")
@@ -37,7 +37,7 @@ struct UsageStoreTests {
             try store.close()
         }
         let reopened = try UsageStore(path: path)
-        #expect(try reopened.appliedMigrations() == ["v1: requests and attempts"])
+        #expect(try reopened.appliedMigrations() == ["v1: requests and attempts", "v2: request cost"])
         #expect(try reopened.requests() == [request])
         #expect(try reopened.attempts() == [attempt])
         let reader = try UsageStore.openExisting(path: path)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import SwitchboardConfig
 
@@ -13,19 +14,33 @@ final class KeyRing: Sendable {
         case disabled
     }
 
+    /// Why a key cools down or was disabled, as operators read it ("Retry-After 30s (rate_limited, HTTP 429)").
+    struct Reason: Sendable, Hashable {
+        var text: String
+        /// The upstream status that caused it, when there was one.
+        var status: Int?
+    }
+
+    /// A key's state for one target, with the why and the when (the status page shows these).
+    enum State: Sendable, Hashable {
+        case ready
+        case cooling(until: ContinuousClock.Instant, reason: Reason)
+        case disabled(since: Date, reason: Reason)
+    }
+
     let pool: KeyPool
     let keys: [ResolvedKey]
     let resolution: KeyResolution
-    private let state = Mutex(State())
+    private let health = Mutex(Health())
 
-    private struct State {
+    private struct Health {
         /// Where each target's rotation starts next, by the slot `rotationSlot(for:)` gave it at load: per
         /// target, so that targets sharing the pool each go round all of its keys (one shared counter left
         /// each of two chained targets on one key).
         var next: [Int] = []
         var slots: [String: Int] = [:]
-        var disabled: Set<Int> = []
-        var coolingUntil: [Scope: ContinuousClock.Instant] = [:]
+        var disabled: [Int: (since: Date, reason: Reason)] = [:]
+        var coolingUntil: [Scope: (until: ContinuousClock.Instant, reason: Reason)] = [:]
         /// A key was disabled or cooled down since the last census.
         var changed = true
         /// When the soonest running cooldown ends (the census changes then too).
@@ -46,7 +61,7 @@ final class KeyRing: Sendable {
     /// The rotation slot of `target` (its scope, `provider/model`), made once when routes are compiled so
     /// that a request finds its counter by index.
     func rotationSlot(for target: String) -> Int {
-        state.withLock { state in
+        health.withLock { state in
             if let slot = state.slots[target] { return slot }
             state.slots[target] = state.next.count
             state.next.append(0)
@@ -63,7 +78,7 @@ final class KeyRing: Sendable {
         case .ordered:
             start = 0
         case .roundRobin:
-            start = state.withLock { state in
+            start = health.withLock { state in
                 let start = state.next[slot]
                 state.next[slot] = (start + 1) % keys.count
                 return start
@@ -73,30 +88,52 @@ final class KeyRing: Sendable {
     }
 
     func availability(of key: Int, for target: String, now: ContinuousClock.Instant = .now) -> Availability {
-        state.withLock { state in
-            if state.disabled.contains(key) { return .disabled }
-            if let until = state.coolingUntil[Scope(target: target, key: key)], until > now {
-                return .cooling(remaining: now.duration(to: until))
+        health.withLock { state in
+            if state.disabled[key] != nil { return .disabled }
+            if let cooldown = state.coolingUntil[Scope(target: target, key: key)], cooldown.until > now {
+                return .cooling(remaining: now.duration(to: cooldown.until))
             }
             return .usable
         }
     }
 
+    /// The state of `key` for `target`, with why and since when.
+    func state(of key: Int, for target: String, now: ContinuousClock.Instant = .now) -> State {
+        health.withLock { state in
+            if let disabled = state.disabled[key] { return .disabled(since: disabled.since, reason: disabled.reason) }
+            if let cooldown = state.coolingUntil[Scope(target: target, key: key)], cooldown.until > now {
+                return .cooling(until: cooldown.until, reason: cooldown.reason)
+            }
+            return .ready
+        }
+    }
+
     /// Cools `key` down for `target`, never shortening a cooldown already running, never past the pool's cap.
-    func coolDown(_ key: Int, for target: String, duration: Duration, now: ContinuousClock.Instant = .now) {
+    func coolDown(
+        _ key: Int, for target: String, duration: Duration, reason: Reason, now: ContinuousClock.Instant = .now
+    ) {
         let until = now.advanced(by: min(duration, pool.maxCooldown))
-        state.withLock { state in
+        health.withLock { state in
             let scope = Scope(target: target, key: key)
-            if let current = state.coolingUntil[scope], current >= until { return }
-            state.coolingUntil[scope] = until
+            if let current = state.coolingUntil[scope], current.until >= until { return }
+            state.coolingUntil[scope] = (until, reason)
             state.changed = true
         }
     }
 
-    func disable(_ key: Int) {
-        state.withLock { state in
-            if state.disabled.insert(key).inserted { state.changed = true }
+    /// Takes `key` out of rotation for every target until the configuration is reloaded. The first
+    /// reason stays: later failures of a disabled key do not happen (it is never called again).
+    func disable(_ key: Int, reason: Reason, at time: Date = Date()) {
+        health.withLock { state in
+            guard state.disabled[key] == nil else { return }
+            state.disabled[key] = (time, reason)
+            state.changed = true
         }
+    }
+
+    /// The targets (`provider/model` scopes) that draw from this ring, in the order they were compiled.
+    var scopes: [String] {
+        health.withLock { state in state.slots.sorted { $0.value < $1.value }.map(\.key) }
     }
 
     /// Whether `other` is the same pool with the same keys, so that its health still applies.
@@ -109,37 +146,51 @@ final class KeyRing: Sendable {
     /// Takes over `other`'s running cooldowns (after a reload). Disabled keys are not carried over:
     /// a reload is their second chance.
     func inheritCooldowns(from other: KeyRing) {
-        let cooling = other.state.withLock { $0.coolingUntil }
-        state.withLock { state in
+        let cooling = other.health.withLock { $0.coolingUntil }
+        health.withLock { state in
             state.coolingUntil = cooling
             state.changed = true
         }
     }
 
-    /// Counts for the key-state gauge: healthy, cooling (for some target) and disabled keys.
-    func census(now: ContinuousClock.Instant = .now) -> (healthy: Int, cooling: Int, disabled: Int) {
-        state.withLock { Self.census(of: &$0, keyCount: keys.count, now: now) }
+    /// Keys by state for one target: usable, cooling for that target, disabled.
+    struct Census: Equatable {
+        var healthy: Int
+        var cooling: Int
+        var disabled: Int
+    }
+
+    /// The census of every target drawing from the ring (cooldowns are per target, so a pool-wide count
+    /// would call a key cooling while it answers another target).
+    func census(now: ContinuousClock.Instant = .now) -> [(scope: String, census: Census)] {
+        health.withLock { Self.census(of: &$0, keyCount: keys.count, now: now) }
     }
 
     /// The census, only when it may differ from the last one taken: a key was disabled or cooled down,
     /// or a cooldown ended. Nil otherwise, so that the success path does no counting.
-    func censusIfChanged(now: ContinuousClock.Instant = .now) -> (healthy: Int, cooling: Int, disabled: Int)? {
-        state.withLock { state in
+    func censusIfChanged(now: ContinuousClock.Instant = .now) -> [(scope: String, census: Census)]? {
+        health.withLock { state in
             let expired = state.nextExpiry.map { $0 <= now } ?? false
             guard state.changed || expired else { return nil }
             return Self.census(of: &state, keyCount: keys.count, now: now)
         }
     }
 
-    private static func census(of state: inout State, keyCount: Int, now: ContinuousClock.Instant)
-        -> (healthy: Int, cooling: Int, disabled: Int)
+    private static func census(of state: inout Health, keyCount: Int, now: ContinuousClock.Instant)
+        -> [(scope: String, census: Census)]
     {
         // Forget cooldowns that ended, so the table stays as small as the keys actually cooling.
-        state.coolingUntil = state.coolingUntil.filter { $0.value > now }
-        let disabled = state.disabled
-        let cooling = Set(state.coolingUntil.keys.map(\.key).filter { !disabled.contains($0) })
+        state.coolingUntil = state.coolingUntil.filter { $0.value.until > now }
         state.changed = false
-        state.nextExpiry = state.coolingUntil.values.min()
-        return (keyCount - cooling.count - state.disabled.count, cooling.count, state.disabled.count)
+        state.nextExpiry = state.coolingUntil.values.map(\.until).min()
+        let disabled = state.disabled
+        var coolingByScope: [String: Set<Int>] = [:]
+        for scope in state.coolingUntil.keys where disabled[scope.key] == nil {
+            coolingByScope[scope.target, default: []].insert(scope.key)
+        }
+        return state.slots.sorted { $0.value < $1.value }.map { scope, _ in
+            let cooling = coolingByScope[scope]?.count ?? 0
+            return (scope, Census(healthy: keyCount - cooling - disabled.count, cooling: cooling, disabled: disabled.count))
+        }
     }
 }

@@ -58,6 +58,15 @@ final class ProviderLimiter: Sendable {
     /// Requests holding a slot, and requests waiting for one.
     var counts: (inFlight: Int, waiting: Int) { state.withLock { ($0.inFlight, $0.waiters.count) } }
 
+    /// Requests holding a slot and waiting, with the limits they are held to (the status page).
+    var occupancy: LimiterStatus {
+        state.withLock { state in
+            LimiterStatus(
+                inFlight: state.inFlight, waiting: state.waiters.count, maxInFlight: state.limits.maxInFlight,
+                queueSize: state.limits.queueSize)
+        }
+    }
+
     /// Slots held on `key`.
     func inFlight(key: String) -> Int { state.withLock { $0.inFlightByKey[key] ?? 0 } }
 

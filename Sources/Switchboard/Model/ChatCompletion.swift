@@ -1,3 +1,5 @@
+import SwitchboardConfig
+
 import SwitchboardJSON
 
 /// Why generation stopped, in OpenAI's words.
@@ -73,6 +75,8 @@ public struct ChatCompletion: Sendable, Hashable {
     /// The upstream's answer exactly as it arrived, when an OpenAI-compatible target answered (nil when
     /// the gateway composed the answer: other adapters, cache hits).
     public var upstreamBody: [UInt8]?
+    /// The answering target's `price:` (nil when it has none).
+    public var price: Price?
 
     public init(
         text: String, finishReason: FinishReason, usage: Usage?, route: String, provider: String, model: String,
@@ -85,9 +89,10 @@ public struct ChatCompletion: Sendable, Hashable {
 
     public init(
         choices: [ChatChoice], usage: Usage?, route: String, provider: String, model: String, trace: AttemptTrace,
-        cacheHit: Bool = false, upstreamBody: [UInt8]? = nil
+        cacheHit: Bool = false, upstreamBody: [UInt8]? = nil, price: Price? = nil
     ) {
         self.choices = choices
+        self.price = price
         self.upstreamBody = upstreamBody
         self.usage = usage
         self.route = route
@@ -95,6 +100,17 @@ public struct ChatCompletion: Sendable, Hashable {
         self.model = model
         self.trace = trace
         self.cacheHit = cacheHit
+    }
+
+    /// What the answer cost upstream: 0 for a cache hit, nil when unknown (no price, or no usage reported).
+    public var cost: Double? { Self.cost(usage: usage, price: price, cacheHit: cacheHit) }
+
+    /// The cost of an answer's tokens: 0 for a cache hit (no upstream spent anything), nil when the price
+    /// or the usage is missing (unknown is never reported as free).
+    public static func cost(usage: Usage?, price: Price?, cacheHit: Bool) -> Double? {
+        if cacheHit { return 0 }
+        guard let usage, let price else { return nil }
+        return price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
     }
 
     /// The first choice's text.

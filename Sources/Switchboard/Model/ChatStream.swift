@@ -1,3 +1,5 @@
+import SwitchboardConfig
+
 /// A streamed answer that has started: who answered, the trace up to the first chunk, and the chunks.
 ///
 /// Iterating yields every chunk; an upstream failure after the start ends the iteration with a
@@ -13,29 +15,26 @@ public struct ChatStream: AsyncSequence, Sendable {
     /// Served from the route's response cache: one chunk holding the whole answer, then the end; no
     /// upstream was called and the trace is empty.
     public let cacheHit: Bool
+    /// What the upstream's pricing says this answer costs (the answering target's `price:`); nil when
+    /// it has none.
+    public let price: Price?
     let first: ChatChunk
     let rest: AsyncThrowingStream<ChatChunk, any Error>
-    /// Called with the whole answer when an iteration reaches the end of the stream without an error
-    /// (how a streamed answer fills the response cache).
-    let onFinish: (@Sendable (Finished) -> Void)?
-    /// Called when the stream breaks after it started (how the request comes to count as failed over).
-    let onInterrupted: (@Sendable () -> Void)?
-
-    /// A stream read to its clean end, put back together.
-    typealias Finished = StreamAssembler
+    /// Told how the stream ended (how a streamed request is counted, and fills the response cache).
+    let settlement: StreamSettlement?
 
     init(route: String, provider: String, model: String, trace: AttemptTrace, first: ChatChunk,
-         rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false,
-         onFinish: (@Sendable (Finished) -> Void)? = nil, onInterrupted: (@Sendable () -> Void)? = nil) {
+         rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false, price: Price? = nil,
+         settlement: StreamSettlement? = nil) {
         self.route = route
         self.provider = provider
         self.model = model
         self.trace = trace
         self.cacheHit = cacheHit
+        self.price = price
         self.first = first
         self.rest = rest
-        self.onFinish = onFinish
-        self.onInterrupted = onInterrupted
+        self.settlement = settlement
     }
 
     /// A stream that is already complete: `chunk` is the whole answer (a cache hit).
@@ -46,6 +45,10 @@ public struct ChatStream: AsyncSequence, Sendable {
                           rest: rest, cacheHit: true)
     }
 
+    /// Tells the engine the reader stopped before the end (the client went away), so that the request is
+    /// counted as such at once rather than when the stream is released.
+    public func abandon() { settlement?.settle(.abandoned) }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         public typealias Failure = SwitchboardError
         var first: ChatChunk?
@@ -53,10 +56,10 @@ public struct ChatStream: AsyncSequence, Sendable {
         let provider: String
         let route: String
         let trace: AttemptTrace
-        let onFinish: (@Sendable (Finished) -> Void)?
-        let onInterrupted: (@Sendable () -> Void)?
-        /// What has been read so far, kept only when `onFinish` wants it.
-        var read = StreamAssembler()
+        let settlement: StreamSettlement?
+        /// What has been read so far, kept only when the settlement wants the whole answer.
+        var read: StreamAssembler?
+        var usage: Usage?
         var ended = false
 
         public mutating func next() async throws(SwitchboardError) -> ChatChunk? {
@@ -69,7 +72,7 @@ public struct ChatStream: AsyncSequence, Sendable {
             do {
                 guard let chunk = try await rest.next() else {
                     ended = true
-                    if let onFinish { onFinish(read) }
+                    settlement?.settle(.finished(usage: usage, assembled: read))
                     return nil
                 }
                 note(chunk)
@@ -77,8 +80,17 @@ public struct ChatStream: AsyncSequence, Sendable {
             } catch {
                 // A broken stream never counts as finished, however often it is asked again.
                 ended = true
-                onInterrupted?()
                 let failure = UpstreamHTTP.failure(for: error)
+                var trace = trace
+                if let settlement {
+                    // The attempt that opened the stream did not answer after all: the trace says how it failed.
+                    let errorClass = settlement.errorClass(of: failure)
+                    if let last = trace.entries.lastIndex(where: { $0.outcome.isCall }) {
+                        trace.entries[last].outcome = .failure(errorClass: errorClass, status: failure.status)
+                        trace.entries[last].message = "broke after the stream started: \(failure.message)"
+                    }
+                    settlement.settle(.interrupted(errorClass: errorClass, failure: failure))
+                }
                 throw SwitchboardError(
                     .streamInterrupted, "the stream from \(provider) broke after it had started: \(failure.message)",
                     route: route, trace: trace)
@@ -86,14 +98,14 @@ public struct ChatStream: AsyncSequence, Sendable {
         }
 
         private mutating func note(_ chunk: ChatChunk) {
-            guard onFinish != nil else { return }
-            read.add(chunk)
+            if let chunkUsage = chunk.usage { usage = chunkUsage }
+            read?.add(chunk)
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(first: first, rest: rest.makeAsyncIterator(), provider: provider, route: route, trace: trace,
-                      onFinish: onFinish, onInterrupted: onInterrupted)
+                      settlement: settlement, read: settlement?.assembles == true ? StreamAssembler() : nil)
     }
 
     /// Reads the whole stream into one text (the first choice's).

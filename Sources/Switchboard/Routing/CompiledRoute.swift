@@ -28,6 +28,17 @@ struct CompiledTarget: Sendable {
     let limiter: ProviderLimiter?
     /// What the target can serve (its `supports:`, its provider's, or its adapter's).
     let capabilities: Capabilities
+    /// What its tokens cost: its own `price:`, else its provider's; nil when neither sets one.
+    var price: Price? { target.price ?? provider.price }
 
     var model: String? { target.model }
+
+    /// The scope of a target: `provider/model` (a model id may itself contain slashes).
+    static func scope(provider: String, model: String?) -> String { provider + "/" + (model ?? "") }
+
+    /// A scope's provider and model (empty for targets without one).
+    static func split(scope: String) -> (provider: String, model: String) {
+        guard let slash = scope.firstIndex(of: "/") else { return (scope, "") }
+        return (String(scope[..<slash]), String(scope[scope.index(after: slash)...]))
+    }
 }

@@ -22,8 +22,13 @@ struct Router: Sendable {
     }
 
     /// Runs `request` down route `name`, from its target at `startIndex` on (0: the whole chain).
+    ///
+    /// `settlesLater`: the answer is a stream, which is only an answer once it has been read to its end,
+    /// so the request's outcome and the answering attempt are left for the caller to count then
+    /// (`StreamSettlement`); failures before the start are counted here as always.
     func run<T: Sendable>(
-        route name: String, startingAt startIndex: Int = 0, request: ChatRequest, attempt: @escaping Attempt<T>
+        route name: String, startingAt startIndex: Int = 0, request: ChatRequest, settlesLater: Bool = false,
+        attempt: @escaping Attempt<T>
     ) async throws(SwitchboardError) -> Success<T> {
         guard let route = routes[name] else {
             throw SwitchboardError(
@@ -31,9 +36,11 @@ struct Router: Sendable {
                 route: name)
         }
         var run = RouteRun(
-            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, timers: timers)
+            route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, timers: timers,
+            countsSuccess: !settlesLater)
         do throws(SwitchboardError) {
             let success = try await run.execute(attempt)
+            if settlesLater { return success }
             metrics.request(route: name, outcome: "success")
             if success.trace.failovers(answered: true) > 0 { metrics.failover(route: name) }
             return success
@@ -53,6 +60,8 @@ private struct RouteRun {
     let rules: [ErrorRule]
     let metrics: EngineMetrics
     let timers: EventLoopTimers
+    /// Whether the answering attempt is counted in the metrics when it returns (not for streams).
+    let countsSuccess: Bool
     let deadline: ContinuousClock.Instant
     var trace = AttemptTrace()
     var attempts = 0
@@ -69,8 +78,9 @@ private struct RouteRun {
 
     init(
         route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
-        timers: EventLoopTimers
+        timers: EventLoopTimers, countsSuccess: Bool
     ) {
+        self.countsSuccess = countsSuccess
         self.route = route
         self.startIndex = startIndex
         self.request = request
@@ -221,7 +231,9 @@ private struct RouteRun {
                 let latency = started.duration(to: .now)
                 record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
                        latency: latency, action: nil, message: "")
-                metrics.attempt(target: target, key: entry?.key.label, errorClass: "success", latency: latency)
+                if countsSuccess {
+                    metrics.attempt(target: target, key: entry?.key.label, errorClass: "success", latency: latency)
+                }
                 // Debug, not info: a line per request costs more than the rest of the gateway's work
                 // (bench/overhead.sh); per-request records belong in metrics and the usage store.
                 logger.debug("answered", metadata: [
@@ -280,18 +292,27 @@ private struct RouteRun {
     private func applyKeyEffect(_ rule: ErrorRule, _ failure: UpstreamFailure, key: Int, ring: KeyRing, target: CompiledTarget) {
         let effect = rule.keyEffect
         if effect.disable {
-            ring.disable(key)
+            ring.disable(key, reason: KeyRing.Reason(text: rule.name, status: failure.status))
             logger.warning("key disabled until the configuration is reloaded", metadata: [
                 "key": "\(ring.keys[key].label)", "class": "\(rule.name)",
             ])
             return
         }
+        // The longest of what the rule says, what the upstream said and the model's loading estimate,
+        // named after whichever decided it.
         var cooldown = effect.cooldown ?? .zero
-        if effect.honorRetryAfter, let retryAfter = failure.retryAfter { cooldown = max(cooldown, retryAfter) }
-        if effect.cooldown != nil || effect.honorRetryAfter, let estimate = failure.estimatedRecovery {
-            cooldown = max(cooldown, estimate)
+        var why = "\(rule.name) cooldown"
+        if effect.honorRetryAfter, let retryAfter = failure.retryAfter, retryAfter > cooldown {
+            cooldown = retryAfter
+            why = "Retry-After \(DurationParser.format(retryAfter)) (\(rule.name))"
         }
-        if cooldown > .zero { ring.coolDown(key, for: target.scope, duration: cooldown) }
+        if effect.cooldown != nil || effect.honorRetryAfter, let estimate = failure.estimatedRecovery, estimate > cooldown {
+            cooldown = estimate
+            why = "loading, estimated \(DurationParser.format(estimate)) (\(rule.name))"
+        }
+        if cooldown > .zero {
+            ring.coolDown(key, for: target.scope, duration: cooldown, reason: KeyRing.Reason(text: why, status: failure.status))
+        }
     }
 
     // MARK: - Trace and errors

@@ -23,6 +23,9 @@ final class EngineMetrics: Sendable {
     static let inFlight = "switchboard_in_flight"
     static let waiting = "switchboard_waiting"
     static let capabilitySkips = "switchboard_capability_skips_total"
+    static let tokens = "switchboard_tokens_total"
+    static let cost = "switchboard_cost_total"
+    static let costUnknown = "switchboard_cost_unknown_total"
 
     func request(route: String, outcome: String) {
         instruments.counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
@@ -61,15 +64,44 @@ final class EngineMetrics: Sendable {
         ]).increment()
     }
 
+    /// What an answered request spent upstream: its tokens, and their cost at the target's price. A
+    /// priced target whose upstream reported no usage counts as cost unknown, never as free.
+    func spent(route: String, target: CompiledTarget, usage: Usage?) {
+        let provider = target.provider.name
+        let model = target.model ?? ""
+        guard let usage else {
+            if target.price != nil {
+                instruments.counter(Self.costUnknown, [("route", route), ("provider", provider), ("model", model)])
+                    .increment()
+            }
+            return
+        }
+        instruments.counter(Self.tokens, [("provider", provider), ("model", model), ("type", "prompt")])
+            .increment(by: Int64(usage.promptTokens))
+        instruments.counter(Self.tokens, [("provider", provider), ("model", model), ("type", "completion")])
+            .increment(by: Int64(usage.completionTokens))
+        if let price = target.price {
+            instruments.floatingPointCounter(Self.cost, [("route", route), ("provider", provider), ("model", model)])
+                .increment(by: price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
+        }
+    }
+
     func failover(route: String) {
         instruments.counter(Self.failovers, [("route", route)]).increment()
     }
 
-    /// Keys of a pool by state (healthy, cooling, disabled), recorded when the ring's census changed.
+    /// Keys by state (healthy, cooling, disabled) for each target drawing from the ring, recorded when
+    /// the ring's census changed. Per target, because cooldowns are: a key cooling for one model may be
+    /// answering another's requests.
     func keyState(_ ring: KeyRing) {
-        guard let census = ring.censusIfChanged() else { return }
-        for (state, count) in [("healthy", census.healthy), ("cooling", census.cooling), ("disabled", census.disabled)] {
-            instruments.gauge(Self.keys, [("pool", ring.pool.name), ("state", state)]).record(count)
+        guard let censuses = ring.censusIfChanged() else { return }
+        for (scope, census) in censuses {
+            let (provider, model) = CompiledTarget.split(scope: scope)
+            for (state, count) in [("healthy", census.healthy), ("cooling", census.cooling), ("disabled", census.disabled)] {
+                instruments.gauge(Self.keys, [
+                    ("pool", ring.pool.name), ("provider", provider), ("model", model), ("state", state),
+                ]).record(count)
+            }
         }
     }
 }

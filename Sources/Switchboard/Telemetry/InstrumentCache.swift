@@ -8,6 +8,7 @@ package final class InstrumentCache: Sendable {
     /// Where instruments are made.
     package let factory: any MetricsFactory
     private let counters = Mutex<[Key: Counter]>([:])
+    private let floatingCounters = Mutex<[Key: FloatingPointCounter]>([:])
     private let timers = Mutex<[Key: Timer]>([:])
     private let gauges = Mutex<[Key: Gauge]>([:])
 
@@ -22,6 +23,13 @@ package final class InstrumentCache: Sendable {
 
     package func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
         instrument(in: counters, label, dimensions) { Counter(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// A counter of fractional amounts (money).
+    package func floatingPointCounter(_ label: String, _ dimensions: [(String, String)]) -> FloatingPointCounter {
+        instrument(in: floatingCounters, label, dimensions) {
+            FloatingPointCounter(label: label, dimensions: dimensions, factory: factory)
+        }
     }
 
     package func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {

@@ -2,7 +2,7 @@ import Hummingbird
 
 /// Requires `Authorization: Bearer <token>`, compared in constant time, and caps each token's requests
 /// in flight. Client paths take a client or an operator token once client tokens are set; operator paths
-/// (`/admin/*`, `/metrics`) take only an operator token (`SWITCHBOARD_ADMIN_TOKENS`) once any token is
+/// (`/admin/*`, `/metrics`, `/status`, `/status.json`) take only an operator token (`SWITCHBOARD_ADMIN_TOKENS`) once any token is
 /// set, and answer a client token with 403. `/healthz` and `/readyz` stay open.
 struct ClientAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let gateway: Gateway
@@ -43,7 +43,9 @@ struct ClientAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// Paths that show or change the gateway as a whole rather than answer a client's request.
-    static func isOperatorPath(_ path: String) -> Bool { path == "/metrics" || path.hasPrefix("/admin/") }
+    static func isOperatorPath(_ path: String) -> Bool {
+        path == "/metrics" || path == "/status" || path == "/status.json" || path.hasPrefix("/admin/")
+    }
 
     /// The bearer token's bytes; 401 when there is none.
     private static func bearer(_ request: Request) throws -> [UInt8] {

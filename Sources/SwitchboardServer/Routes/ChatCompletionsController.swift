@@ -50,7 +50,8 @@ struct ChatCompletionsController<Context: RequestContext> {
                 message: "no route or model named '\(body.model)'; available: " + Self.unique(models).joined(separator: ", "),
                 type: "invalid_request_error", code: "model_not_found"), requestID: requestID)
         }
-        let usage = RequestUsage(recorder: gateway.usage, requestID: requestID, route: selection.route, streaming: body.stream)
+        let usage = RequestUsage(
+            recorder: gateway.usage, live: gateway.live, requestID: requestID, route: selection.route, streaming: body.stream)
         do {
             if body.stream {
                 return try await stream(body, selection: selection, engine: engine, usage: usage)
@@ -73,7 +74,7 @@ struct ChatCompletionsController<Context: RequestContext> {
             Self.markCache(&headers, engine: engine, route: answer.route, hit: answer.cacheHit)
             headers[.contentType] = "application/json"
             usage.answered(provider: answer.provider, model: answer.model, trace: answer.trace, usage: answer.usage,
-                           cacheHit: answer.cacheHit)
+                           price: answer.price, cacheHit: answer.cacheHit)
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
         } catch let error as SwitchboardError {
             var openAIError = OpenAIError(error)
@@ -89,9 +90,11 @@ struct ChatCompletionsController<Context: RequestContext> {
     /// A request refused before it reached a route, recorded as such (with no route: a name the client made
     /// up never becomes a row of the operators' report), and returned for throwing.
     private func refused(_ error: OpenAIError, requestID: String) -> OpenAIError {
-        gateway.usage?.record(UsageRequestRecord(
+        let record = UsageRequestRecord(
             requestID: requestID, time: Date(), route: "", outcome: error.code ?? "invalid_request",
-            status: Int(error.status.code), latency: .zero, attempts: 0))
+            status: Int(error.status.code), latency: .zero, attempts: 0)
+        gateway.live.record(record, attempts: [])
+        gateway.usage?.record(record)
         return error
     }
 
@@ -156,7 +159,7 @@ struct ChatCompletionsController<Context: RequestContext> {
                 }
                 try await send(ChatCompletionResponse.done)
                 requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage,
-                                      cacheHit: answer.cacheHit)
+                                      price: answer.price, cacheHit: answer.cacheHit)
             } catch let error as SwitchboardError {
                 logger.warning("stream interrupted", metadata: ["provider": "\(answer.provider)", "route": "\(answer.route)"])
                 // The client got a 200 and then an error event: recorded with the status the error maps to.
@@ -164,6 +167,7 @@ struct ChatCompletionsController<Context: RequestContext> {
                 requestUsage.failed(error, status: Int(openAIError.status.code))
                 try await send(Array(JSONEncoder.gateway.encode(openAIError.body)))
             } catch {
+                answer.abandon()
                 requestUsage.clientWentAway(provider: answer.provider, model: model, trace: answer.trace)
                 throw error
             }

@@ -1,30 +1,37 @@
 import Foundation
 import Switchboard
+import SwitchboardConfig
 import SwitchboardUsage
 
-/// One chat request's entry in the usage store: started when the request arrives, finished once its
-/// answer (or error) is known, then handed to the recorder, which never blocks the request.
+/// One chat request's entry in the usage log: started when the request arrives, finished once its
+/// answer (or error) is known, then handed to the live windows of the status page and to the store's
+/// recorder, neither of which blocks the request.
 struct RequestUsage: Sendable {
     let recorder: UsageRecorder?
+    let live: LiveUsage?
     let requestID: String
     let route: String
     let streaming: Bool
     private let arrived = Date()
     private let started = ContinuousClock.now
 
-    init(recorder: UsageRecorder?, requestID: String, route: String, streaming: Bool) {
+    init(recorder: UsageRecorder?, live: LiveUsage?, requestID: String, route: String, streaming: Bool) {
         self.recorder = recorder
+        self.live = live
         self.requestID = requestID
         self.route = route
         self.streaming = streaming
     }
 
-    /// Records an answered request; `cacheHit` when the route's response cache answered it.
+    /// Records an answered request; `cacheHit` when the route's response cache answered it, `price` the
+    /// answering target's.
     func answered(
-        status: Int = 200, provider: String, model: String, trace: AttemptTrace, usage: Usage?, cacheHit: Bool = false
+        status: Int = 200, provider: String, model: String, trace: AttemptTrace, usage: Usage?, price: Price?,
+        cacheHit: Bool = false
     ) {
         finish(status: status, outcome: UsageRequestRecord.success, trace: trace, answered: true, usage: usage,
-               provider: provider, model: model, cacheHit: cacheHit)
+               provider: provider, model: model, cacheHit: cacheHit,
+               cost: ChatCompletion.cost(usage: usage, price: price, cacheHit: cacheHit))
     }
 
     /// Records a request that ended with an error.
@@ -41,9 +48,9 @@ struct RequestUsage: Sendable {
 
     private func finish(
         status: Int, outcome: String, trace: AttemptTrace, answered: Bool, usage: Usage?, provider: String?,
-        model: String?, cacheHit: Bool = false
+        model: String?, cacheHit: Bool = false, cost: Double? = nil
     ) {
-        guard let recorder else { return }
+        guard recorder != nil || live != nil else { return }
         let calls = trace.entries.filter(\.outcome.isCall)
         let last = trace.entries.last
         let request = UsageRequestRecord(
@@ -53,7 +60,7 @@ struct RequestUsage: Sendable {
             failovers: trace.failovers(answered: answered),
             // Tokens are what an upstream spent on this request: a cache hit replays an answer and spends none.
             tokensIn: cacheHit ? 0 : usage?.promptTokens, tokensOut: cacheHit ? 0 : usage?.completionTokens,
-            cacheHit: cacheHit, streaming: streaming)
+            cost: cost, cacheHit: cacheHit, streaming: streaming)
         let attempts = trace.entries.map { entry in
             let outcome: String
             let upstreamStatus: Int?
@@ -68,7 +75,8 @@ struct RequestUsage: Sendable {
                 requestID: requestID, time: arrived, route: route, provider: entry.provider, model: entry.model ?? "",
                 keyLabel: entry.key, outcome: outcome, upstreamStatus: upstreamStatus, latency: entry.latency)
         }
-        recorder.record(request, attempts: attempts)
+        live?.record(request, attempts: attempts)
+        recorder?.record(request, attempts: attempts)
     }
 
     /// The client's `x-request-id` when it is a sane token, else a new one.

@@ -29,14 +29,19 @@ public struct UsageRequestRecord: Sendable, Hashable {
     public var failovers: Int
     public var tokensIn: Int?
     public var tokensOut: Int?
+    /// What the answer cost at the answering target's `price:`: 0 for a cache hit, nil when unknown (the
+    /// target has no price, or its upstream reported no usage) or when nothing answered.
+    public var cost: Double?
     public var cacheHit: Bool
     public var streaming: Bool
 
     public init(
         requestID: String, time: Date, route: String, provider: String? = nil, model: String? = nil,
         keyLabel: String? = nil, outcome: String, status: Int, latency: Duration, attempts: Int = 1,
-        failovers: Int = 0, tokensIn: Int? = nil, tokensOut: Int? = nil, cacheHit: Bool = false, streaming: Bool = false
+        failovers: Int = 0, tokensIn: Int? = nil, tokensOut: Int? = nil, cost: Double? = nil, cacheHit: Bool = false,
+        streaming: Bool = false
     ) {
+        self.cost = cost
         self.requestID = requestID
         self.time = time
         self.route = route

@@ -24,12 +24,20 @@ public struct UsageGroupSummary: Sendable, Hashable {
     /// Tokens of the requests this group answered (a request's tokens count for its final target).
     public var tokensIn: Int
     public var tokensOut: Int
+    /// The known cost of the requests this group answered (a request's cost counts for its final target).
+    public var cost: Double
+    /// Answered requests whose cost is unknown (no price, or no usage reported): `cost` leaves them out
+    /// rather than counting them as free.
+    public var costUnknown: Int
 
     public init(
         name: String, requests: Int = 0, attempts: Int = 0, successes: Int = 0, successRate: Double? = nil,
         latencyP50: Double? = nil, latencyP95: Double? = nil, errors: [String: Int] = [:], failoverRate: Double? = nil,
-        keyUsage: [String: Int] = [:], tokensIn: Int = 0, tokensOut: Int = 0
+        keyUsage: [String: Int] = [:], tokensIn: Int = 0, tokensOut: Int = 0, cost: Double = 0,
+        costUnknown: Int = 0
     ) {
+        self.cost = cost
+        self.costUnknown = costUnknown
         self.name = name
         self.requests = requests
         self.attempts = attempts

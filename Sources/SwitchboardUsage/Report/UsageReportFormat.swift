@@ -24,15 +24,16 @@ public enum UsageReportFormat: String, CaseIterable, Sendable {
         guard !report.groups.isEmpty else { return "No usage recorded since \(since).\n" }
         let header = [
             report.grouping.rawValue.uppercased(), "REQUESTS", "ATTEMPTS", "SUCCESS", "P50", "P95", "FAILOVER",
-            "TOKENS IN", "TOKENS OUT", "ERRORS", "KEYS",
+            "TOKENS IN", "TOKENS OUT", "COST", "ERRORS", "KEYS",
         ]
         // Text columns align left, figures right.
-        let leftAligned: Set<Int> = [0, 9, 10]
+        let leftAligned: Set<Int> = [0, 10, 11]
         let rows = report.groups.map { group in
             [
                 group.name, "\(group.requests)", "\(group.attempts)", percent(group.successRate),
                 milliseconds(group.latencyP50), milliseconds(group.latencyP95), percent(group.failoverRate),
-                "\(group.tokensIn)", "\(group.tokensOut)", counts(group.errors, separator: ", ", joiner: " "),
+                "\(group.tokensIn)", "\(group.tokensOut)", cost(group.cost, unknown: group.costUnknown),
+                counts(group.errors, separator: ", ", joiner: " "),
                 counts(group.keyUsage, separator: ", ", joiner: " "),
             ]
         }
@@ -50,8 +51,16 @@ public enum UsageReportFormat: String, CaseIterable, Sendable {
         }
         let total = report.groups.reduce(0) { $0 + $1.requests }
         let unit = report.grouping == .route ? "requests" : "requests touched"
-        return "Usage since \(since) by \(report.grouping.rawValue): \(total) \(unit)\n"
+        let spent = report.groups.reduce(0) { $0 + $1.cost }
+        let unknown = report.groups.reduce(0) { $0 + $1.costUnknown }
+        return "Usage since \(since) by \(report.grouping.rawValue): \(total) \(unit), cost \(cost(spent, unknown: unknown))\n"
             + lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `0.0421`, with `(+3 unknown)` when some answered requests have no known cost.
+    private static func cost(_ cost: Double, unknown: Int) -> String {
+        let figure = String(format: "%.4f", cost)
+        return unknown > 0 ? "\(figure) (+\(unknown) unknown)" : figure
     }
 
     private static func percent(_ value: Double?) -> String {
@@ -81,7 +90,8 @@ public enum UsageReportFormat: String, CaseIterable, Sendable {
                 "successes": group.successes, "success_rate": rounded(group.successRate),
                 "latency_p50_ms": rounded(group.latencyP50), "latency_p95_ms": rounded(group.latencyP95),
                 "failover_rate": rounded(group.failoverRate), "errors": group.errors, "key_usage": group.keyUsage,
-                "tokens_in": group.tokensIn, "tokens_out": group.tokensOut,
+                "tokens_in": group.tokensIn, "tokens_out": group.tokensOut, "cost": rounded(group.cost, places: 6),
+                "cost_unknown": group.costUnknown,
             ]
         }
         // Every value above is a string, number, dictionary or NSNull, so serialisation cannot fail.
@@ -89,10 +99,11 @@ public enum UsageReportFormat: String, CaseIterable, Sendable {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// Four decimals, or JSON null.
-    private static func rounded(_ value: Double?) -> Any {
+    /// Four decimals (or `places`), or JSON null.
+    private static func rounded(_ value: Double?, places: Int = 4) -> Any {
         guard let value else { return NSNull() }
-        return (value * 10_000).rounded() / 10_000
+        let scale = pow(10, Double(places))
+        return (value * scale).rounded() / scale
     }
 
     // MARK: - CSV
@@ -100,13 +111,13 @@ public enum UsageReportFormat: String, CaseIterable, Sendable {
     private static func csv(_ report: UsageReport) -> String {
         let header = [
             "group", "requests", "attempts", "successes", "success_rate", "latency_p50_ms", "latency_p95_ms",
-            "failover_rate", "tokens_in", "tokens_out", "errors", "key_usage",
+            "failover_rate", "tokens_in", "tokens_out", "cost", "cost_unknown", "errors", "key_usage",
         ]
         let rows = report.groups.map { group in
             [
                 group.name, "\(group.requests)", "\(group.attempts)", "\(group.successes)", decimal(group.successRate),
                 decimal(group.latencyP50), decimal(group.latencyP95), decimal(group.failoverRate), "\(group.tokensIn)",
-                "\(group.tokensOut)", group.errors.isEmpty ? "" : counts(group.errors, separator: ";", joiner: "="),
+                "\(group.tokensOut)", String(format: "%.6f", group.cost), "\(group.costUnknown)", group.errors.isEmpty ? "" : counts(group.errors, separator: ";", joiner: "="),
                 group.keyUsage.isEmpty ? "" : counts(group.keyUsage, separator: ";", joiner: "="),
             ]
         }

@@ -10,7 +10,8 @@ extension UsageStore {
     public func report(since: Date, by grouping: UsageGrouping) throws -> UsageReport {
         let groups = try pool.read { db in
             let requests = try Row.fetchCursor(db, sql: """
-                SELECT request_id, route, provider, model, key_label, outcome, latency_ms, failovers, tokens_in, tokens_out
+                SELECT request_id, route, provider, model, key_label, outcome, latency_ms, failovers, tokens_in, tokens_out,
+                    cost, cache_hit
                 FROM usage_requests WHERE time >= ?
                 """, arguments: [since.timeIntervalSince1970])
             let attempts = try Row.fetchCursor(db, sql: """
@@ -44,6 +45,16 @@ private struct Tally {
         var keyUsage: [String: Int] = [:]
         var tokensIn = 0
         var tokensOut = 0
+        var cost = 0.0
+        var costUnknown = 0
+
+        /// Adds an answered request's spending: its tokens, and its cost or that its cost is unknown.
+        mutating func addSpending(_ row: Row) {
+            tokensIn += row["tokens_in"] as Int? ?? 0
+            tokensOut += row["tokens_out"] as Int? ?? 0
+            guard (row["outcome"] as String) == UsageRequestRecord.success else { return }
+            if let cost = row["cost"] as Double? { self.cost += cost } else { costUnknown += 1 }
+        }
     }
 
     let grouping: UsageGrouping
@@ -65,8 +76,7 @@ private struct Tally {
                 group.latencies.append(row["latency_ms"])
                 if outcome == UsageRequestRecord.success { group.successes += 1 } else { group.errors[outcome, default: 0] += 1 }
                 if (row["failovers"] as Int) > 0 { group.failedOver += 1 }
-                group.tokensIn += row["tokens_in"] as Int? ?? 0
-                group.tokensOut += row["tokens_out"] as Int? ?? 0
+                group.addSpending(row)
             }
         }
     }
@@ -98,6 +108,7 @@ private struct Tally {
                 switch grouping {
                 case .provider: row["provider"]
                 case .model: row["model"]
+                case .target: UsageGrouping.targetName(provider: row["provider"], model: row["model"])
                 case .key, .route: key
                 }
             groups[name, default: Group()].apply { group in
@@ -123,12 +134,10 @@ private struct Tally {
                 switch grouping {
                 case .provider: provider
                 case .model: row["model"] ?? UsageReport.none
+                case .target: UsageGrouping.targetName(provider: provider, model: row["model"])
                 case .key, .route: row["key_label"] ?? UsageReport.noKey
                 }
-            groups[name]?.apply { group in
-                group.tokensIn += row["tokens_in"] as Int? ?? 0
-                group.tokensOut += row["tokens_out"] as Int? ?? 0
-            }
+            groups[name]?.apply { group in group.addSpending(row) }
         }
     }
 
@@ -147,7 +156,7 @@ private struct Tally {
                 latencyP50: UsageReport.percentile(0.5, ofSorted: latencies),
                 latencyP95: UsageReport.percentile(0.95, ofSorted: latencies), errors: group.errors,
                 failoverRate: requests > 0 ? Double(failedOver) / Double(requests) : nil, keyUsage: group.keyUsage,
-                tokensIn: group.tokensIn, tokensOut: group.tokensOut)
+                tokensIn: group.tokensIn, tokensOut: group.tokensOut, cost: group.cost, costUnknown: group.costUnknown)
         }
         .sorted { ($0.requests, $1.name) > ($1.requests, $0.name) }
     }

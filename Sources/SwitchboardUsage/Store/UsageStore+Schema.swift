@@ -51,6 +51,10 @@ extension UsageStore {
                 CREATE INDEX usage_attempts_request ON usage_attempts(request_id);
                 """)
         }
+        migrator.registerMigration("v2: request cost") { db in
+            // NULL is "cost unknown" (no price, or no usage reported), never zero.
+            try db.execute(sql: "ALTER TABLE usage_requests ADD COLUMN cost REAL")
+        }
         return migrator
     }
 

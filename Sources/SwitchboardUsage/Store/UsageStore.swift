@@ -73,14 +73,14 @@ public struct UsageStore: Sendable {
         if !requests.isEmpty {
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO usage_requests (request_id, time, route, provider, model, key_label, outcome, status,
-                    latency_ms, attempts, failovers, tokens_in, tokens_out, cache_hit, streaming)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    latency_ms, attempts, failovers, tokens_in, tokens_out, cost, cache_hit, streaming)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for request in requests {
                 try statement.execute(arguments: [
                     request.requestID, request.time.timeIntervalSince1970, request.route, request.provider,
                     request.model, request.keyLabel, request.outcome, request.status, request.latency.inMilliseconds,
-                    request.attempts, request.failovers, request.tokensIn, request.tokensOut, request.cacheHit,
+                    request.attempts, request.failovers, request.tokensIn, request.tokensOut, request.cost, request.cacheHit,
                     request.streaming,
                 ])
             }
@@ -135,7 +135,7 @@ extension UsageRequestRecord {
             provider: row["provider"], model: row["model"], keyLabel: row["key_label"], outcome: row["outcome"],
             status: row["status"], latency: .milliseconds(row["latency_ms"] as Double), attempts: row["attempts"],
             failovers: row["failovers"], tokensIn: row["tokens_in"], tokensOut: row["tokens_out"],
-            cacheHit: row["cache_hit"], streaming: row["streaming"])
+            cost: row["cost"], cacheHit: row["cache_hit"], streaming: row["streaming"])
     }
 }
 

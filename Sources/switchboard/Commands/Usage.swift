@@ -6,12 +6,14 @@ import SwitchboardUsage
 extension SwitchboardCommand {
     struct Usage: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Summarise recorded usage: requests, success rate, latency, errors, failovers, keys, tokens.",
+            abstract: "Summarise recorded usage: requests, success rate, latency, errors, failovers, keys, tokens, cost.",
             discussion: """
                 Reads the SQLite usage log `switchboard serve` writes when providers.yaml sets usage.path \
                 (a relative path is taken from the directory of providers.yaml), or the file given with --db. \
-                --by route counts client requests; --by provider, model or key count upstream attempts, so \
-                their success rate and latency are per attempt. Keys are only ever named as pool#index. \
+                --by route counts client requests; --by provider, model, target (provider and model) or key count \
+                upstream attempts, so their success rate and latency are per attempt. Cost is each answer's tokens \
+                at its target's price: (providers.yaml); answers without a known cost (no price, or no usage \
+                reported) are counted as unknown, never as free. Keys are only ever named as pool#index. \
                 Exits 0 with the report, 1 when there is no database to read, 64 on usage errors.
                 """
         )
@@ -25,7 +27,7 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("How far back to look: a number and s, m, h, d or w (30m, 24h, 7d).", valueName: "window"))
         var since = "24h"
 
-        @Option(help: ArgumentHelp("Group by route, provider, model or key.", valueName: "route|provider|model|key"))
+        @Option(help: ArgumentHelp("Group by route, provider, model, target or key.", valueName: "route|provider|model|target|key"))
         var by = UsageGrouping.route.rawValue
 
         @Option(help: ArgumentHelp("Output format.", valueName: "table|json|csv"))
@@ -36,7 +38,7 @@ extension SwitchboardCommand {
                 throw ValidationError("--since takes a number and a unit (s, m, h, d or w) such as 30m, 24h or 7d, found '\(since)'")
             }
             guard UsageGrouping(rawValue: by) != nil else {
-                throw ValidationError("--by must be route, provider, model or key, found '\(by)'")
+                throw ValidationError("--by must be route, provider, model, target or key, found '\(by)'")
             }
             guard UsageReportFormat(rawValue: format) != nil else {
                 throw ValidationError("--format must be table, json or csv, found '\(format)'")
