@@ -23,6 +23,32 @@ struct UsageStoreTests {
         try store.close()
     }
 
+    /// A database an earlier version wrote (no cost column) is brought up to date when a report opens it,
+    /// and its old answers count as cost unknown.
+    @Test func anOlderDatabaseIsMigratedWhenOpenedForAReport() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        do {
+            let pool = try DatabasePool(path: path)
+            try UsageStore.migrator.migrate(pool, upTo: "v1: requests and attempts")
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO usage_requests (request_id, time, route, provider, model, key_label, outcome, status,
+                        latency_ms, attempts, failovers, tokens_in, tokens_out, cache_hit, streaming)
+                    VALUES ('old', ?, 'chat', 'openai', 'gpt-4o-mini', 'openai#1', 'success', 200, 80, 1, 0, 10, 5, 0, 0)
+                    """, arguments: [Sample.epoch.timeIntervalSince1970])
+            }
+            try pool.close()
+        }
+        let store = try UsageStore.openExisting(path: path)
+        #expect(try store.appliedMigrations() == ["v1: requests and attempts", "v2: request cost"])
+        let report = try store.report(since: Sample.epoch.addingTimeInterval(-60), by: .route)
+        #expect(report.groups.map(\.costUnknown) == [1])
+        #expect(report.groups.map(\.cost) == [0])
+        try store.close()
+    }
+
     @Test func reopeningKeepsRowsAndAppliesNothingTwice() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -105,10 +105,10 @@ public struct ChatCompletion: Sendable, Hashable {
     /// What the answer cost upstream: 0 for a cache hit, nil when unknown (no price, or no usage reported).
     public var cost: Double? { Self.cost(usage: usage, price: price, cacheHit: cacheHit) }
 
-    /// The cost of an answer's tokens: 0 for a cache hit (no upstream spent anything), nil when the price
-    /// or the usage is missing (unknown is never reported as free).
+    /// The cost of an answer's tokens: 0 for a cache hit (no upstream spent anything) and from a free
+    /// target, nil when the price or the usage is missing (unknown is never reported as free).
     public static func cost(usage: Usage?, price: Price?, cacheHit: Bool) -> Double? {
-        if cacheHit { return 0 }
+        if cacheHit || price?.isFree == true { return 0 }
         guard let usage, let price else { return nil }
         return price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens)
     }

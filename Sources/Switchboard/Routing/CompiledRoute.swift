@@ -28,8 +28,9 @@ struct CompiledTarget: Sendable {
     let limiter: ProviderLimiter?
     /// What the target can serve (its `supports:`, its provider's, or its adapter's).
     let capabilities: Capabilities
-    /// What its tokens cost: its own `price:`, else its provider's; nil when neither sets one.
-    var price: Price? { target.price ?? provider.price }
+    /// What its tokens cost: its own `price:`, else its provider's; nil when neither sets one. An
+    /// offline target calls no upstream and costs nothing.
+    var price: Price? { declaration.usesNetwork ? target.price ?? provider.price : .free }
 
     var model: String? { target.model }
 

@@ -70,7 +70,7 @@ final class EngineMetrics: Sendable {
         let provider = target.provider.name
         let model = target.model ?? ""
         guard let usage else {
-            if target.price != nil {
+            if let price = target.price, !price.isFree {
                 instruments.counter(Self.costUnknown, [("route", route), ("provider", provider), ("model", model)])
                     .increment()
             }

@@ -14,6 +14,12 @@ public struct Price: Sendable, Hashable {
         self.source = source
     }
 
+    /// What an offline target (a template) costs: nothing, whatever it reports.
+    public static let free = Price(inputPerMillion: 0, outputPerMillion: 0)
+
+    /// Whether every token is free (then the cost is 0 even when no usage was reported).
+    public var isFree: Bool { inputPerMillion == 0 && outputPerMillion == 0 }
+
     /// The cost of one request's tokens.
     public func cost(promptTokens: Int, completionTokens: Int) -> Double {
         // One division at the end rather than one per price: one rounding fewer.

@@ -23,12 +23,12 @@ struct StatusController<Context: RequestContext> {
 }
 
 extension StatusSnapshot {
-    /// snake_case keys, ISO 8601 dates, sorted keys (diffable between two snapshots).
+    /// snake_case keys, ISO 8601 dates, sorted keys (two snapshots diff line by line through `jq`).
     static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys]
         return encoder
     }
 }

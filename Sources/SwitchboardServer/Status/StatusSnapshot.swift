@@ -121,25 +121,23 @@ extension StatusSnapshot {
     /// The snapshot of `gateway` at `now`.
     static func make(gateway: Gateway, now: Date = Date()) -> StatusSnapshot {
         let live = gateway.live
+        let engineRoutes = gateway.engine.status(wallNow: now)
         let routes5m = live.summaries(by: .route, minutes: 5, now: now)
-        let targets5m = live.summaries(by: .target, minutes: 5, now: now)
         var routesHour = live.summaries(by: .route, minutes: 60, now: now)
-        var targetsHour = live.summaries(by: .target, minutes: 60, now: now)
+        var targetsHour = Dictionary(uniqueKeysWithValues: engineRoutes.map {
+            ($0.name, live.summaries(by: .targets(ofRoute: $0.name), minutes: 60, now: now))
+        })
         var hourSource = "memory"
-        if let store = gateway.usage?.store {
-            let since = now.addingTimeInterval(-3_600)
-            if let byRoute = try? store.report(since: since, by: .route),
-                let byTarget = try? store.report(since: since, by: .target)
-            {
-                routesHour = Dictionary(byRoute.groups.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-                targetsHour = Dictionary(byTarget.groups.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-                hourSource = "store"
-            }
+        // The hour from the store when there is one (it outlives restarts); memory when it cannot be read.
+        if let store = gateway.usage?.store, let fromStore = try? hourFromStore(store, routes: engineRoutes, now: now) {
+            (routesHour, targetsHour) = fromStore
+            hourSource = "store"
         }
         let routeSeries = live.series(by: .route, minutes: 60, now: now)
-        let targetSeries = live.series(by: .target, minutes: 60, now: now)
-        let routes = gateway.engine.status(wallNow: now).map { route in
-            Route(
+        let routes = engineRoutes.map { route in
+            let targets5m = live.summaries(by: .targets(ofRoute: route.name), minutes: 5, now: now)
+            let targetSeries = live.series(by: .targets(ofRoute: route.name), minutes: 60, now: now)
+            return Route(
                 name: route.name, last5m: Figures(routes5m[route.name]), lastHour: Figures(routesHour[route.name]),
                 requestsPerMinute: routeSeries[route.name]?.map(\.requests) ?? Array(repeating: 0, count: 60),
                 failoversPerMinute: routeSeries[route.name]?.map { minute in
@@ -149,7 +147,7 @@ extension StatusSnapshot {
                     let name = UsageGrouping.targetName(provider: target.provider, model: target.model)
                     let series = targetSeries[name]
                     return Target(
-                        target, last5m: Figures(targets5m[name]), lastHour: Figures(targetsHour[name]),
+                        target, last5m: Figures(targets5m[name]), lastHour: Figures(targetsHour[route.name]?[name]),
                         successRatePerMinute: series?.map { $0.attempts > 0 ? $0.successRate : nil }
                             ?? Array(repeating: nil, count: 60),
                         latencyP50PerMinute: series?.map(\.latencyP50) ?? Array(repeating: nil, count: 60))
@@ -161,6 +159,20 @@ extension StatusSnapshot {
         return StatusSnapshot(
             generatedAt: now, startedAt: gateway.started, hourSource: hourSource, routes: routes, keyUsage: keyUsage,
             probes: gateway.probeFindings())
+    }
+
+    /// The last hour by route, and by target within each route, from the usage store.
+    private static func hourFromStore(_ store: UsageStore, routes: [RouteStatus], now: Date) throws
+        -> ([String: UsageGroupSummary], [String: [String: UsageGroupSummary]])
+    {
+        let since = now.addingTimeInterval(-3_600)
+        let byRoute = try store.report(since: since, by: .route).groups
+        var byTarget: [String: [String: UsageGroupSummary]] = [:]
+        for route in routes {
+            let groups = try store.report(since: since, by: .target, route: route.name).groups
+            byTarget[route.name] = Dictionary(groups.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        return (Dictionary(byRoute.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), byTarget)
     }
 }
 

@@ -20,8 +20,16 @@ public final class LiveUsage: Sendable {
     /// One minute's tallies.
     struct Bucket: Sendable {
         var routes: [String: Tally] = [:]
-        var targets: [String: Tally] = [:]
+        /// By route, then target: a target shared by two routes has figures in each.
+        var targets: [String: [String: Tally]] = [:]
         var keys: [String: Int] = [:]
+
+        func tallies(_ grouping: Grouping) -> [String: Tally] {
+            switch grouping {
+            case .route: routes
+            case .targets(let route): targets[route] ?? [:]
+            }
+        }
     }
 
     /// Running figures of one route or target over some minutes.
@@ -109,7 +117,7 @@ public final class LiveUsage: Sendable {
                 bucket.routes[routeName]?.keyUsage[key, default: 0] += 1
                 if let label = attempt.keyLabel { bucket.keys[label, default: 0] += 1 }
             }
-            bucket.targets[target, default: Tally()].apply { tally in
+            bucket.targets[routeName, default: [:]][target, default: Tally()].apply { tally in
                 if first {
                     tally.requests += 1
                     if request.failovers > 0 { tally.failedOver += 1 }
@@ -128,20 +136,20 @@ public final class LiveUsage: Sendable {
         }
         // Tokens and cost count for the target that answered (or was last tried).
         if let provider = request.provider {
-            bucket.targets[UsageGrouping.targetName(provider: provider, model: request.model)]?.addSpending(of: request)
+            bucket.targets[routeName]?[UsageGrouping.targetName(provider: provider, model: request.model)]?
+                .addSpending(of: request)
         }
     }
 
     // MARK: - Reading
 
-    /// Summaries over the `minutes` minutes up to `now` (the current minute included), by route or target.
+    /// Summaries over the `minutes` minutes up to `now` (the current minute included), by route or by
+    /// target of one route.
     public func summaries(by grouping: Grouping, minutes: Int, now: Date = Date()) -> [String: UsageGroupSummary] {
         let buckets = recentBuckets(minutes: minutes, now: now)
         var tallies: [String: Tally] = [:]
         for (_, bucket) in buckets {
-            for (name, tally) in grouping == .route ? bucket.routes : bucket.targets {
-                tallies[name, default: Tally()].merge(tally)
-            }
+            for (name, tally) in bucket.tallies(grouping) { tallies[name, default: Tally()].merge(tally) }
         }
         return tallies.reduce(into: [:]) { $0[$1.key] = $1.value.summary(name: $1.key, perRequest: grouping == .route) }
     }
@@ -152,11 +160,11 @@ public final class LiveUsage: Sendable {
         let current = Self.minute(of: now)
         let buckets = Dictionary(uniqueKeysWithValues: recentBuckets(minutes: minutes, now: now))
         var names: Set<String> = []
-        for bucket in buckets.values { names.formUnion((grouping == .route ? bucket.routes : bucket.targets).keys) }
+        for bucket in buckets.values { names.formUnion(bucket.tallies(grouping).keys) }
         var series: [String: [UsageGroupSummary]] = [:]
         for name in names {
             series[name] = (current - minutes + 1...current).map { minute in
-                let tally = (grouping == .route ? buckets[minute]?.routes[name] : buckets[minute]?.targets[name]) ?? Tally()
+                let tally = buckets[minute]?.tallies(grouping)[name] ?? Tally()
                 return tally.summary(name: name, perRequest: grouping == .route)
             }
         }
@@ -170,8 +178,10 @@ public final class LiveUsage: Sendable {
         }
     }
 
-    public enum Grouping: Sendable {
-        case route, target
+    public enum Grouping: Sendable, Hashable {
+        case route
+        /// The targets of one route, named `provider [model]`.
+        case targets(ofRoute: String)
     }
 
     private func recentBuckets(minutes: Int, now: Date) -> [(minute: Int, bucket: Bucket)] {

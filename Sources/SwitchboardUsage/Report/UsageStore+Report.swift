@@ -2,22 +2,25 @@ import Foundation
 import GRDB
 
 extension UsageStore {
-    /// Summarises the requests and attempts recorded at or after `since`.
+    /// Summarises the requests and attempts recorded at or after `since`, of one route when `route` is set.
     ///
     /// Rows are filtered by their own time, so a request that straddles the window's start may show its
     /// later attempts without its request row (or the reverse). Figures are computed in Swift from the
     /// window's rows: exact percentiles, one pass over each table, through the time indexes.
-    public func report(since: Date, by grouping: UsageGrouping) throws -> UsageReport {
+    public func report(since: Date, by grouping: UsageGrouping, route: String? = nil) throws -> UsageReport {
+        let filter = route == nil ? "time >= ?" : "time >= ? AND route = ?"
+        var arguments: StatementArguments = [since.timeIntervalSince1970]
+        if let route { arguments += [route] }
         let groups = try pool.read { db in
             let requests = try Row.fetchCursor(db, sql: """
                 SELECT request_id, route, provider, model, key_label, outcome, latency_ms, failovers, tokens_in, tokens_out,
                     cost, cache_hit
-                FROM usage_requests WHERE time >= ?
-                """, arguments: [since.timeIntervalSince1970])
+                FROM usage_requests WHERE \(filter)
+                """, arguments: arguments)
             let attempts = try Row.fetchCursor(db, sql: """
                 SELECT request_id, route, provider, model, key_label, outcome, latency_ms
-                FROM usage_attempts WHERE time >= ?
-                """, arguments: [since.timeIntervalSince1970])
+                FROM usage_attempts WHERE \(filter)
+                """, arguments: arguments)
             var tally = Tally(grouping: grouping)
             if grouping == .route {
                 try tally.addRequestsByRoute(requests)

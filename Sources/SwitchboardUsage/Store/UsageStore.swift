@@ -17,7 +17,9 @@ public struct UsageStore: Sendable {
         try Self.migrator.migrate(pool)
     }
 
-    /// Opens an existing database to read it, without creating or migrating anything.
+    /// Opens an existing usage database to read it, without creating anything; a file written by an
+    /// earlier version gets the migrations it lacks (each only adds, so a gateway still writing to it
+    /// with the older schema keeps working).
     public static func openExisting(path: String) throws -> UsageStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw UsageStoreError(kind: .missingDatabase, path: path)
@@ -27,6 +29,7 @@ public struct UsageStore: Sendable {
             try db.tableExists(requestsTable) && db.tableExists(attemptsTable)
         }
         guard hasTables else { throw UsageStoreError(kind: .notAUsageDatabase, path: path) }
+        try migrator.migrate(pool)
         return UsageStore(path: path, pool: pool)
     }
 

@@ -30,6 +30,9 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("Group by route, provider, model, target or key.", valueName: "route|provider|model|target|key"))
         var by = UsageGrouping.route.rawValue
 
+        @Option(help: ArgumentHelp("Only the requests of this route.", valueName: "route"))
+        var route: String?
+
         @Option(help: ArgumentHelp("Output format.", valueName: "table|json|csv"))
         var format = UsageReportFormat.table.rawValue
 
@@ -53,7 +56,7 @@ extension SwitchboardCommand {
             do {
                 let store = try UsageStore.openExisting(path: try databasePath())
                 let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
-                report = try store.report(since: Date().addingTimeInterval(-seconds), by: grouping)
+                report = try store.report(since: Date().addingTimeInterval(-seconds), by: grouping, route: route)
             } catch {
                 FileHandle.standardError.write(Data("error: \(Self.describe(error))\n".utf8))
                 throw ExitCode.failure
