@@ -27,7 +27,7 @@ public final class Switchboard: Sendable {
     /// The concurrency limiter of each provider with `limits:`, handed on to the engine that replaces
     /// this one, so requests still running here keep counting against the provider.
     private let limiters: [String: ProviderLimiter]
-    private let metrics: EngineMetrics
+    let metrics: EngineMetrics
 
     /// Builds the engine for a configuration already loaded and linted.
     ///

@@ -45,6 +45,8 @@ public final class Gateway: Sendable {
     public let live: LiveUsage
     /// When the gateway started (the status page's "since").
     public let started = Date()
+    /// What the background health checks found last, per key and model.
+    public let health = HealthFindings()
     private let inFlight = Mutex<[String: Int]>([:])
     /// One reload at a time.
     private let reloading = Mutex(false)
@@ -112,8 +114,10 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// The background health probes' latest findings (none until a provider sets `health_check:`).
-    func probeFindings() -> [StatusSnapshot.ProbeFinding] { [] }
+    /// The background health probes' latest findings, for the status page.
+    func probeFindings() -> [StatusSnapshot.ProbeFinding] {
+        health.all.map { .init(subject: $0.subject, provider: $0.provider, result: $0.result, detail: $0.detail, at: $0.at) }
+    }
 
     /// Takes a concurrency slot for `token`; false when the token already has its maximum in flight.
     func enter(token: String) -> Bool {

@@ -24,6 +24,7 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
     private let authScheme: String
     private let waitForModel: Bool
     private let useCache: Bool
+    private let hubURL: String
     private let http: UpstreamHTTP
 
     public init(provider: Provider, environment: AdapterEnvironment) throws {
@@ -35,6 +36,7 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         self.authScheme = provider.options["auth_scheme"]?.string ?? "Bearer"
         self.waitForModel = provider.options["wait_for_model"]?.boolean ?? false
         self.useCache = provider.options["use_cache"]?.boolean ?? true
+        self.hubURL = provider.options["hub_url"]?.string ?? "https://huggingface.co"
         self.http = UpstreamHTTP(client: environment.httpClient, maxResponseBytes: environment.maxResponseBytes)
     }
 
@@ -59,6 +61,63 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
             continuation.yield(ChatChunk(delta: output.text, finishReason: output.finishReason, usage: output.usage))
             continuation.finish()
         }
+    }
+
+    // MARK: - Probe
+
+    /// The task API has no free call of its own, so the Hub answers: `GET /api/whoami-v2` judges the
+    /// token, and `GET /api/models/{id}?expand[]=inference&expand[]=inferenceProviderMapping` says whether
+    /// the model is deployed on hf-inference (`inference: "warm"` when it is loaded). No inference is run.
+    public func probe(_ call: ProbeCall) async -> ProbeOutcome {
+        let headers = probeHeaders(key: call.key)
+        let keyVerdict: ProbeOutcome.KeyVerdict
+        if call.key == nil {
+            keyVerdict = .notChecked("no key")
+        } else {
+            do {
+                let answer = try await http.get(UpstreamHTTP.join(hubURL, "/api/whoami-v2"), headers: headers, deadline: call.deadline)
+                keyVerdict = UpstreamHTTP.keyVerdict(status: answer.status, headers: answer.headers)
+                    ?? .unexpected("HTTP \(answer.status) from the Hub's whoami")
+            } catch {
+                return ProbeOutcome(key: .unreachable(error.message))
+            }
+            guard keyVerdict == .valid else { return ProbeOutcome(key: keyVerdict) }
+        }
+        var models: [String: ProbeOutcome.ModelVerdict] = [:]
+        for model in call.models { models[model] = await modelVerdict(model, headers: headers, deadline: call.deadline) }
+        return ProbeOutcome(key: keyVerdict, models: models)
+    }
+
+    private func modelVerdict(_ model: String, headers: HTTPHeaders, deadline: ContinuousClock.Instant) async
+        -> ProbeOutcome.ModelVerdict
+    {
+        let url = UpstreamHTTP.join(hubURL, "/api/models/\(model)") + "?expand[]=inference&expand[]=inferenceProviderMapping"
+        let answer: (status: Int, headers: HTTPHeaders, body: [UInt8])
+        do {
+            answer = try await http.get(url, headers: headers, deadline: deadline)
+        } catch {
+            return .unknown(error.message)
+        }
+        if answer.status == 404 { return .notFound("no such model on the Hub") }
+        guard (200..<300).contains(answer.status), let info = try? JSONObjectBytes(answer.body) else {
+            return .unknown("HTTP \(answer.status) from the Hub's model info")
+        }
+        if info["inference"]?.string == "warm" { return .available }
+        // The mapping is an object keyed by provider, or (older answers) a list of {provider, …}.
+        let mapping = info["inferenceProviderMapping"]
+        let providers = mapping?.object?.members.map(\.key)
+            ?? mapping?.array?.compactMap { $0.object?["provider"]?.string } ?? []
+        if providers.contains("hf-inference") { return .loading(estimate: nil) }
+        return .notFound("not deployed on hf-inference")
+    }
+
+    private func probeHeaders(key: ResolvedKey?) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "accept", value: "application/json")
+        if let key {
+            headers.replaceOrAdd(name: "authorization", value: authScheme.isEmpty ? key.value : "\(authScheme) \(key.value)")
+        }
+        return headers
     }
 
     // MARK: - Prompt

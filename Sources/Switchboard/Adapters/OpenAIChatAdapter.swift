@@ -14,6 +14,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     private let authHeader: String
     private let authScheme: String
     private let streamUsage: Bool
+    private let modelsURL: String
     private let http: UpstreamHTTP
 
     public init(provider: Provider, environment: AdapterEnvironment) throws {
@@ -25,6 +26,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         self.authHeader = provider.options["auth_header"]?.string ?? "Authorization"
         self.authScheme = provider.options["auth_scheme"]?.string ?? "Bearer"
         self.streamUsage = provider.options["stream_usage"]?.boolean ?? true
+        self.modelsURL = UpstreamHTTP.join(baseURL, provider.options["models_path"]?.string ?? "/models")
         self.http = UpstreamHTTP(client: environment.httpClient, maxResponseBytes: environment.maxResponseBytes)
     }
 
@@ -112,14 +114,45 @@ public struct OpenAIChatAdapter: ProviderAdapter {
 
     private static let done = Array("[DONE]".utf8)
 
+    // MARK: - Probe
+
+    /// One `GET {base_url}/models` with the key: its status judges the key (OpenAI, the Hugging Face
+    /// router, vLLM and llama.cpp all list models, and a list costs no tokens), and the list says
+    /// whether each target's model is offered.
+    public func probe(_ call: ProbeCall) async -> ProbeOutcome {
+        let answer: (status: Int, headers: HTTPHeaders, body: [UInt8])
+        do {
+            answer = try await http.get(modelsURL, headers: headers(key: call.key, accept: "application/json"), deadline: call.deadline)
+        } catch {
+            return ProbeOutcome(key: .unreachable(error.message))
+        }
+        guard let verdict = UpstreamHTTP.keyVerdict(status: answer.status, headers: answer.headers) else {
+            return ProbeOutcome(key: .unexpected("HTTP \(answer.status) from GET \(modelsPathForMessages)"))
+        }
+        guard verdict == .valid else { return ProbeOutcome(key: verdict) }
+        guard let listed = ModelList(answer.body) else {
+            return ProbeOutcome(key: .valid, models: Dictionary(uniqueKeysWithValues: call.models.map {
+                ($0, .unknown("the models list is not OpenAI's shape"))
+            }))
+        }
+        return ProbeOutcome(key: .valid, models: Dictionary(uniqueKeysWithValues: call.models.map { ($0, listed.verdict(for: $0)) }))
+    }
+
+    private var modelsPathForMessages: String { provider.options["models_path"]?.string ?? "/models" }
+
     // MARK: - Request
 
     private func headers(_ call: AdapterCall) -> HTTPHeaders {
-        var headers = HTTPHeaders()
+        var headers = headers(key: call.key, accept: "application/json, text/event-stream")
         headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "accept", value: "application/json, text/event-stream")
+        return headers
+    }
+
+    private func headers(key: ResolvedKey?, accept: String) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add(name: "accept", value: accept)
         for header in provider.headers { headers.replaceOrAdd(name: header.name, value: header.value) }
-        if let key = call.key {
+        if let key {
             headers.replaceOrAdd(name: authHeader, value: authScheme.isEmpty ? key.value : "\(authScheme) \(key.value)")
         }
         return headers

@@ -33,6 +33,36 @@ struct UpstreamHTTP: Sendable {
         return response
     }
 
+    /// A GET whatever its status (probes read 401s and 404s as answers): the status, the headers and
+    /// up to `limit` bytes of the body. Transport failures throw.
+    func get(
+        _ url: String, headers: HTTPHeaders, deadline: ContinuousClock.Instant, limit: Int = 4 << 20
+    ) async throws(UpstreamFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers = headers
+        do {
+            let response = try await client.execute(request, deadline: EventLoopTimers.nioDeadline(deadline))
+            let body = try await response.body.collect(upTo: limit)
+            return (Int(response.status.code), response.headers, Array(buffer: body))
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw .malformed("the answer is larger than \(limit) bytes")
+        } catch {
+            throw Self.failure(for: error)
+        }
+    }
+
+    /// A probe's key verdict from the status of an authenticated call, when the status decides it.
+    static func keyVerdict(status: Int, headers: HTTPHeaders) -> ProbeOutcome.KeyVerdict? {
+        switch status {
+        case 200..<300: return .valid
+        case 401, 403: return .invalid(status: status)
+        case 429: return .rateLimited(retryAfter: headers.first(name: "retry-after").flatMap { RetryAfter.parse($0) })
+        default: return nil
+        }
+    }
+
     /// The whole body, refusing more than `maxResponseBytes`.
     func readBody(_ response: HTTPClientResponse, deadline: ContinuousClock.Instant) async throws(UpstreamFailure) -> ByteBuffer {
         do {

@@ -21,6 +21,16 @@ public protocol ProviderAdapter: Sendable {
     /// One streaming call. Throws when the call fails before the answer starts; failures after that
     /// end the returned sequence with an error.
     func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error>
+
+    /// Checks a key and the provider's models with the cheapest calls the API offers (`switchboard probe`
+    /// and the background health checks). Optional: the default says the adapter cannot check.
+    func probe(_ call: ProbeCall) async -> ProbeOutcome
+}
+
+extension ProviderAdapter {
+    public func probe(_ call: ProbeCall) async -> ProbeOutcome {
+        ProbeOutcome(key: .notChecked("the \(Self.declaration.name) adapter has no probe"))
+    }
 }
 
 /// What adapters share: the process's HTTP client and a logger.

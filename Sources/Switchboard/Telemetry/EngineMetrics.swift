@@ -26,6 +26,7 @@ final class EngineMetrics: Sendable {
     static let tokens = "switchboard_tokens_total"
     static let cost = "switchboard_cost_total"
     static let costUnknown = "switchboard_cost_unknown_total"
+    static let probes = "switchboard_probes_total"
 
     func request(route: String, outcome: String) {
         instruments.counter(Self.requests, [("route", route), ("outcome", outcome)]).increment()
@@ -84,6 +85,11 @@ final class EngineMetrics: Sendable {
             instruments.floatingPointCounter(Self.cost, [("route", route), ("provider", provider), ("model", model)])
                 .increment(by: price.cost(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens))
         }
+    }
+
+    /// A health probe of one key (or of a keyless provider), by what it found (`valid`, `invalid`, …).
+    func probe(provider: String, result: String) {
+        instruments.counter(Self.probes, [("provider", provider), ("result", result)]).increment()
     }
 
     func failover(route: String) {

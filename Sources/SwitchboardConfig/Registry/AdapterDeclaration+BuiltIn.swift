@@ -17,6 +17,9 @@ extension AdapterDeclaration {
             OptionSpec(
                 "stream_usage", .boolean, default: .boolean(true),
                 summary: "Ask for token usage in the last streamed chunk (stream_options.include_usage)."),
+            OptionSpec(
+                "models_path", .string, default: .string("/models"),
+                summary: "Path appended to base_url that lists models (GET): how probes check keys and models."),
         ],
         requiresKeys: true,
         // The request and the answer are relayed whole, so the model decides what it can do.
@@ -37,6 +40,9 @@ extension AdapterDeclaration {
             OptionSpec(
                 "auth_scheme", .string, default: .string("Bearer"),
                 summary: "Word before the key in the Authorization header."),
+            OptionSpec(
+                "hub_url", .string, default: .string("https://huggingface.co"),
+                summary: "The Hugging Face Hub, where probes check tokens (whoami) and models (model info)."),
         ],
         targetParameters: [
             OptionSpec(

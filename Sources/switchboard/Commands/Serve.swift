@@ -15,11 +15,13 @@ extension SwitchboardCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the OpenAI-compatible gateway.",
             discussion: """
-                Serves POST /v1/chat/completions (streaming with SSE), GET /v1/models, /healthz, /readyz and \
-                /metrics. Provider keys come from the environment variables providers.yaml names; clients \
+                Serves POST /v1/chat/completions (streaming with SSE), GET /v1/models, /healthz, /readyz, \
+                /metrics, and the operators' status page at /status (its data at /status.json). Providers with \
+                health_check: in providers.yaml have their keys and models probed in the background: a key the \
+                provider refuses is disabled before a request finds out. Provider keys come from the environment variables providers.yaml names; clients \
                 authenticate with one of the comma-separated tokens in SWITCHBOARD_API_TOKENS, which is \
-                required when listening on anything but loopback. Once any token is set, POST /admin/reload and \
-                GET /metrics take only an operator token from SWITCHBOARD_ADMIN_TOKENS (a client token gets 403; \
+                required when listening on anything but loopback. Once any token is set, POST /admin/reload, \
+                GET /metrics and the status page take only an operator token from SWITCHBOARD_ADMIN_TOKENS (a client token gets 403; \
                 operator tokens also work as client tokens). SIGHUP or POST /admin/reload re-reads the \
                 configuration (a file with lint errors is refused and the old one keeps serving). SIGTERM and \
                 SIGINT stop it gracefully, letting requests in flight finish.
@@ -137,8 +139,10 @@ extension SwitchboardCommand {
             // Services stop in reverse order: the server drains its requests first, then the usage
             // recorder writes what they recorded.
             let recorders: [any Service] = usage.map { [$0] } ?? []
+            let healthChecks = HealthCheckService(gateway: gateway, clock: ContinuousClock())
             var services = ServiceGroupConfiguration(
-                services: recorders + [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                services: recorders + [application, healthChecks], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
             services.maximumGracefulShutdownDuration = grace
             try await ServiceGroup(configuration: services).run()
             try await httpClient.shutdown()
