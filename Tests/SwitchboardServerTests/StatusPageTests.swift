@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOHTTP1
+@testable import SwitchboardServer
+import SwitchboardConfig
+import SwitchboardTestSupport
+import Testing
+
+/// `/status` and `/status.json` after real traffic through a live gateway: keys cooling and disabled
+/// with their reasons and times, the figures of the requests made, cost at the target's price, operator
+/// access only, and the background health checks' findings.
+@Suite struct StatusPageTests {
+    static let quiet = Logger(label: "status-tests") { _ in SwiftLogNoOpLogHandler() }
+
+    /// key-limited gets 429 Retry-After 120, key-revoked 401, key-valid answers with 5 + 7 tokens.
+    static func upstream() async throws -> MockUpstream {
+        try await MockUpstream { request in
+            switch request.authorization {
+            case "Bearer key-limited": .status(429, headers: [("retry-after", "120")])
+            case "Bearer key-revoked": .status(401)
+            default:
+                request.method == "GET" ? .json(#"{"object":"list","data":[{"id":"m"}]}"#) : .chat("fine")
+            }
+        }
+    }
+
+    static func yaml(_ upstream: MockUpstream) -> String {
+        """
+        version: 1
+        key_pools:
+          mock: { env: [K1, K2, K3], rotation: ordered }
+        providers:
+          up:
+            adapter: openai-chat
+            base_url: \(upstream.url("/v1"))
+            key_pool: mock
+            price: { input_per_million: 2.5, output_per_million: 10 }
+            health_check: { interval: 1m }
+          offline: { adapter: template, options: { templates: { text: "offline" } } }
+        routes:
+          chat:
+            - { provider: up, model: m, priority: 1 }
+            - { provider: offline, priority: 2 }
+        """
+    }
+
+    static let environment = ["K1": "key-limited", "K2": "key-revoked", "K3": "key-valid"]
+
+    @Test func theStatusShowsKeyStatesFiguresAndCost() async throws {
+        let upstream = try await Self.upstream()
+        defer { Task { try await upstream.shutdown() } }
+        try await LiveGateway.run(
+            Self.yaml(upstream), environment: Self.environment, tokens: ["client-token"], adminTokens: ["admin-token"],
+            logger: Self.quiet
+        ) { live in
+            let client = [("authorization", "Bearer client-token")]
+            for _ in 0..<5 { #expect(try await live.chat(stream: false, headers: client).status == 200) }
+
+            // Operators only.
+            #expect(try await live.send(.GET, "/status", headers: client).status == 403)
+            #expect(try await live.send(.GET, "/status.json").status == 401)
+
+            let admin = [("authorization", "Bearer admin-token")]
+            let reply = try await live.send(.GET, "/status.json", headers: admin)
+            #expect(reply.status == 200)
+            let route = try #require((reply.json["routes"] as? [[String: Any]])?.first)
+            #expect(route["name"] as? String == "chat")
+            let routeFigures = try #require(route["last5m"] as? [String: Any])
+            #expect(routeFigures["requests"] as? Int == 5)
+            #expect(routeFigures["success_rate"] as? Double == 1)
+            #expect((route["requests_per_minute"] as? [Int])?.reduce(0, +) == 5)
+
+            let targets = try #require(route["targets"] as? [[String: Any]])
+            #expect(targets.map { $0["provider"] as? String } == ["up", "offline"])
+            let up = targets[0]
+            #expect(up["state"] as? String == "ready")
+            let keys = try #require(up["keys"] as? [[String: Any]])
+            #expect(keys.map { $0["label"] as? String } == ["mock#1", "mock#2", "mock#3"])
+            #expect(keys.map { $0["state"] as? String } == ["cooling", "disabled", "ready"])
+            #expect(keys[0]["reason"] as? String == "Retry-After 2m (rate_limited)")
+            #expect(keys[0]["status"] as? Int == 429)
+            let until = try #require((keys[0]["until"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
+            #expect((100...121).contains(until.timeIntervalSinceNow), "cooling for Retry-After's 120 s: \(until)")
+            #expect(keys[1]["reason"] as? String == "unauthorized" && keys[1]["status"] as? Int == 401)
+            #expect(keys[1]["since"] is String)
+
+            let figures = try #require(up["last5m"] as? [String: Any])
+            #expect(figures["requests"] as? Int == 5)
+            #expect(figures["attempts"] as? Int == 7)
+            #expect(figures["successes"] as? Int == 5)
+            #expect(figures["tokens_in"] as? Int == 25 && figures["tokens_out"] as? Int == 35)
+            // 5 × (5 × 2.5 + 7 × 10) / 1e6
+            #expect(abs((figures["cost"] as? Double ?? 0) - 0.0004125) < 1e-12)
+            #expect(figures["cost_unknown"] as? Int == 0)
+            #expect(figures["errors"] as? [String: Int] == ["rate_limited": 1, "unauthorized": 1])
+            let keyUsage = try #require(reply.json["key_usage"] as? [[String: Any]])
+            #expect(keyUsage.map { "\($0["label"] ?? "") \($0["calls"] ?? "")" } == ["mock#3 5", "mock#1 1", "mock#2 1"])
+
+            // The page a person reads says the same.
+            let page = try await live.send(.GET, "/status", headers: admin)
+            #expect(page.status == 200)
+            #expect(page.header("content-type")?.hasPrefix("text/html") == true)
+            #expect(page.body.contains(#"data-key="mock#1" data-state="cooling""#))
+            #expect(page.body.contains(#"data-key="mock#2" data-state="disabled""#))
+            #expect(page.body.contains("Retry-After 2m (rate_limited), HTTP 429"))
+            #expect(page.body.contains("<meta http-equiv=\"refresh\""))
+            #expect(!page.body.contains("<script"), "no script, nothing loaded from elsewhere")
+            #expect(!page.body.contains("http://") && !page.body.contains("https://"))
+            for secret in Self.environment.values { #expect(!page.body.contains(secret) && !reply.body.contains(secret)) }
+        }
+    }
+
+    /// One round of the background checks (what `serve` runs at start-up and every interval) shows on the
+    /// page and disables the refused key.
+    @Test func healthCheckFindingsAppearOnTheStatus() async throws {
+        let upstream = try await Self.upstream()
+        defer { Task { try await upstream.shutdown() } }
+        try await LiveGateway.run(Self.yaml(upstream), environment: Self.environment, logger: Self.quiet) { live in
+            let service = HealthCheckService(gateway: live.gateway, clock: ContinuousClock())
+            var schedule = HealthCheckSchedule<ContinuousClock.Instant>()
+            let now = ContinuousClock.now
+            let next = await service.round(&schedule, now: now)
+            #expect(next == now.advanced(by: .seconds(60)))
+            let reply = try await live.send(.GET, "/status.json")
+            let probes = try #require(reply.json["probes"] as? [[String: Any]])
+            #expect(probes.map { "\($0["subject"] ?? "") \($0["result"] ?? "")" } == [
+                "m available", "mock#1 rate_limited", "mock#2 invalid", "mock#3 valid",
+            ])
+            let keys = try #require(
+                ((reply.json["routes"] as? [[String: Any]])?.first?["targets"] as? [[String: Any]])?.first?["keys"]
+                    as? [[String: Any]])
+            #expect(keys.map { $0["state"] as? String } == ["cooling", "disabled", "ready"])
+            #expect(keys[1]["reason"] as? String == "health probe: key refused")
+            let page = try await live.send(.GET, "/status")
+            #expect(page.body.contains("Health probes"))
+        }
+        // No user request was made: every call was a probe.
+        #expect(upstream.requests.allSatisfy { $0.method == "GET" })
+    }
+
+    @Test func theScheduleProbesAtOnceThenEveryInterval() {
+        var schedule = HealthCheckSchedule<ContinuousClock.Instant>()
+        let start = ContinuousClock.now
+        let checks = [("a", HealthCheck(interval: .seconds(60))), ("b", HealthCheck(interval: .seconds(30)))]
+        #expect(schedule.due(checks: checks.map { ($0.0, $0.1) }, now: start) == ["a", "b"])
+        #expect(schedule.next(checks: checks.map { ($0.0, $0.1) }, now: start) == start.advanced(by: .seconds(30)))
+        #expect(schedule.due(checks: checks.map { ($0.0, $0.1) }, now: start.advanced(by: .seconds(29))).isEmpty)
+        #expect(schedule.due(checks: checks.map { ($0.0, $0.1) }, now: start.advanced(by: .seconds(30))) == ["b"])
+        #expect(schedule.due(checks: checks.map { ($0.0, $0.1) }, now: start.advanced(by: .seconds(60))) == ["a", "b"])
+        // A provider whose checks a reload removed is forgotten; one added is due at once.
+        let reloaded = [("c", HealthCheck(interval: .seconds(10)))]
+        #expect(schedule.due(checks: reloaded.map { ($0.0, $0.1) }, now: start.advanced(by: .seconds(61))) == ["c"])
+        #expect(schedule.next(checks: reloaded.map { ($0.0, $0.1) }, now: start) == start.advanced(by: .seconds(71)))
+    }
+}
