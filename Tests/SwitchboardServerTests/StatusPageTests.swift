@@ -66,7 +66,7 @@ import Testing
             #expect(reply.status == 200)
             let route = try #require((reply.json["routes"] as? [[String: Any]])?.first)
             #expect(route["name"] as? String == "chat")
-            let routeFigures = try #require(route["last5m"] as? [String: Any])
+            let routeFigures = try #require(route["last_five_minutes"] as? [String: Any])
             #expect(routeFigures["requests"] as? Int == 5)
             #expect(routeFigures["success_rate"] as? Double == 1)
             #expect((route["requests_per_minute"] as? [Int])?.reduce(0, +) == 5)
@@ -85,7 +85,7 @@ import Testing
             #expect(keys[1]["reason"] as? String == "unauthorized" && keys[1]["status"] as? Int == 401)
             #expect(keys[1]["since"] is String)
 
-            let figures = try #require(up["last5m"] as? [String: Any])
+            let figures = try #require(up["last_five_minutes"] as? [String: Any])
             #expect(figures["requests"] as? Int == 5)
             #expect(figures["attempts"] as? Int == 7)
             #expect(figures["successes"] as? Int == 5)

@@ -353,7 +353,7 @@ def check_page(page, snapshot, first_sent):
     json_keys = {key["label"]: key for key in snapshot["routes"][0]["targets"][0]["keys"]}
 
     key1 = keys.get("mock#1", {})
-    match = re.fullmatch(r"mock#1 cooling until (\d\d:\d\d:\d\d) \(in (\d+) (s|min)\) "
+    match = re.fullmatch(r"mock#1 cooling until (\d\d:\d\d:\d\d) \(in (?:(\d+) min )?(\d+) s\) "
                          r"Retry-After 2m \(rate_limited\), HTTP 429", key1.get("text") or "")
     check(key1.get("state") == "cooling" and match is not None,
           "mock#1 shows 'cooling until HH:MM:SS (in …) Retry-After 2m (rate_limited), HTTP 429'", key1)
@@ -361,7 +361,7 @@ def check_page(page, snapshot, first_sent):
     if match and until:
         check(match.group(1) == utc_clock(until), "mock#1's 'until' time is status.json's until, in UTC",
               f"page {match.group(1)}, json {until}")
-        seconds = int(match.group(2)) * (60 if match.group(3) == "min" else 1)
+        seconds = int(match.group(2) or 0) * 60 + int(match.group(3))
         check(60 <= seconds <= RETRY_AFTER_SECONDS, "mock#1's countdown is at most the 2 minutes of Retry-After",
               key1["text"])
         check(abs(iso_seconds(until) - (first_sent + RETRY_AFTER_SECONDS)) <= 5,
@@ -381,7 +381,7 @@ def check_page(page, snapshot, first_sent):
     for line in (key1.get("text"), key2.get("text"), key3.get("text")):
         check(bool(line) and line in re.sub(r"[ \t]+", " ", body), f"the body text shows {line!r}")
 
-    expected = {"requests": str(REQUESTS), "calls": str(REQUESTS + 2), "success": "71.4%",
+    expected = {"requests": str(REQUESTS), "calls": str(REQUESTS + 2), "success per call": "71.4%",
                 "tokens": f"{REQUESTS * PROMPT_TOKENS} in, {REQUESTS * COMPLETION_TOKENS} out", "cost": "0.001"}
     for column in ("Last 5 min", "Last hour"):
         figures = mock["figures"].get(column, {})
@@ -398,7 +398,7 @@ def check_page(page, snapshot, first_sent):
     if offline is not None:
         check(offline["state"] == "ready" and offline["cells"].get("Keys") == "no key",
               "the offline row: ready, no key", f"{offline['cells']}")
-        check(offline["cells"].get("Last 5 min") == "no requests" and offline["cells"].get("Failures (hour)") == "none",
+        check(offline["cells"].get("Last 5 min") == "no requests" and offline["cells"].get("Failed calls (hour)") == "none",
               "the offline row: no requests, no failures", f"{offline['cells']}")
 
     usage = page["keyUsage"]
@@ -410,13 +410,13 @@ def check_page(page, snapshot, first_sent):
 def check_json(snapshot, first_sent):
     check([r["name"] for r in snapshot["routes"]] == ["chat"], "status.json has the route chat")
     route = snapshot["routes"][0]
-    check(route["last5m"]["requests"] == REQUESTS and route["last5m"]["success_rate"] == 1,
-          "status.json: the route's last 5 min has 5 requests, all answered", f"{route['last5m']}")
+    check(route["last_five_minutes"]["requests"] == REQUESTS and route["last_five_minutes"]["success_rate"] == 1,
+          "status.json: the route's last 5 min has 5 requests, all answered", f"{route['last_five_minutes']}")
     target = route["targets"][0]
     check((target["provider"], target.get("model"), target["priority"], target["state"]) == ("mock", "gpt-test", 1, "ready"),
           "status.json: the first target is mock [gpt-test], priority 1, ready")
     cost = REQUESTS * (PROMPT_TOKENS * INPUT_PER_MILLION + COMPLETION_TOKENS * OUTPUT_PER_MILLION) / 1e6
-    for window in ("last5m", "last_hour"):
+    for window in ("last_five_minutes", "last_hour"):
         figures = target[window]
         shown = (figures["requests"], figures["attempts"], figures["successes"], figures["tokens_in"],
                  figures["tokens_out"], figures["cost_unknown"], figures["errors"])

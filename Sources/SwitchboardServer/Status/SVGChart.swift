@@ -5,28 +5,33 @@ enum SVGChart {
     static let width = 240.0
     static let height = 48.0
 
+    /// Room left at each side so that a point at either end is drawn whole.
+    private static let inset = 4.0
+
     /// A line over per-minute values (nil where there is no value: the line breaks there), on a fixed
-    /// scale `0…maximum` (nil: the largest value), labelled for screen readers and tooltips.
-    static func line(_ values: [Double?], maximum: Double? = nil, label: String, color: String) -> String {
+    /// scale `0…maximum` (nil: the largest value), labelled for screen readers and tooltips, with a
+    /// small caption in its corner.
+    static func line(_ values: [Double?], maximum: Double? = nil, label: String, caption: String, color: String) -> String {
         let top = maximum ?? max(values.compactMap { $0 }.max() ?? 1, 1e-9)
-        let step = values.count > 1 ? width / Double(values.count - 1) : width
+        let step = values.count > 1 ? (width - 2 * inset) / Double(values.count - 1) : 0
         var segments: [[(x: Double, y: Double)]] = [[]]
         for (index, value) in values.enumerated() {
             guard let value else {
                 if !(segments.last ?? []).isEmpty { segments.append([]) }
                 continue
             }
-            let x = Double(index) * step
-            let y = height - 2 - (min(value, top) / top) * (height - 4)
+            let x = inset + Double(index) * step
+            let y = height - inset - (min(value, top) / top) * (height - 2 * inset - 10)
             segments[segments.count - 1].append((x, y))
         }
         let lines = segments.filter { !$0.isEmpty }.map { points in
             points.count == 1
-                ? "<circle cx=\"\(number(points[0].x))\" cy=\"\(number(points[0].y))\" r=\"2\" fill=\"\(color)\"/>"
+                ? "<circle cx=\"\(number(points[0].x))\" cy=\"\(number(points[0].y))\" r=\"3\" fill=\"\(color)\"/>"
                 : "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\""
                     + points.map { "\(number($0.x)),\(number($0.y))" }.joined(separator: " ") + "\"/>"
         }
-        return frame(label: label, body: lines.joined())
+        let text = "<text x=\"\(inset)\" y=\"10\" font-size=\"9\" fill=\"#59636e\">\(HTML.escape(caption))</text>"
+        return frame(label: label, body: text + lines.joined())
     }
 
     /// Bars over per-minute counts, with `highlight` counts drawn over them in a second colour.

@@ -37,19 +37,19 @@ enum StatusPage {
     private static func section(_ route: StatusSnapshot.Route, now: Date) -> String {
         var html = "<section class=\"route\" id=\"route-\(HTML.escape(route.name))\"><h2>Route \(HTML.escape(route.name))</h2>"
         html += "<p class=\"summary\">"
-        html += "Last 5 min: \(route.last5m.requests) requests, success \(percent(route.last5m.successRate)), "
-            + "failover \(percent(route.last5m.failoverRate)) · "
+        html += "Last 5 min: \(route.lastFiveMinutes.requests) requests, success \(percent(route.lastFiveMinutes.successRate)), "
+            + "failover \(percent(route.lastFiveMinutes.failoverRate)) · "
         html += "Last hour: \(route.lastHour.requests) requests, success \(percent(route.lastHour.successRate)), "
             + "failover \(percent(route.lastHour.failoverRate)), cost \(cost(route.lastHour))"
         html += "</p>"
-        html += "<figure><figcaption>Requests per minute, failed over in red (last hour)</figcaption>"
+        html += "<figure><figcaption>Requests per minute over the last hour (now at the right), failed over in red</figcaption>"
         html += SVGChart.bars(route.requestsPerMinute, highlight: route.failoversPerMinute,
                               label: "requests and failovers per minute for route \(route.name)",
                               color: "#9ecae9", highlightColor: "#e45756")
         html += "</figure>"
         html += """
             <table><thead><tr><th>#</th><th>Target</th><th>State now</th><th>Keys</th>\
-            <th>Last 5 min</th><th>Last hour</th><th>Failures (hour)</th><th>Success rate / p50 latency</th></tr></thead><tbody>
+            <th>Last 5 min</th><th>Last hour</th><th>Failed calls (hour)</th><th>Per minute, last hour</th></tr></thead><tbody>
             """
         for target in route.targets { html += row(target, now: now) }
         html += "</tbody></table></section>\n"
@@ -84,11 +84,16 @@ enum StatusPage {
             html += "</li>"
         }
         html += "</ul></td>"
-        html += "<td>\(figures(target.last5m))</td><td>\(figures(target.lastHour))</td>"
+        html += "<td>\(figures(target.lastFiveMinutes))</td><td>\(figures(target.lastHour))</td>"
         html += "<td>\(failures(target.lastHour.errors))</td>"
         html += "<td>"
-        html += SVGChart.line(target.successRatePerMinute, maximum: 1, label: "success rate per minute of \(name)", color: "#54a24b")
-        html += SVGChart.line(target.latencyP50PerMinute, label: "p50 latency per minute of \(name)", color: "#4c78a8")
+        html += SVGChart.line(
+            target.successRatePerMinute, maximum: 1, label: "success rate per minute of \(name)", caption: "success rate, 0–100%",
+            color: "#54a24b")
+        let slowest = target.latencyP50PerMinute.compactMap { $0 }.max()
+        html += SVGChart.line(
+            target.latencyP50PerMinute, label: "p50 latency per minute of \(name)",
+            caption: "p50 latency" + (slowest.map { ", top \(Int($0.rounded())) ms" } ?? ""), color: "#4c78a8")
         html += "</td></tr>\n"
         return html
     }
@@ -98,7 +103,7 @@ enum StatusPage {
         return """
             <dl class="figures"><dt>requests</dt><dd>\(figures.requests)</dd>\
             <dt>calls</dt><dd>\(figures.attempts)</dd>\
-            <dt>success</dt><dd>\(percent(figures.successRate))</dd>\
+            <dt>success per call</dt><dd>\(percent(figures.successRate))</dd>\
             <dt>p50 / p95</dt><dd>\(milliseconds(figures.latencyP50Ms)) / \(milliseconds(figures.latencyP95Ms))</dd>\
             <dt>tokens</dt><dd>\(figures.tokensIn) in, \(figures.tokensOut) out</dd>\
             <dt>cost</dt><dd>\(cost(figures))</dd></dl>
@@ -155,9 +160,12 @@ enum StatusPage {
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 
+    /// `in 45 s`, `in 1 min 58 s`, `in 2 h 5 min`.
     private static func remaining(_ until: Date, now: Date) -> String {
         let seconds = max(0, Int(until.timeIntervalSince(now).rounded(.up)))
-        return seconds < 120 ? "in \(seconds) s" : "in \(seconds / 60) min"
+        if seconds < 60 { return "in \(seconds) s" }
+        if seconds < 3_600 { return "in \(seconds / 60) min \(seconds % 60) s" }
+        return "in \(seconds / 3_600) h \((seconds % 3_600) / 60) min"
     }
 
     private static func time(_ date: Date) -> String { formatted(date, "HH:mm:ss") }
@@ -180,6 +188,6 @@ enum StatusPage {
         .disabled,.invalid,.no_keys,.unreachable,.not_found{background:#ffebe9;color:#a40e26}\
         .valid,.available{background:#dafbe1;color:#116329}\
         ul{margin:0;padding-left:1em}dl.figures{display:grid;grid-template-columns:auto auto;gap:0 .6em;margin:0}\
-        dt{color:#59636e}dd{margin:0}figure{margin:.3em 0}figcaption{font-size:12px;color:#59636e}svg{display:block;margin:2px 0}
+        dt{color:#59636e}dd{margin:0;white-space:nowrap}.state{white-space:nowrap}figure{margin:.3em 0}figcaption{font-size:12px;color:#59636e}svg{display:block;margin:2px 0}
         """
 }

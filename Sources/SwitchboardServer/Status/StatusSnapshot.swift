@@ -20,7 +20,7 @@ struct StatusSnapshot: Encodable, Sendable {
 
     struct Route: Encodable, Sendable {
         var name: String
-        var last5m: Figures
+        var lastFiveMinutes: Figures
         var lastHour: Figures
         /// Requests and requests that failed over, per minute over the last hour, oldest first.
         var requestsPerMinute: [Int]
@@ -40,7 +40,7 @@ struct StatusSnapshot: Encodable, Sendable {
         var keys: [Key]
         var limiter: Limiter?
         var price: Price?
-        var last5m: Figures
+        var lastFiveMinutes: Figures
         var lastHour: Figures
         /// Per minute over the last hour, oldest first (nil where there was no call).
         var successRatePerMinute: [Double?]
@@ -92,8 +92,9 @@ struct StatusSnapshot: Encodable, Sendable {
             attempts = summary?.attempts ?? 0
             successes = summary?.successes ?? 0
             successRate = summary?.successRate
-            latencyP50Ms = summary?.latencyP50
-            latencyP95Ms = summary?.latencyP95
+            // Tenths of a millisecond: the in-memory figures are bucketed, more digits would be noise.
+            latencyP50Ms = summary?.latencyP50.map { ($0 * 10).rounded() / 10 }
+            latencyP95Ms = summary?.latencyP95.map { ($0 * 10).rounded() / 10 }
             tokensIn = summary?.tokensIn ?? 0
             tokensOut = summary?.tokensOut ?? 0
             cost = summary?.cost ?? 0
@@ -138,7 +139,7 @@ extension StatusSnapshot {
             let targets5m = live.summaries(by: .targets(ofRoute: route.name), minutes: 5, now: now)
             let targetSeries = live.series(by: .targets(ofRoute: route.name), minutes: 60, now: now)
             return Route(
-                name: route.name, last5m: Figures(routes5m[route.name]), lastHour: Figures(routesHour[route.name]),
+                name: route.name, lastFiveMinutes: Figures(routes5m[route.name]), lastHour: Figures(routesHour[route.name]),
                 requestsPerMinute: routeSeries[route.name]?.map(\.requests) ?? Array(repeating: 0, count: 60),
                 failoversPerMinute: routeSeries[route.name]?.map { minute in
                     Int(((minute.failoverRate ?? 0) * Double(minute.requests)).rounded())
@@ -147,10 +148,11 @@ extension StatusSnapshot {
                     let name = UsageGrouping.targetName(provider: target.provider, model: target.model)
                     let series = targetSeries[name]
                     return Target(
-                        target, last5m: Figures(targets5m[name]), lastHour: Figures(targetsHour[route.name]?[name]),
+                        target, lastFiveMinutes: Figures(targets5m[name]), lastHour: Figures(targetsHour[route.name]?[name]),
                         successRatePerMinute: series?.map { $0.attempts > 0 ? $0.successRate : nil }
                             ?? Array(repeating: nil, count: 60),
-                        latencyP50PerMinute: series?.map(\.latencyP50) ?? Array(repeating: nil, count: 60))
+                        latencyP50PerMinute: series?.map { $0.latencyP50.map { ($0 * 10).rounded() / 10 } }
+                            ?? Array(repeating: nil, count: 60))
                 })
         }
         let keyUsage = live.keyUsage(minutes: 60, now: now)
@@ -178,7 +180,7 @@ extension StatusSnapshot {
 
 extension StatusSnapshot.Target {
     init(
-        _ status: TargetStatus, last5m: StatusSnapshot.Figures, lastHour: StatusSnapshot.Figures,
+        _ status: TargetStatus, lastFiveMinutes: StatusSnapshot.Figures, lastHour: StatusSnapshot.Figures,
         successRatePerMinute: [Double?], latencyP50PerMinute: [Double?]
     ) {
         provider = status.provider
@@ -209,8 +211,9 @@ extension StatusSnapshot.Target {
         limiter = status.limiter.map {
             StatusSnapshot.Limiter(inFlight: $0.inFlight, waiting: $0.waiting, maxInFlight: $0.maxInFlight, queueSize: $0.queueSize)
         }
-        price = status.price.map { StatusSnapshot.Price(inputPerMillion: $0.inputPerMillion, outputPerMillion: $0.outputPerMillion) }
-        self.last5m = last5m
+        // An offline target's price is the gateway's own zero, not something an operator set.
+        price = status.price.flatMap { status.usesNetwork ? $0 : nil }.map { StatusSnapshot.Price(inputPerMillion: $0.inputPerMillion, outputPerMillion: $0.outputPerMillion) }
+        self.lastFiveMinutes = lastFiveMinutes
         self.lastHour = lastHour
         self.successRatePerMinute = successRatePerMinute
         self.latencyP50PerMinute = latencyP50PerMinute
