@@ -25,7 +25,7 @@ struct ModelList {
         let suffix = String(model[model.index(after: colon)...])
         guard let providers = entries[id] else { return .notFound("not in the provider's models list") }
         if Self.policies.contains(suffix) || providers.isEmpty || providers.contains(suffix) { return .available }
-        return .notFound("\(id) is listed but not served by \(suffix) (served by \(providers.sorted().joined(separator: ", ")))")
+        return .notFound("\(id) is listed but not served by \(suffix); served by \(providers.sorted().joined(separator: ", "))")
     }
 
     /// Router suffixes that choose a provider rather than name one.

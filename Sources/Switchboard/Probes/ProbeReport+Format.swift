@@ -14,7 +14,7 @@ extension ProbeReport {
         text += Self.columns([["ROUTE", "TARGET", "MODEL", "WORKING"]] + report.targets.map { target in
             [
                 target.route, target.provider + (target.model.map { " [\($0)]" } ?? ""), target.verdict.description,
-                target.working ? "yes" : "no: \(target.problem ?? "")",
+                target.working ? "yes" : "no: \(target.problem ?? "unknown")",
             ]
         })
         text += "\n"

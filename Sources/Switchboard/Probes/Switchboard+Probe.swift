@@ -96,7 +96,7 @@ extension Switchboard {
         } else if usableKeys == 0 {
             problem = target.keyRing == nil ? "the provider did not answer" : "no valid key"
         } else if !verdict.isUsable {
-            problem = "model \(verdict.description)"
+            problem = "the model is not there"
         }
         return .init(
             route: route, provider: target.provider.name, model: target.model, verdict: verdict, working: problem == nil,
