@@ -1,8 +1,12 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import NIOHTTP1
+import Switchboard
 @testable import SwitchboardServer
+import SwitchboardUsage
 import SwitchboardConfig
 import SwitchboardTestSupport
 import Testing
@@ -108,7 +112,68 @@ import Testing
             #expect(!page.body.contains("<script"), "no script, nothing loaded from elsewhere")
             #expect(!page.body.contains("http://") && !page.body.contains("https://"))
             for secret in Self.environment.values { #expect(!page.body.contains(secret) && !reply.body.contains(secret)) }
+
+            // /metrics agrees: the cost at the target's price, the tokens, the key states for this target.
+            let metrics = try await live.send(.GET, "/metrics", headers: admin).body
+            let cost = try #require(Self.sample(metrics, #"switchboard_cost_total{model="m",provider="up",route="chat"}"#))
+            #expect(abs(cost - 0.0004125) < 1e-12)
+            #expect(Self.sample(metrics, #"switchboard_tokens_total{model="m",provider="up",type="prompt"}"#) == 25)
+            #expect(Self.sample(metrics, #"switchboard_keys{model="m",pool="mock",provider="up",state="cooling"}"#) == 1)
+            #expect(Self.sample(metrics, #"switchboard_keys{model="m",pool="mock",provider="up",state="disabled"}"#) == 1)
         }
+    }
+
+    /// The value of the Prometheus sample whose name and labels are `series` (labels in any order).
+    static func sample(_ text: String, _ series: String) -> Double? {
+        guard let brace = series.firstIndex(of: "{") else { return nil }
+        let name = series[..<brace]
+        let wanted = Set(series[series.index(after: brace)..<series.index(before: series.endIndex)].split(separator: ","))
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") {
+            guard let close = line.lastIndex(of: "}") else { continue }
+            let labels = Set(line[line.index(line.startIndex, offsetBy: name.count + 1)..<close].split(separator: ","))
+            if labels == wanted { return Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)) }
+        }
+        return nil
+    }
+
+    /// With a usage store, the hour comes from it (and says so), and the store holds each answer's cost.
+    @Test func theHourComesFromTheUsageStoreWhenThereIsOne() async throws {
+        let upstream = try await Self.upstream()
+        defer { Task { try await upstream.shutdown() } }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(20))
+        let configuration = try SwitchboardConfiguration.parse(Self.yaml(upstream)).configuration
+        let metrics = GatewayMetrics()
+        let engine = try Switchboard(
+            configuration: configuration, environment: Self.environment, logger: Self.quiet, metricsFactory: metrics.factory)
+        let gateway = Gateway(
+            engine: engine, settings: GatewaySettings(host: "127.0.0.1", port: 0), logger: Self.quiet, metrics: metrics,
+            usage: recorder)
+        let writer = Task { await recorder.run() }
+        try await buildApplication(gateway: gateway).test(.live) { client in
+            for _ in 0..<3 {
+                try await client.execute(uri: "/v1/chat/completions", method: .post, body: ByteBuffer(string: LiveGateway.chatBody()))
+                { response in #expect(response.status == .ok) }
+            }
+            try await recorder.flush()
+            try await client.execute(uri: "/status.json", method: .get) { response in
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(json["hour_source"] as? String == "store")
+                let target = try #require(((json["routes"] as? [[String: Any]])?.first?["targets"] as? [[String: Any]])?.first)
+                let hour = try #require(target["last_hour"] as? [String: Any])
+                #expect(hour["requests"] as? Int == 3 && hour["attempts"] as? Int == 5)
+                // Exact figures from the store: 3 × (5 × 2.5 + 7 × 10) / 1e6.
+                #expect(abs((hour["cost"] as? Double ?? 0) - 0.0002475) < 1e-12)
+            }
+        }
+        writer.cancel()
+        await writer.value
+        try await engine.shutdown()
+        let store = try UsageStore.openExisting(path: path)
+        let costs = try store.requests().map(\.cost)
+        #expect(costs.count == 3 && costs.allSatisfy { abs(($0 ?? 0) - 0.0000825) < 1e-12 })
+        try store.close()
     }
 
     /// One round of the background checks (what `serve` runs at start-up and every interval) shows on the

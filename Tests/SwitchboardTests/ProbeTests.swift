@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import Switchboard
 import SwitchboardConfig
 import SwitchboardTestSupport
@@ -122,7 +123,10 @@ import Testing
         defer { Task { try await upstream.shutdown() } }
         // The revoked key first in an ordered pool: without the check, the first request would try it.
         let environment = ["OA1": "key-revoked", "OA2": "key-valid", "OA3": "key-limited", "HF1": "hf-valid"]
-        try await EngineHarness.withEngine(Self.yaml(upstream, healthCheck: true), environment: environment) { engine in
+        let metrics = TestMetrics()
+        try await EngineHarness.withEngine(
+            Self.yaml(upstream, healthCheck: true), environment: environment, metrics: metrics
+        ) { engine in
             #expect(engine.healthChecks.map(\.provider) == ["openai"])
             let findings = await engine.healthCheck(provider: "openai")
             #expect(findings.map { "\($0.subject) \($0.result)" } == [
@@ -143,6 +147,10 @@ import Testing
             #expect(coolingReason == "health probe: Retry-After 30s")
             let answer = try await engine.complete(ChatRequest(messages: [.user("hi")]), route: "chat")
             #expect(answer.text == "answered")
+        }
+        for (result, count) in [("invalid", 1), ("valid", 1), ("rate_limited", 1)] {
+            #expect(metrics.counterTotal(
+                label: "switchboard_probes_total", dimensions: [("provider", "openai"), ("result", result)]) == count)
         }
         let posts = upstream.requests.filter { $0.method == "POST" }
         #expect(posts.count == 1)

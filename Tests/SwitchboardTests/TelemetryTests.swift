@@ -111,6 +111,35 @@ import Testing
             dimensions: [("provider", "up"), ("model", "model-up"), ("key", ""), ("class", "success")]) == 1)
     }
 
+    /// An answer without reported usage from a priced target is cost unknown, never free; an offline
+    /// template answer costs nothing and is not unknown.
+    @Test func answersWithoutUsageAreCostUnknown() async throws {
+        let upstream = try await MockUpstream { _ in
+            .json(#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"no usage"},"finish_reason":"stop"}]}"#)
+        }
+        defer { Task { try await upstream.shutdown() } }
+        let metrics = TestMetrics()
+        let yaml = """
+            version: 1
+            providers:
+              up: { adapter: openai-chat, base_url: \(upstream.url("/v1")), price: { input_per_million: 1, output_per_million: 2 } }
+              offline: { adapter: template, options: { templates: { text: "offline" } } }
+            routes:
+              chat: [{ provider: up, model: m, priority: 1 }]
+              fallback: [{ provider: offline, priority: 1 }]
+            """
+        let (answer, offline) = try await EngineHarness.withEngine(yaml, metrics: metrics) { engine in
+            (try await engine.complete(ChatRequest(messages: [.user("x")]), route: "chat"),
+             try await engine.complete(ChatRequest(messages: [.user("x")]), route: "fallback"))
+        }
+        #expect(answer.cost == nil && answer.price?.inputPerMillion == 1)
+        #expect(offline.cost == 0)
+        #expect(metrics.counterTotal(
+            label: "switchboard_cost_unknown_total", dimensions: [("route", "chat"), ("provider", "up"), ("model", "m")]) == 1)
+        #expect(metrics.counterTotal(
+            label: "switchboard_cost_unknown_total", dimensions: [("route", "fallback"), ("provider", "offline"), ("model", "")]) == 0)
+    }
+
     /// Cooldowns are per target, so the key gauge is too: a key cooling for one model is healthy for the
     /// other target that shares its pool.
     @Test func theKeyGaugeIsPerTarget() async throws {
