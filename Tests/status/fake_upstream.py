@@ -10,6 +10,11 @@
 It records the (key, model) of every chat request; `GET /requests` returns them as a JSON list of
 `{"key": ..., "model": ...}`, oldest first.
 
+For `switchboard probe` it also answers what probes ask: `GET /v1/models` by key (`key-valid` lists
+`gpt-test`, `key-limited` gets 429 with `Retry-After`, any other key 401), and as the Hugging Face Hub
+`GET /api/whoami-v2` (`hf-valid` is a known token) and `GET /api/models/{id}` (`org/cold` is deployed on
+hf-inference but not loaded; any other model is 404).
+
 Run as a script (`python3 fake_upstream.py PORT_FILE`) it binds an ephemeral port, writes the port number
 to PORT_FILE once it is listening, and serves until it is killed.
 """
@@ -37,10 +42,28 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        authorization = self.headers.get("authorization") or ""
         if self.path == "/requests":
             with self.lock:
                 payload = json.dumps(self.records).encode()
             self._send(200, payload)
+        elif self.path == "/v1/models":
+            if authorization == "Bearer key-valid":
+                self._send(200, json.dumps({"object": "list", "data": [{"id": "gpt-test", "object": "model"}]}).encode())
+            elif authorization == "Bearer key-limited":
+                error = _error("Rate limit reached.", "requests", "rate_limit_exceeded")
+                self._send(429, json.dumps(error).encode(), {"Retry-After": RETRY_AFTER})
+            else:
+                self._send(401, json.dumps(_error("Incorrect API key provided.", "invalid_request_error",
+                                                  "invalid_api_key")).encode())
+        elif self.path == "/api/whoami-v2":
+            if authorization == "Bearer hf-valid":
+                self._send(200, json.dumps({"type": "user", "name": "ops"}).encode())
+            else:
+                self._send(401, json.dumps({"error": "Invalid credentials in Authorization header"}).encode())
+        elif self.path.startswith("/api/models/org/cold?"):
+            self._send(200, json.dumps({"id": "org/cold",
+                                        "inferenceProviderMapping": {"hf-inference": {"status": "live"}}}).encode())
         else:
             self._send(404, json.dumps(_error("not found", "invalid_request_error", None)).encode())
 

@@ -3,6 +3,8 @@
 # runs status_page_test.py, which sends traffic and reads /status in Debian's headless Chromium over the
 # DevTools protocol. Needs `chromium` and the `websocket-client` package (.ci/run installs both).
 # STATUS_SCREENSHOT=docs/status-page.png bash Tests/status/run.sh also saves a full-page screenshot.
+# Then `switchboard probe` checks probe.yaml's keys and models against the same fake upstream: its table
+# must be probe.expected, and its exit status 1 (route `broken` has no working target), 0 without it.
 set -euo pipefail
 # A relative screenshot path is taken from where the script was started.
 if [ -n "${STATUS_SCREENSHOT:-}" ]; then export STATUS_SCREENSHOT="$(realpath -m "$STATUS_SCREENSHOT")"; fi
@@ -66,3 +68,26 @@ done
 
 SWITCHBOARD_URL="http://127.0.0.1:$port" CLIENT_TOKEN="$client_token" ADMIN_TOKEN="$admin_token" \
 UPSTREAM_URL="http://127.0.0.1:$upstream_port" timeout 180 "$python" Tests/status/status_page_test.py
+
+# switchboard probe: a valid, a revoked and a rate-limited key, a loading model and a missing one.
+sed "s|http://127.0.0.1:1|http://127.0.0.1:$upstream_port|" Tests/status/probe.yaml >"$work/probe.yaml"
+probe() {
+    STATUS_MOCK_KEY_1=key-limited STATUS_MOCK_KEY_2=key-revoked STATUS_MOCK_KEY_3=key-valid STATUS_HF_TOKEN=hf-valid \
+        timeout 60 "$bin" probe --config "$work/probe.yaml" "$@"
+}
+code=0
+probe >"$work/probe.out" 2>"$work/probe.err" || code=$?
+if ! diff -u Tests/status/probe.expected "$work/probe.out"; then
+    echo "FAIL switchboard probe printed another table (diff above); stderr:" >&2
+    cat "$work/probe.err" >&2
+    exit 1
+fi
+[ "$code" -eq 1 ] || { echo "FAIL switchboard probe exited $code, not 1, with route broken down" >&2; exit 1; }
+code=0
+probe --route chat --route summarize >/dev/null 2>&1 || code=$?
+[ "$code" -eq 0 ] || { echo "FAIL switchboard probe --route chat --route summarize exited $code, not 0" >&2; exit 1; }
+if grep -q -e key-valid -e key-revoked -e key-limited -e hf-valid "$work/probe.out" "$work/probe.err"; then
+    echo "FAIL switchboard probe printed a key value" >&2
+    exit 1
+fi
+echo "switchboard probe: the table, both exit statuses and no key printed: ok"
