@@ -357,6 +357,41 @@ import Testing
         }
     }
 
+    /// A token's concurrency slot is held while its streamed answer is being written, not given back
+    /// when the answer's head goes out.
+    @Test func aStreamHoldsItsTokensSlotUntilItsBodyIsWritten() async throws {
+        let gate = MockUpstream.MockGate()
+        let upstream = try await MockUpstream { request in
+            guard request.wantsStream else { return .chat("plain") }
+            var reply = MockUpstream.Reply.sse(["first", " second"])
+            reply.gate = gate
+            reply.gatedFromPart = 1
+            return reply
+        }
+        let yaml = """
+            version: 1
+            providers:
+              up: { adapter: openai-chat, base_url: \(upstream.url("/v1")) }
+            routes:
+              chat: [{ provider: up, model: m, priority: 1 }]
+            """
+        try await LiveGateway.run(yaml, tokens: ["one-token"], maxConcurrentPerToken: 1, logger: Self.quiet) { live in
+            let auth = [("authorization", "Bearer one-token")]
+            let streaming = Task { try await live.chat(stream: true, headers: auth) }
+            #expect(await gate.waitForHeld(1) == 1)
+            // The stream has started (its head is out) and is still running: the token's one slot is taken.
+            let refused = try await live.chat(stream: false, headers: auth)
+            #expect(refused.status == 429)
+            #expect(refused.error?["code"] as? String == "client_concurrency")
+            gate.open()
+            let streamed = try await streaming.value
+            #expect(streamed.status == 200 && streamed.streamedText == "first second" && streamed.endsWithDone)
+            // Written to the end: the slot is free again.
+            #expect(try await live.chat(stream: false, headers: auth).status == 200)
+        }
+        try await upstream.shutdown()
+    }
+
     @Test func theClientsAuthorizationIsNeverForwardedUpstream() async throws {
         let upstream = try await MockUpstream { _ in .chat("ok") }
         try await Self.withGateway(Self.chain(upstream), environment: ["MAIN_KEY": "provider-key"], tokens: ["client-token"]) { client in

@@ -192,7 +192,7 @@ struct LiveGateway: Sendable {
     /// With `source`, `POST /admin/reload` re-reads that file.
     static func run(
         _ yaml: String, environment: [String: String] = [:], tokens: [String] = [], adminTokens: [String] = [],
-        logger: Logger,
+        maxConcurrentPerToken: Int = 64, logger: Logger,
         metrics: GatewayMetrics = GatewayMetrics(), reloadFrom path: String? = nil,
         _ body: @escaping @Sendable (LiveGateway) async throws -> Void
     ) async throws {
@@ -207,7 +207,9 @@ struct LiveGateway: Sendable {
             try await upstreamClient.shutdown()
             throw error
         }
-        let settings = GatewaySettings(host: "127.0.0.1", port: 0, clientTokens: tokens, adminTokens: adminTokens)
+        let settings = GatewaySettings(
+            host: "127.0.0.1", port: 0, clientTokens: tokens, adminTokens: adminTokens,
+            maxConcurrentRequestsPerToken: maxConcurrentPerToken)
         let source = path.map { Gateway.Source(path: $0, environment: environment, httpClient: upstreamClient) }
         let gateway = Gateway(engine: engine, settings: settings, source: source, logger: logger, metrics: metrics)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)

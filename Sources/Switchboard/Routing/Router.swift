@@ -46,7 +46,8 @@ struct Router: Sendable {
             return success
         } catch {
             metrics.request(route: name, outcome: error.kind.rawValue)
-            if error.trace.failovers(answered: false) > 0 { metrics.failover(route: name) }
+            // A request its caller abandoned did not fail over: nobody was waiting for the next target.
+            if error.kind != .cancelled && error.trace.failovers(answered: false) > 0 { metrics.failover(route: name) }
             throw error
         }
     }
@@ -107,6 +108,7 @@ private struct RouteRun {
                 continue
             }
             triedOne = true
+            try stopIfCancelled()
             if let value = try await tryTarget(target, attempt) {
                 return Router.Success(value: value, target: target, trace: trace)
             }
@@ -168,6 +170,7 @@ private struct RouteRun {
         // Keys actually called: a failure that moves on to the next target ends the loop early.
         var keysTried = 0
         keyLoop: while true {
+            try stopIfCancelled()
             let makesCall = target.declaration.usesNetwork
             // Offline adapters make no upstream call, so neither the deadline nor the budget holds them back.
             if makesCall {
@@ -192,7 +195,7 @@ private struct RouteRun {
                     entry = candidates.first { $0?.key.label == granted.key } ?? entry
                 case .refused(.cancelled):
                     throw SwitchboardError(
-                        .unavailable, "the request was cancelled while it waited for a slot at \(target.provider.name)",
+                        .cancelled, "the request was cancelled while it waited for a slot at \(target.provider.name)",
                         route: route.route.name, trace: trace)
                 case .refused(let refusal):
                     limited(target, refusal, limiter: limiter)
@@ -245,6 +248,15 @@ private struct RouteRun {
                 // The attempt lets go of its slot when it ends; this covers an attempt cut off by the deadline.
                 lease?.release()
                 let latency = started.duration(to: .now)
+                // The caller went away: the attempt failed because it was stopped, not because of its key,
+                // and no other target is wanted.
+                if Task.isCancelled {
+                    record(target, key: entry?.key, position: position, count: keys.count,
+                           outcome: .failure(errorClass: "cancelled", status: nil), latency: latency, action: nil,
+                           message: "the caller was cancelled")
+                    metrics.attempt(target: target, key: entry?.key.label, errorClass: "cancelled", latency: latency)
+                    throw cancelled()
+                }
                 lastFailure = error
                 let rule = error.classify(with: rules) ?? ErrorRule.builtInDefaults[ErrorRule.builtInDefaults.count - 1]
                 if let entry, let ring = target.keyRing { applyKeyEffect(rule, error, key: entry.index, ring: ring, target: target) }
@@ -279,7 +291,11 @@ private struct RouteRun {
                         deadlinePassed = true
                         throw finalError()
                     }
-                    try? await Task.sleep(for: delay)
+                    do {
+                        try await Task.sleep(for: delay)
+                    } catch {
+                        throw cancelled()
+                    }
                 }
             }
         }
@@ -394,6 +410,16 @@ private struct RouteRun {
         }
         if lastFailure.status == 503 { return "\(name): Model unavailable (\(lastFailure.message))" }
         return "\(name): \(lastFailure.message)"
+    }
+
+    private func stopIfCancelled() throws(SwitchboardError) {
+        if Task.isCancelled { throw cancelled() }
+    }
+
+    private func cancelled() -> SwitchboardError {
+        SwitchboardError(
+            .cancelled, "the request was cancelled after \(trace.attempts) upstream attempt(s); no further target was tried",
+            route: route.route.name, trace: trace)
     }
 
     private func finalError() -> SwitchboardError {

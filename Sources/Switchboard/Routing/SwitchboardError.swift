@@ -23,6 +23,9 @@ public struct SwitchboardError: Error, Sendable, CustomStringConvertible {
         /// The request needs something (tools, images, a JSON schema, …) that no target of the route it
         /// could use supports (`supports:` in providers.yaml); no upstream was called for it.
         case unsupportedCapability
+        /// The caller was cancelled (an HTTP client went away) before an answer: the chain stopped at
+        /// once, without trying the remaining targets or holding the failure against any key.
+        case cancelled
     }
 
     public var kind: Kind

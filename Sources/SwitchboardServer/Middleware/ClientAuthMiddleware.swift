@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 
 /// Requires `Authorization: Bearer <token>`, compared in constant time, and caps each token's requests
 /// in flight. Client paths take a client or an operator token once client tokens are set; operator paths
@@ -32,14 +33,44 @@ struct ClientAuthMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: .tooManyRequests, message: "too many requests in flight for this client token",
                 type: "rate_limit_error", code: "client_concurrency", headers: [.retryAfter: "1"])
         }
+        let slot = TokenSlot(gateway: gateway, token: token)
         do {
-            let response = try await next(request, context)
-            gateway.leave(token: token)
+            var response = try await next(request, context)
+            // A streamed answer is still running when its head returns: the slot is held until the body
+            // has been written (or has failed), not let go with the head.
+            let body = response.body
+            response.body = ResponseBody(contentLength: body.contentLength) { writer in
+                defer { slot.release() }
+                try await body.write(writer)
+            }
             return response
         } catch {
-            gateway.leave(token: token)
+            slot.release()
             throw error
         }
+    }
+
+    /// One request's place in its token's count, given back exactly once: when the body is written, when
+    /// the handler fails, or — should the response be dropped unwritten — when the slot is released.
+    private final class TokenSlot: Sendable {
+        private let gateway: Gateway
+        private let token: String
+        private let held = Mutex(true)
+
+        init(gateway: Gateway, token: String) {
+            self.gateway = gateway
+            self.token = token
+        }
+
+        func release() {
+            let wasHeld = held.withLock { held in
+                defer { held = false }
+                return held
+            }
+            if wasHeld { gateway.leave(token: token) }
+        }
+
+        deinit { release() }
     }
 
     /// Paths that show or change the gateway as a whole rather than answer a client's request.

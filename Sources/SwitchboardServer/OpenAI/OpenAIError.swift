@@ -55,6 +55,10 @@ struct OpenAIError: HTTPResponseError, Sendable {
         case .unsupportedCapability:
             self.init(status: .badRequest, message: error.message, type: "invalid_request_error",
                       code: "unsupported_capability", trace: trace)
+        case .cancelled:
+            // Nobody reads it: the caller is gone. 499 is what proxies log for a client that closed first.
+            self.init(status: .init(code: 499, reasonPhrase: "Client Closed Request"), message: error.message,
+                      type: "api_error", code: "cancelled", trace: trace)
         case .configuration:
             self.init(status: .internalServerError, message: error.message, type: "api_error", code: "configuration", trace: trace)
         }
