@@ -258,11 +258,11 @@ private struct RouteRun {
                     throw cancelled()
                 }
                 lastFailure = error
-                let rule = error.classify(with: rules) ?? ErrorRule.builtInDefaults[ErrorRule.builtInDefaults.count - 1]
-                if let entry, let ring = target.keyRing { applyKeyEffect(rule, error, key: entry.index, ring: ring, target: target) }
+                let decision = FailureDecision.decide(error, rules: rules, retries: retries)
+                let rule = decision.rule
+                let action = decision.action
+                if let entry, let ring = target.keyRing { apply(decision.key, key: entry.index, ring: ring, target: target) }
                 noteFailure(rule, error)
-                var action = rule.action
-                if action == .retry && retries >= rule.retries { action = .nextTarget }
                 record(target, key: entry?.key, position: position, count: keys.count,
                        outcome: .failure(errorClass: rule.name, status: error.status), latency: latency,
                        action: action, message: error.message)
@@ -305,29 +305,17 @@ private struct RouteRun {
 
     // MARK: - Keys
 
-    private func applyKeyEffect(_ rule: ErrorRule, _ failure: UpstreamFailure, key: Int, ring: KeyRing, target: CompiledTarget) {
-        let effect = rule.keyEffect
-        if effect.disable {
-            ring.disable(key, reason: KeyRing.Reason(text: rule.name, status: failure.status))
+    private func apply(_ outcome: FailureDecision.KeyOutcome, key: Int, ring: KeyRing, target: CompiledTarget) {
+        switch outcome {
+        case .keep:
+            break
+        case .disable(let reason):
+            ring.disable(key, reason: reason)
             logger.warning("key disabled until the configuration is reloaded", metadata: [
-                "key": "\(ring.keys[key].label)", "class": "\(rule.name)",
+                "key": "\(ring.keys[key].label)", "class": "\(reason.text)",
             ])
-            return
-        }
-        // The longest of what the rule says, what the upstream said and the model's loading estimate,
-        // named after whichever decided it.
-        var cooldown = effect.cooldown ?? .zero
-        var why = "\(rule.name) cooldown"
-        if effect.honorRetryAfter, let retryAfter = failure.retryAfter, retryAfter > cooldown {
-            cooldown = retryAfter
-            why = "Retry-After \(DurationParser.format(retryAfter)) (\(rule.name))"
-        }
-        if effect.cooldown != nil || effect.honorRetryAfter, let estimate = failure.estimatedRecovery, estimate > cooldown {
-            cooldown = estimate
-            why = "loading, estimated \(DurationParser.format(estimate)) (\(rule.name))"
-        }
-        if cooldown > .zero {
-            ring.coolDown(key, for: target.scope, duration: cooldown, reason: KeyRing.Reason(text: why, status: failure.status))
+        case .coolDown(let duration, let reason):
+            ring.coolDown(key, for: target.scope, duration: duration, reason: reason)
         }
     }
 
