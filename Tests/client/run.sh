@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
 # Runs the official `openai` Python package against a live `switchboard serve` on 127.0.0.1.
-# Needs the package: .ci/run installs it into .venv (python3 -m venv .venv && .venv/bin/pip install openai).
+# The package lives in the project's own virtual environment, .venv, made here when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-python=python3
-[ -x .venv/bin/python ] && python=.venv/bin/python
-"$python" -c "import openai" 2>/dev/null || {
-    echo "the openai package is missing: python3 -m venv .venv && .venv/bin/pip install openai" >&2
-    exit 1
-}
+[ -x .venv/bin/python ] || python3 -m venv .venv
+python=.venv/bin/python
+"$python" -c "import openai" 2>/dev/null || .venv/bin/pip install --quiet --disable-pip-version-check "openai==3.57.0"
 
 swift build --product switchboard >/dev/null
 bin=$(swift build --show-bin-path)/switchboard

@@ -10,13 +10,11 @@ set -euo pipefail
 if [ -n "${STATUS_SCREENSHOT:-}" ]; then export STATUS_SCREENSHOT="$(realpath -m "$STATUS_SCREENSHOT")"; fi
 cd "$(dirname "$0")/../.."
 
-python=python3
-[ -x .venv/bin/python ] && python=.venv/bin/python
-"$python" -c "import websocket" 2>/dev/null || {
-    echo "the websocket-client package is missing: python3 -m venv .venv && .venv/bin/pip install websocket-client" >&2
-    exit 1
-}
-command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium" >&2; exit 1; }
+# websocket-client lives in the project's own virtual environment, .venv, made here when missing.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+python=.venv/bin/python
+"$python" -c "import websocket" 2>/dev/null || .venv/bin/pip install --quiet --disable-pip-version-check "websocket-client==1.9.2"
+command -v chromium >/dev/null || { echo "chromium is missing: apt-get install chromium (Debian)" >&2; exit 1; }
 
 swift build --product switchboard >/dev/null
 bin=$(swift build --show-bin-path)/switchboard
