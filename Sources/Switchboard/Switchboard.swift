@@ -28,6 +28,8 @@ public final class Switchboard: Sendable {
     /// this one, so requests still running here keep counting against the provider.
     private let limiters: [String: ProviderLimiter]
     let metrics: EngineMetrics
+    /// The engine's time (the wall clock unless a test brought its own).
+    public let clock: any EngineClock
 
     /// Builds the engine for a configuration already loaded and linted.
     ///
@@ -35,6 +37,8 @@ public final class Switchboard: Sendable {
     ///   - environment: where key variables are read (the process environment by default).
     ///   - httpClient: a shared client to use; by default the engine creates one and `shutdown()` closes it.
     ///   - metricsFactory: where the engine's metrics go; by default the process's bootstrapped factory.
+    ///   - clock: the engine's time for cooldowns, cache expiry, queue waits, deadlines and backoffs; by
+    ///     default the wall clock, or the clock of the engine this one replaces.
     ///   - previous: the engine this one replaces (a reload): key cooldowns carry over for pools whose
     ///     definition and keys did not change; disabled keys get a fresh chance. Each provider's
     ///     concurrency limiter carries over with the new limits, so requests in flight on `previous`
@@ -43,8 +47,10 @@ public final class Switchboard: Sendable {
         configuration: SwitchboardConfiguration, registry: AdapterRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
         logger: Logger = Logger(label: "switchboard"), metricsFactory: (any MetricsFactory)? = nil,
-        replacing previous: Switchboard? = nil
+        clock: (any EngineClock)? = nil, replacing previous: Switchboard? = nil
     ) throws {
+        let clock = clock ?? previous?.clock ?? SystemClock()
+        self.clock = clock
         let client = httpClient ?? Self.makeHTTPClient(for: configuration)
         self.httpClient = client
         self.ownsHTTPClient = httpClient == nil
@@ -52,10 +58,10 @@ public final class Switchboard: Sendable {
         do {
             let metrics = EngineMetrics(factory: metricsFactory)
             let limiters = Self.limiters(for: configuration, registry: registry, previous: previous?.limiters ?? [:],
-                                         metrics: metrics)
+                                         metrics: metrics, clock: clock)
             let compiled = try Self.compile(configuration, registry: registry, environment: environment,
                                             httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:],
-                                            limiters: limiters)
+                                            limiters: limiters, clock: clock)
             // Only now that the engine can be built: apply the new limits to carried-over limiters and lift
             // those of providers that no longer have any.
             for (name, limiter) in limiters {
@@ -67,8 +73,8 @@ public final class Switchboard: Sendable {
             self.limiters = limiters
             self.metrics = metrics
             self.router = Router(routes: compiled.routes, rules: configuration.effectiveErrorRules,
-                                 metrics: metrics, timers: EventLoopTimers(group: client.eventLoopGroup))
-            self.caches = Self.caches(for: configuration)
+                                 metrics: metrics, timers: EventLoopTimers(group: client.eventLoopGroup), clock: clock)
+            self.caches = Self.caches(for: configuration, clock: clock)
             self.startupNotes = compiled.notes
             self.keyRings = compiled.rings
             self.selections = Self.selections(for: configuration)
@@ -131,10 +137,12 @@ public final class Switchboard: Sendable {
         return selections
     }
 
-    private static func caches(for configuration: SwitchboardConfiguration) -> [String: ResponseCache] {
+    private static func caches(for configuration: SwitchboardConfiguration, clock: any EngineClock) -> [String: ResponseCache] {
         var caches: [String: ResponseCache] = [:]
         for route in configuration.routes {
-            if let settings = route.cache, caches[route.name] == nil { caches[route.name] = ResponseCache(settings: settings) }
+            if let settings = route.cache, caches[route.name] == nil {
+                caches[route.name] = ResponseCache(settings: settings, now: { clock.now })
+            }
         }
         return caches
     }
@@ -300,7 +308,7 @@ public final class Switchboard: Sendable {
     /// its old limits: the caller applies the new ones once the engine is built.
     private static func limiters(
         for configuration: SwitchboardConfiguration, registry: AdapterRegistry, previous: [String: ProviderLimiter],
-        metrics: EngineMetrics
+        metrics: EngineMetrics, clock: any EngineClock
     ) -> [String: ProviderLimiter] {
         var limiters: [String: ProviderLimiter] = [:]
         for provider in configuration.providers {
@@ -308,20 +316,21 @@ public final class Switchboard: Sendable {
                 registry.catalog[provider.adapter]?.usesNetwork == true, limiters[provider.name] == nil
             else { continue }
             limiters[provider.name] = previous[provider.name]
-                ?? ProviderLimiter(provider: provider.name, limits: limits, metrics: metrics)
+                ?? ProviderLimiter(provider: provider.name, limits: limits, metrics: metrics, clock: clock)
         }
         return limiters
     }
 
     private static func compile(
         _ configuration: SwitchboardConfiguration, registry: AdapterRegistry, environment: [String: String],
-        httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing], limiters: [String: ProviderLimiter]
+        httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing], limiters: [String: ProviderLimiter],
+        clock: any EngineClock
     ) throws -> (routes: [String: CompiledRoute], notes: [String], rings: [String: KeyRing]) {
         let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, logger: logger)
         var rings: [String: KeyRing] = [:]
         var notes: [String] = []
         for pool in configuration.keyPools {
-            let ring = KeyRing(pool: pool, environment: environment)
+            let ring = KeyRing(pool: pool, environment: environment, clock: clock)
             if let previous = previousRings[pool.name], ring.isSamePool(as: previous) { ring.inheritCooldowns(from: previous) }
             rings[pool.name] = ring
             for finding in ring.resolution.findings {

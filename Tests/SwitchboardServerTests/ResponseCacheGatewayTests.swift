@@ -24,7 +24,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.wantsStream ? .sse(["streamed"]) : .chat("cached text")
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await GatewayTests.withGateway(Self.cachedChain(upstream), environment: ["MAIN_KEY": "k"]) { client in
             for expected in ["miss", "hit"] {
                 try await client.execute(uri: "/v1/chat/completions", method: .post,
@@ -66,7 +66,7 @@ import Testing
 
     @Test func hitsAreRecordedInTheUsageStore() async throws {
         let upstream = try await MockUpstream { _ in .chat("cached text") }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let path = UsageRecordingTests.temporaryDatabase()
         let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(50))
         try await UsageRecordingTests.withRecordingGateway(

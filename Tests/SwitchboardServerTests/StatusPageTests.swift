@@ -53,7 +53,7 @@ import Testing
 
     @Test func theStatusShowsKeyStatesFiguresAndCost() async throws {
         let upstream = try await Self.upstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await LiveGateway.run(
             Self.yaml(upstream), environment: Self.environment, tokens: ["client-token"], adminTokens: ["admin-token"],
             logger: Self.quiet
@@ -139,7 +139,7 @@ import Testing
     /// With a usage store, the hour comes from it (and says so), and the store holds each answer's cost.
     @Test func theHourComesFromTheUsageStoreWhenThereIsOne() async throws {
         let upstream = try await Self.upstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let recorder = UsageRecorder(store: try UsageStore(path: path), batchInterval: .milliseconds(20))
@@ -180,7 +180,7 @@ import Testing
     /// page and disables the refused key.
     @Test func healthCheckFindingsAppearOnTheStatus() async throws {
         let upstream = try await Self.upstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await LiveGateway.run(Self.yaml(upstream), environment: Self.environment, logger: Self.quiet) { live in
             let service = HealthCheckService(gateway: live.gateway, clock: ContinuousClock())
             var schedule = HealthCheckSchedule<ContinuousClock.Instant>()

@@ -6,8 +6,13 @@ import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
+
+/// The C library's `bind`, which NIO's `bind` methods would shadow inside a type.
+private let systemBind = Glibc.bind
 #elseif canImport(Darwin)
 import Darwin
+
+private let systemBind = Darwin.bind
 #endif
 
 /// A scripted HTTP upstream on 127.0.0.1 (ephemeral port) for tests: every request is recorded and
@@ -178,6 +183,8 @@ public final class MockUpstream: Sendable {
     private let responder: NIOLockedValueBox<Responder>
     private let stats = NIOLockedValueBox(Connections())
     private let channels = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
+    /// The port's reservation while the server does not listen (`stopListening()`).
+    private let portHolder = NIOLockedValueBox<Int32?>(nil)
     public let port: Int
 
     public init(responder: @escaping Responder) async throws {
@@ -232,21 +239,49 @@ public final class MockUpstream: Sendable {
         self.responder.withLockedValue { $0 = responder }
     }
 
-    /// Closes the listening socket: new connections are refused (connections already open stay).
+    /// Closes the listening socket: new connections are refused (connections already open stay). The
+    /// port stays reserved (bound, not listening) so that no server of another test is given it meanwhile
+    /// and answers in this one's place.
     public func stopListening() async throws {
         let channel = serverChannel.withLockedValue { channel in
             defer { channel = nil }
             return channel
         }
         try await channel?.close()
+        if channel != nil { portHolder.withLockedValue { $0 = Self.reserve(port: port) } }
     }
 
     /// Listens again on the same port after `stopListening()`.
     public func resumeListening() async throws {
         guard serverChannel.withLockedValue({ $0 }) == nil else { return }
+        portHolder.withLockedValue { holder in
+            if let holder { _ = close(holder) }
+            holder = nil
+        }
         let channel = try await Self.bind(
             group: group, port: port, log: log, responder: responder, stats: stats, channels: channels)
         serverChannel.withLockedValue { $0 = channel }
+    }
+
+    /// A socket bound to 127.0.0.1:`port` without listening: connections to it are refused, and (bound
+    /// without SO_REUSEADDR) no other socket can take the port.
+    private static func reserve(port: Int) -> Int32? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                systemBind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            _ = close(descriptor)
+            return nil
+        }
+        return descriptor
     }
 
     /// Closes every open connection (a FIN, as a server going away would), stalled answers included.
@@ -271,7 +306,22 @@ public final class MockUpstream: Sendable {
 
     public func shutdown() async throws {
         try? await stopListening()
+        releasePort()
         try await group.shutdownGracefully()
+    }
+
+    private func releasePort() {
+        portHolder.withLockedValue { holder in
+            if let holder { _ = close(holder) }
+            holder = nil
+        }
+    }
+
+    /// `shutdown()` for a `defer`, which cannot await: closes the server and every connection and stops
+    /// its thread before returning, so nothing of one test outlives it.
+    public func syncShutdown() {
+        releasePort()
+        try? group.syncShutdownGracefully()
     }
 
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {

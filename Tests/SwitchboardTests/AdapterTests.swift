@@ -8,7 +8,7 @@ import Testing
 @Suite struct AdapterTests {
     @Test func openAIChatSendsTheModelMessagesCappedTokensAndKey() async throws {
         let upstream = try await MockUpstream { _ in .chat("answer") }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = """
             version: 1
             key_pools: { main: [MAIN_KEY] }
@@ -50,7 +50,7 @@ import Testing
                 ? .json(#"[{"summary_text":"A short summary."}]"#)
                 : .json(#"[{"generated_text":"Generated answer."}]"#)
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = """
             version: 1
             key_pools: { hf: { env: [HF_API_KEY], prefix: hf_ } }
@@ -91,7 +91,7 @@ import Testing
         let upstream = try await MockUpstream { _ in
             .status(503, #"{"error":"Model HuggingFaceH4/zephyr-7b-beta is currently loading","estimated_time":45.5}"#)
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = """
             version: 1
             key_pools: { hf: [HF_API_KEY] }
@@ -168,7 +168,7 @@ import Testing
                 ? .status(429, headers: [("retry-after", httpDate)])
                 : .status(429, headers: [("retry-after", "120")])
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("limited", upstream.url("/v1"), ["K1", "K2"])], withTemplate: false)
         try await EngineHarness.withEngine(yaml, environment: ["K1": "first-key", "K2": "second-key"]) { engine in
             let error = await #expect(throws: SwitchboardError.self) {

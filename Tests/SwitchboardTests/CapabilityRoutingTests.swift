@@ -81,7 +81,7 @@ import Testing
     @Test func aVisionRequestSkipsATextOnlyTargetWithoutCallingIt() async throws {
         let textOnly = try await MockUpstream { _ in .chat("text answer") }
         let full = try await MockUpstream { _ in .chat("a cat") }
-        defer { Task { try await textOnly.shutdown(); try await full.shutdown() } }
+        defer { textOnly.syncShutdown(); full.syncShutdown() }
         let metrics = TestMetrics()
         try await EngineHarness.withEngine(Self.yaml(textOnly: textOnly, full: full), metrics: metrics) { engine in
             let answer = try await engine.complete(ChatRequest(messages: [Self.image]), route: "chat")
@@ -107,7 +107,7 @@ import Testing
     @Test func aRequestNoTargetCanServeIsRefusedWithoutAnyCall() async throws {
         let textOnly = try await MockUpstream { _ in .chat("text answer") }
         let task = try await MockUpstream { _ in .json(#"[{"generated_text":"x"}]"#) }
-        defer { Task { try await textOnly.shutdown(); try await task.shutdown() } }
+        defer { textOnly.syncShutdown(); task.syncShutdown() }
         let yaml = """
             version: 1
             key_pools: { hf: [HF_KEY] }
@@ -150,7 +150,7 @@ import Testing
             """#
         let full = try await MockUpstream { _ in .json(answer) }
         let textOnly = try await MockUpstream { _ in .chat("unused") }
-        defer { Task { try await textOnly.shutdown(); try await full.shutdown() } }
+        defer { textOnly.syncShutdown(); full.syncShutdown() }
         let request = ChatRequest(
             messages: [.user("weather in Paris?")],
             tools: [.function(name: "get_weather", description: "Weather by city",
@@ -195,7 +195,7 @@ import Testing
             ])
         }
         let textOnly = try await MockUpstream { _ in .chat("unused") }
-        defer { Task { try await textOnly.shutdown(); try await full.shutdown() } }
+        defer { textOnly.syncShutdown(); full.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(textOnly: textOnly, full: full)) { engine in
             let stream = try await engine.stream(
                 ChatRequest(messages: [.user("weather?")], tools: [.function(name: "get_weather")]), route: "chat")

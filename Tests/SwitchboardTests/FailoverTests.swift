@@ -10,7 +10,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.authorization == "Bearer key-one" ? .status(429, headers: [("retry-after", "30")]) : .chat("hello")
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["KEY_1", "KEY_2"])])
         try await EngineHarness.withEngine(yaml, environment: ["KEY_1": "key-one", "KEY_2": "key-two"]) { engine in
             let first = try await engine.complete(ChatRequest(messages: [.user("hi")]), route: "chat")
@@ -32,7 +32,7 @@ import Testing
     @Test func aServerErrorOnTheFirstKeyIsNotReportedAsEveryKeyFailing() async throws {
         // A 500 moves on to the next target after one key: the summary must not claim both keys failed.
         let upstream = try await MockUpstream { _ in .status(500) }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["KEY_1", "KEY_2"])], withTemplate: false)
         try await EngineHarness.withEngine(yaml, environment: ["KEY_1": "key-one", "KEY_2": "key-two"]) { engine in
             let error = await #expect(throws: SwitchboardError.self) {
@@ -48,7 +48,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.authorization == "Bearer revoked" ? .status(401) : .chat("ok")
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["KEY_1", "KEY_2"])])
         let environment = ["KEY_1": "revoked", "KEY_2": "valid"]
         try await EngineHarness.withEngine(yaml, environment: environment) { engine in
@@ -67,7 +67,7 @@ import Testing
             .status(503, #"{"error":"Model x is currently loading","estimated_time":20.0}"#)
         }
         let healthy = try await MockUpstream { _ in .chat("from the second target") }
-        defer { Task { try await loading.shutdown(); try await healthy.shutdown() } }
+        defer { loading.syncShutdown(); healthy.syncShutdown() }
         let yaml = EngineHarness.chain([
             ("first", loading.url("/v1"), ["A_1", "A_2"]), ("second", healthy.url("/v1"), ["B_1"]),
         ])
@@ -93,7 +93,7 @@ import Testing
             return reply
         }
         let fast = try await MockUpstream { _ in .chat("fast") }
-        defer { Task { try await slow.shutdown(); try await fast.shutdown() } }
+        defer { slow.syncShutdown(); fast.syncShutdown() }
         let yaml = EngineHarness.chain(
             [("slow", slow.url("/v1"), []), ("fast", fast.url("/v1"), [])],
             policy: "{ deadline: 10s, attempt_timeout: 1s }")
@@ -110,7 +110,7 @@ import Testing
     @Test func allKeysFailedMovesToTheNextTargetAndSaysSo() async throws {
         let broken = try await MockUpstream { _ in .status(429) }
         let healthy = try await MockUpstream { _ in .chat("second") }
-        defer { Task { try await broken.shutdown(); try await healthy.shutdown() } }
+        defer { broken.syncShutdown(); healthy.syncShutdown() }
         let yaml = EngineHarness.chain(
             [("first", broken.url("/v1"), ["A_1", "A_2", "A_3"]), ("second", healthy.url("/v1"), [])], withTemplate: false)
         try await EngineHarness.withEngine(yaml, environment: ["A_1": "key-a1", "A_2": "key-a2", "A_3": "key-a3"]) { engine in
@@ -123,7 +123,7 @@ import Testing
 
     @Test func everyProviderFailingFallsBackToTheTemplate() async throws {
         let down = try await MockUpstream { _ in .status(500, "<html>Internal error</html>") }
-        defer { Task { try await down.shutdown() } }
+        defer { down.syncShutdown() }
         let yaml = EngineHarness.chain([("one", down.url("/v1"), ["K1"]), ("two", down.url("/v2"), ["K2"])])
         try await EngineHarness.withEngine(yaml, environment: ["K1": "k1", "K2": "k2"]) { engine in
             let answer = try await engine.complete(ChatRequest(messages: [.user("what is SSE?")]), route: "chat")
@@ -137,7 +137,7 @@ import Testing
 
     @Test func everyProviderFailingWithoutTemplateIsAnErrorNamingEachTarget() async throws {
         let down = try await MockUpstream { _ in .status(503) }
-        defer { Task { try await down.shutdown() } }
+        defer { down.syncShutdown() }
         let yaml = EngineHarness.chain(
             [("router", down.url("/v1"), ["K1", "K2"]), ("inference", down.url("/v2"), ["K3"])], withTemplate: false)
         try await EngineHarness.withEngine(yaml, environment: ["K1": "k1", "K2": "k2", "K3": "k3"]) { engine in
@@ -158,7 +158,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.authorization == "Bearer k1" ? .status(401) : .status(503)
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("router", upstream.url("/v1"), ["K1", "K2"])], withTemplate: false)
         try await EngineHarness.withEngine(yaml, environment: ["K1": "k1", "K2": "k2"]) { engine in
             let error = await #expect(throws: SwitchboardError.self) {
@@ -175,7 +175,7 @@ import Testing
             reply.headDelay = .seconds(10)
             return reply
         }
-        defer { Task { try await stalled.shutdown() } }
+        defer { stalled.syncShutdown() }
         let yaml = EngineHarness.chain(
             [("a", stalled.url("/v1"), []), ("b", stalled.url("/v2"), []), ("c", stalled.url("/v3"), [])],
             withTemplate: false, policy: "{ deadline: 1s, attempt_timeout: 600ms }")
@@ -199,7 +199,7 @@ import Testing
 
     @Test func noKeysConfiguredFallsBackToTheTemplateNamingTheSkippedProviders() async throws {
         let upstream = try await MockUpstream { _ in .chat("unreachable") }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("huggingface-router", upstream.url("/v1"), ["VITE_HUGGINGFACE_API_KEY", "HF_API_KEY"])])
         try await EngineHarness.withEngine(yaml, environment: ["HF_API_KEY": "your_huggingface_api_key_here"]) { engine in
             #expect(engine.startupNotes.contains { $0.contains("No huggingface-router API keys available: set one of VITE_HUGGINGFACE_API_KEY, HF_API_KEY") })
@@ -213,7 +213,7 @@ import Testing
 
     @Test func roundRobinSpreadsRequestsEvenlyOverKeys() async throws {
         let upstream = try await MockUpstream { _ in .chat("ok") }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["K1", "K2", "K3"])])
         try await EngineHarness.withEngine(yaml, environment: ["K1": "one", "K2": "two", "K3": "three"]) { engine in
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -234,7 +234,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.json["model"] as? String == "model-a" ? .status(500) : .chat("ok")
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = """
             version: 1
             key_pools: { shared: [K1, K2] }
@@ -257,7 +257,7 @@ import Testing
     @Test func badRequestStopsTheChainInsteadOfBurningThroughIt() async throws {
         let first = try await MockUpstream { _ in .status(400, #"{"error":{"message":"messages: required"}}"#) }
         let second = try await MockUpstream { _ in .chat("should not be asked") }
-        defer { Task { try await first.shutdown(); try await second.shutdown() } }
+        defer { first.syncShutdown(); second.syncShutdown() }
         let yaml = EngineHarness.chain([("first", first.url("/v1"), []), ("second", second.url("/v1"), [])])
         try await EngineHarness.withEngine(yaml) { engine in
             let error = await #expect(throws: SwitchboardError.self) {
@@ -272,7 +272,7 @@ import Testing
     @Test func retryRuleRetriesTheSameKeyWithBackoffThenMovesOn() async throws {
         let flaky = try await MockUpstream { _ in .status(502) }
         let healthy = try await MockUpstream { _ in .chat("ok") }
-        defer { Task { try await flaky.shutdown(); try await healthy.shutdown() } }
+        defer { flaky.syncShutdown(); healthy.syncShutdown() }
         let rules = "  - { class: bad_gateway, match: { status: 502 }, action: retry, retries: 2 }"
         let yaml = EngineHarness.chain(
             [("flaky", flaky.url("/v1"), []), ("healthy", healthy.url("/v1"), [])], rules: rules)
@@ -292,7 +292,7 @@ import Testing
             MockUpstream.Reply(status: 200, headers: [("content-type", "application/json")],
                                parts: [(.zero, #"{"choices":[{"mess"#)], cutAfterParts: true)
         }
-        defer { Task { try await garbage.shutdown(); try await cut.shutdown() } }
+        defer { garbage.syncShutdown(); cut.syncShutdown() }
         let yaml = EngineHarness.chain([
             ("bad-json", garbage.url("/bad-json"), []), ("wrong-shape", garbage.url("/wrong-shape"), []),
             ("cut", cut.url("/v1"), []),
@@ -343,7 +343,7 @@ import Testing
             default: return .chat("ok")
             }
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), ["K1", "K2", "K3"])])
         let environment = ["K1": "limited-key", "K2": "revoked-key", "K3": "good-key"]
         let configuration = try EngineHarness.configuration(yaml)

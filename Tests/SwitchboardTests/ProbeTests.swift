@@ -77,7 +77,7 @@ import Testing
 
     @Test func probeJudgesEveryKeyAndModel() async throws {
         let upstream = try await Self.upstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let report = try await EngineHarness.withEngine(Self.yaml(upstream), environment: Self.environment) { engine in
             await engine.probe()
         }
@@ -109,7 +109,7 @@ import Testing
 
     @Test func aRouteWithAWorkingTargetPasses() async throws {
         let upstream = try await Self.upstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let report = try await EngineHarness.withEngine(Self.yaml(upstream), environment: Self.environment) { engine in
             await engine.probe(routes: ["chat", "summarize"])
         }
@@ -120,7 +120,7 @@ import Testing
     /// A health check finds the revoked key first: the next request never reaches the upstream with it.
     @Test func aHealthCheckDisablesARevokedKeyBeforeARequestUsesIt() async throws {
         let upstream = try await Self.upstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         // The revoked key first in an ordered pool: without the check, the first request would try it.
         let environment = ["OA1": "key-revoked", "OA2": "key-valid", "OA3": "key-limited", "HF1": "hf-valid"]
         let metrics = TestMetrics()
@@ -163,7 +163,7 @@ import Testing
             if request.method == "GET" { return .json(#"{"object":"list","data":[{"id":"m"}]}"#) }
             return .status(429, headers: [("retry-after", "600")])
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = """
             version: 1
             key_pools: { p: [K1] }

@@ -28,7 +28,7 @@ import Testing
 
     @Test func identicalTemperatureZeroRequestsCallTheUpstreamOnce() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let metrics = TestMetrics()
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }"), metrics: metrics) { engine in
             let first = try await engine.complete(Self.request("colours"), route: "chat")
@@ -49,7 +49,7 @@ import Testing
 
     @Test func otherTemperaturesAreNotCachedUnlessTheRouteSaysSo() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let metrics = TestMetrics()
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }"), metrics: metrics) { engine in
             for temperature in [0.7, 0.7, nil, nil] {
@@ -71,7 +71,7 @@ import Testing
 
     @Test func differentRequestsMiss() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }")) { engine in
             let requests = [
                 Self.request("one"), Self.request("two"), Self.request("one", maxTokens: 10),
@@ -96,10 +96,11 @@ import Testing
 
     @Test func expiredAnswersAreNeverServed() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
-        try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 200ms }")) { engine in
+        defer { upstream.syncShutdown() }
+        let clock = ManualClock()
+        try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 200ms }"), clock: clock) { engine in
             _ = try await engine.complete(Self.request("soon stale"), route: "chat")
-            try await Task.sleep(for: .milliseconds(600))
+            clock.advance(by: .milliseconds(200))
             #expect(!(try await engine.complete(Self.request("soon stale"), route: "chat").cacheHit))
         }
         #expect(upstream.requests.count == 2)
@@ -107,7 +108,7 @@ import Testing
 
     @Test func oneEntryEvictsTheOlderAnswer() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m, max_entries: 1 }")) { engine in
             _ = try await engine.complete(Self.request("a"), route: "chat")
             _ = try await engine.complete(Self.request("b"), route: "chat")
@@ -121,7 +122,7 @@ import Testing
         // Each entry is about 520 bytes (the upstream's whole answer, kept for replay, and the key, which
         // holds the whole request): two do not fit in 800.
         let upstream = try await Self.countingUpstream(padding: 150)
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m, max_bytes: 800 }")) { engine in
             _ = try await engine.complete(Self.request("a"), route: "chat")
             #expect(try await engine.complete(Self.request("a"), route: "chat").cacheHit)
@@ -139,7 +140,7 @@ import Testing
 
     @Test func aStreamedRequestIsServedFromAPlainAnswer() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let metrics = TestMetrics()
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }"), metrics: metrics) { engine in
             let plain = try await engine.complete(Self.request("stream me"), route: "chat")
@@ -157,7 +158,7 @@ import Testing
 
     @Test func aStreamReadToItsEndFillsTheCache() async throws {
         let upstream = try await Self.countingUpstream()
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }")) { engine in
             let stream = try await engine.stream(Self.request("streamed"), route: "chat")
             #expect(!stream.cacheHit)
@@ -175,7 +176,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.wantsStream ? .sse(["partial ", "answer"], done: false, cut: true) : .chat("whole answer")
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }")) { engine in
             let stream = try await engine.stream(Self.request("cut"), route: "chat")
             await #expect(throws: SwitchboardError.self) { _ = try await stream.collectText() }

@@ -58,7 +58,7 @@ import Testing
 
     @Test func theWholeChainFailsOverToBytezAndRemembersWhatFailed() async throws {
         let upstream = try await MockUpstream(responder: Self.responder)
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(try Self.overlay(upstream), environment: Self.environment) { engine in
             #expect(engine.startupNotes.contains { $0.contains("huggingface#3 (VITE_HF_API_KEY) holds a placeholder") })
             let first = try await engine.complete(ChatRequest(messages: [.user("Explain failover")]), route: "text-generation")
@@ -100,7 +100,7 @@ import Testing
 
     @Test func withNoKeysAtAllTheTemplateAnswers() async throws {
         let upstream = try await MockUpstream(responder: Self.responder)
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         try await EngineHarness.withEngine(try Self.overlay(upstream), environment: [:]) { engine in
             let notes = engine.startupNotes.joined(separator: "\n")
             #expect(notes.contains("No HuggingFace API keys available: set one of VITE_HUGGINGFACE_API_KEY, VITE_HUGGINGFACE_API_KEY_2, VITE_HF_API_KEY, VITE_HF_API_KEY_2, HF_API_KEY, HUGGINGFACE_API_KEY"))

@@ -7,7 +7,7 @@ import Testing
 @Suite struct StreamingTests {
     @Test func chunksArriveInOrderWithTheirFinishReason() async throws {
         let upstream = try await MockUpstream { _ in .sse(["Hel", "lo", " world"], delay: .milliseconds(5)) }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
         try await EngineHarness.withEngine(yaml) { engine in
             let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
@@ -36,7 +36,7 @@ import Testing
             return reply
         }
         let healthy = try await MockUpstream { _ in .sse(["from", " third"]) }
-        defer { Task { try await limited.shutdown(); try await silent.shutdown(); try await healthy.shutdown() } }
+        defer { limited.syncShutdown(); silent.syncShutdown(); healthy.syncShutdown() }
         let yaml = EngineHarness.chain(
             [("limited", limited.url("/v1"), ["K1"]), ("silent", silent.url("/v1"), []), ("healthy", healthy.url("/v1"), [])],
             withTemplate: false, policy: "{ deadline: 10s, attempt_timeout: 1s }")
@@ -58,7 +58,7 @@ import Testing
             .sseRaw([(.zero, MockUpstream.Reply.sseEvent("partial")), (.zero, MockUpstream.Reply.sseEvent(" answer")),
                      (.milliseconds(50), "")], cut: true)
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])])
         try await EngineHarness.withEngine(yaml) { engine in
             let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
@@ -74,7 +74,7 @@ import Testing
 
     @Test func aStreamEndingWithoutDoneIsNotACleanFinish() async throws {
         let upstream = try await MockUpstream { _ in .sse(["no", " done"], done: false) }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
         try await EngineHarness.withEngine(yaml) { engine in
             let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")

@@ -9,7 +9,7 @@ import Testing
     @Test func metricsRecordRequestsAttemptsFailoversAndKeyState() async throws {
         let limited = try await MockUpstream { _ in .status(429, headers: [("retry-after", "60")]) }
         let healthy = try await MockUpstream { _ in .chat("ok") }
-        defer { Task { try await limited.shutdown(); try await healthy.shutdown() } }
+        defer { limited.syncShutdown(); healthy.syncShutdown() }
         let metrics = TestMetrics()
         let yaml = EngineHarness.chain(
             [("limited", limited.url("/v1"), ["K1"]), ("healthy", healthy.url("/v1"), [])], withTemplate: false)
@@ -40,7 +40,7 @@ import Testing
         let breaking = try await MockUpstream { _ in
             .sseRaw([(.zero, MockUpstream.Reply.sseEvent("partial")), (.milliseconds(50), "")], cut: true)
         }
-        defer { Task { try await failing.shutdown(); try await breaking.shutdown() } }
+        defer { failing.syncShutdown(); breaking.syncShutdown() }
         let metrics = TestMetrics()
         let yaml = EngineHarness.chain([("failing", failing.url("/v1"), [])], withTemplate: false)
         _ = try await EngineHarness.withEngine(yaml, metrics: metrics) { engine in
@@ -67,7 +67,7 @@ import Testing
             .sseRaw([(.zero, MockUpstream.Reply.sseEvent("one")), (.zero, MockUpstream.Reply.sseEvent("two")),
                      (.milliseconds(20), "")], cut: true)
         }
-        defer { Task { try await breaking.shutdown() } }
+        defer { breaking.syncShutdown() }
         let metrics = TestMetrics()
         let yaml = EngineHarness.chain([("breaking", breaking.url("/v1"), [])], withTemplate: false)
         let error = try await EngineHarness.withEngine(yaml, metrics: metrics) { engine -> SwitchboardError? in
@@ -98,7 +98,7 @@ import Testing
     /// A stream read to its end counts as one success with its attempt, once.
     @Test func aFinishedStreamCountsOnceAtItsEnd() async throws {
         let upstream = try await MockUpstream { _ in .chat("hello there") }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let metrics = TestMetrics()
         let yaml = EngineHarness.chain([("up", upstream.url("/v1"), [])], withTemplate: false)
         try await EngineHarness.withEngine(yaml, metrics: metrics) { engine in
@@ -117,7 +117,7 @@ import Testing
         let upstream = try await MockUpstream { _ in
             .json(#"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"no usage"},"finish_reason":"stop"}]}"#)
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let metrics = TestMetrics()
         let yaml = """
             version: 1
@@ -146,7 +146,7 @@ import Testing
         let upstream = try await MockUpstream { request in
             request.json["model"] as? String == "limited" ? .status(429, headers: [("retry-after", "60")]) : .chat("ok")
         }
-        defer { Task { try await upstream.shutdown() } }
+        defer { upstream.syncShutdown() }
         let metrics = TestMetrics()
         let yaml = """
             version: 1

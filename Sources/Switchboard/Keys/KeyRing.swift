@@ -31,6 +31,8 @@ final class KeyRing: Sendable {
     let pool: KeyPool
     let keys: [ResolvedKey]
     let resolution: KeyResolution
+    /// Where "now" comes from when a caller does not say.
+    let clock: any EngineClock
     private let health = Mutex(Health())
 
     private struct Health {
@@ -52,8 +54,9 @@ final class KeyRing: Sendable {
         var key: Int
     }
 
-    init(pool: KeyPool, environment: [String: String]) {
+    init(pool: KeyPool, environment: [String: String], clock: any EngineClock = SystemClock()) {
         self.pool = pool
+        self.clock = clock
         self.resolution = pool.resolve(in: environment)
         self.keys = resolution.keys
     }
@@ -87,8 +90,9 @@ final class KeyRing: Sendable {
         return (0..<keys.count).map { (start + $0) % keys.count }
     }
 
-    func availability(of key: Int, for target: String, now: ContinuousClock.Instant = .now) -> Availability {
-        health.withLock { state in
+    func availability(of key: Int, for target: String, now: ContinuousClock.Instant? = nil) -> Availability {
+        let now = now ?? clock.now
+        return health.withLock { state in
             if state.disabled[key] != nil { return .disabled }
             if let cooldown = state.coolingUntil[Scope(target: target, key: key)], cooldown.until > now {
                 return .cooling(remaining: now.duration(to: cooldown.until))
@@ -98,8 +102,9 @@ final class KeyRing: Sendable {
     }
 
     /// The state of `key` for `target`, with why and since when.
-    func state(of key: Int, for target: String, now: ContinuousClock.Instant = .now) -> State {
-        health.withLock { state in
+    func state(of key: Int, for target: String, now: ContinuousClock.Instant? = nil) -> State {
+        let now = now ?? clock.now
+        return health.withLock { state in
             if let disabled = state.disabled[key] { return .disabled(since: disabled.since, reason: disabled.reason) }
             if let cooldown = state.coolingUntil[Scope(target: target, key: key)], cooldown.until > now {
                 return .cooling(until: cooldown.until, reason: cooldown.reason)
@@ -110,9 +115,9 @@ final class KeyRing: Sendable {
 
     /// Cools `key` down for `target`, never shortening a cooldown already running, never past the pool's cap.
     func coolDown(
-        _ key: Int, for target: String, duration: Duration, reason: Reason, now: ContinuousClock.Instant = .now
+        _ key: Int, for target: String, duration: Duration, reason: Reason, now: ContinuousClock.Instant? = nil
     ) {
-        let until = now.advanced(by: min(duration, pool.maxCooldown))
+        let until = (now ?? clock.now).advanced(by: min(duration, pool.maxCooldown))
         health.withLock { state in
             let scope = Scope(target: target, key: key)
             if let current = state.coolingUntil[scope], current.until >= until { return }
@@ -162,14 +167,16 @@ final class KeyRing: Sendable {
 
     /// The census of every target drawing from the ring (cooldowns are per target, so a pool-wide count
     /// would call a key cooling while it answers another target).
-    func census(now: ContinuousClock.Instant = .now) -> [(scope: String, census: Census)] {
-        health.withLock { Self.census(of: &$0, keyCount: keys.count, now: now) }
+    func census(now: ContinuousClock.Instant? = nil) -> [(scope: String, census: Census)] {
+        let now = now ?? clock.now
+        return health.withLock { Self.census(of: &$0, keyCount: keys.count, now: now) }
     }
 
     /// The census, only when it may differ from the last one taken: a key was disabled or cooled down,
     /// or a cooldown ended. Nil otherwise, so that the success path does no counting.
-    func censusIfChanged(now: ContinuousClock.Instant = .now) -> [(scope: String, census: Census)]? {
-        health.withLock { state in
+    func censusIfChanged(now: ContinuousClock.Instant? = nil) -> [(scope: String, census: Census)]? {
+        let now = now ?? clock.now
+        return health.withLock { state in
             let expired = state.nextExpiry.map { $0 <= now } ?? false
             guard state.changed || expired else { return nil }
             return Self.census(of: &state, keyCount: keys.count, now: now)

@@ -31,6 +31,8 @@ final class ProviderLimiter: Sendable {
     }
 
     let provider: String
+    /// When waits end.
+    private let clock: any EngineClock
     private let state: Mutex<State>
 
     private struct State {
@@ -50,8 +52,9 @@ final class ProviderLimiter: Sendable {
         var timer: Task<Void, Never>
     }
 
-    init(provider: String, limits: ProviderLimits, metrics: EngineMetrics? = nil) {
+    init(provider: String, limits: ProviderLimits, metrics: EngineMetrics? = nil, clock: any EngineClock = SystemClock()) {
         self.provider = provider
+        self.clock = clock
         self.state = Mutex(State(limits: limits, metrics: metrics))
     }
 
@@ -85,9 +88,9 @@ final class ProviderLimiter: Sendable {
         let id = first.id
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Admission, Never>) in
-                let waitEnd = ContinuousClock.now.advanced(by: maxWait)
-                let timer = Task { [weak self] in
-                    try? await Task.sleep(until: waitEnd, clock: .continuous)
+                let waitEnd = clock.now.advanced(by: maxWait)
+                let timer = Task { [weak self, clock] in
+                    try? await clock.sleep(until: waitEnd)
                     if !Task.isCancelled { self?.leave(id, because: .queueTimeout) }
                 }
                 // Everything may have changed since the first look: decide again, under the same lock
@@ -95,7 +98,7 @@ final class ProviderLimiter: Sendable {
                 let decided: Admission? = state.withLock { state in
                     if Task.isCancelled { return .refused(.cancelled) }
                     // The timer may have fired before the waiter was in the queue to be found.
-                    if ContinuousClock.now >= waitEnd { return .refused(.queueTimeout) }
+                    if clock.now >= waitEnd { return .refused(.queueTimeout) }
                     if let admission = admitAtOnce(keys: keys, deadline: deadline, state: &state) { return admission }
                     state.waiters.append(Waiter(id: id, keys: keys, continuation: continuation, timer: timer))
                     report(state)
@@ -141,7 +144,7 @@ final class ProviderLimiter: Sendable {
         // so a slot free now overtakes nobody.
         if let key = freeKey(in: keys, state) { return .granted(take(key, &state)) }
         if state.waiters.count >= state.limits.queueSize { return .refused(.queueFull) }
-        if ContinuousClock.now.advanced(by: state.limits.maxWait) >= deadline { return .refused(.queueDeadline) }
+        if clock.now.advanced(by: state.limits.maxWait) >= deadline { return .refused(.queueDeadline) }
         return nil
     }
 

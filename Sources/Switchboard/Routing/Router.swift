@@ -9,6 +9,8 @@ struct Router: Sendable {
     let metrics: EngineMetrics
     /// Where attempt deadlines are timed.
     let timers: EventLoopTimers
+    /// What "now" is for deadlines, cooldowns and backoffs.
+    let clock: any EngineClock
 
     /// One upstream call to a target with a key, bounded by `deadline`, holding `lease` (the provider's
     /// slot, when it has limits). The router releases the lease when the attempt fails; on success the
@@ -37,7 +39,7 @@ struct Router: Sendable {
         }
         var run = RouteRun(
             route: route, startIndex: startIndex, request: request, rules: rules, metrics: metrics, timers: timers,
-            countsSuccess: !settlesLater)
+            clock: clock, countsSuccess: !settlesLater)
         do throws(SwitchboardError) {
             let success = try await run.execute(attempt)
             if settlesLater { return success }
@@ -61,6 +63,7 @@ private struct RouteRun {
     let rules: [ErrorRule]
     let metrics: EngineMetrics
     let timers: EventLoopTimers
+    let clock: any EngineClock
     /// Whether the answering attempt is counted in the metrics when it returns (not for streams).
     let countsSuccess: Bool
     let deadline: ContinuousClock.Instant
@@ -79,16 +82,17 @@ private struct RouteRun {
 
     init(
         route: CompiledRoute, startIndex: Int, request: ChatRequest, rules: [ErrorRule], metrics: EngineMetrics,
-        timers: EventLoopTimers, countsSuccess: Bool
+        timers: EventLoopTimers, clock: any EngineClock, countsSuccess: Bool
     ) {
         self.countsSuccess = countsSuccess
+        self.clock = clock
         self.route = route
         self.startIndex = startIndex
         self.request = request
         self.rules = rules
         self.metrics = metrics
         self.timers = timers
-        self.deadline = ContinuousClock.now.advanced(by: route.route.policy.deadline)
+        self.deadline = clock.now.advanced(by: route.route.policy.deadline)
     }
 
     private var policy: RoutePolicy { route.route.policy }
@@ -121,7 +125,7 @@ private struct RouteRun {
                 route: route.route.name, trace: trace)
         }
         // The last target may have been cut short by the deadline itself.
-        if ContinuousClock.now >= deadline { deadlinePassed = true }
+        if clock.now >= deadline { deadlinePassed = true }
         throw finalError()
     }
 
@@ -174,7 +178,7 @@ private struct RouteRun {
             let makesCall = target.declaration.usesNetwork
             // Offline adapters make no upstream call, so neither the deadline nor the budget holds them back.
             if makesCall {
-                if ContinuousClock.now >= deadline {
+                if clock.now >= deadline {
                     deadlinePassed = true
                     throw finalError()
                 }
@@ -212,17 +216,20 @@ private struct RouteRun {
                 retries = 0
             }
             if makesCall { attempts += 1 }
-            let now = ContinuousClock.now
-            let attemptDeadline = makesCall
-                ? min(now.advanced(by: policy.attemptTimeout), now.advanced(by: target.provider.timeouts.request), deadline)
-                : now.advanced(by: policy.attemptTimeout)
+            let now = clock.now
+            let budget = makesCall
+                ? min(policy.attemptTimeout, target.provider.timeouts.request, now.duration(to: deadline))
+                : policy.attemptTimeout
+            // The attempt's own timers (the HTTP client's, the first-token wait) run on the wall clock, so
+            // its deadline is a wall-clock instant `budget` away, whatever clock the route's deadline is on.
+            let attemptDeadline = ContinuousClock.now.advanced(by: budget)
             let call = AdapterCall(
                 request: request.applying(target.target), target: target.target, key: entry?.key,
                 deadline: attemptDeadline, logger: logger)
             logger.debug("attempt", metadata: [
                 "provider": "\(target.provider.name)", "model": "\(target.model ?? "-")", "key": "\(entry?.key.label ?? "-")",
             ])
-            let started = ContinuousClock.now
+            let started = clock.now
             do throws(UpstreamFailure) {
                 // Offline adapters answer locally; racing them against a clock would only add failures
                 // when the machine is busy.
@@ -231,7 +238,7 @@ private struct RouteRun {
                         try await attempt(target, call, lease)
                     }
                     : try await attempt(target, call, lease)
-                let latency = started.duration(to: .now)
+                let latency = started.duration(to: clock.now)
                 record(target, key: entry?.key, position: position, count: keys.count, outcome: .success,
                        latency: latency, action: nil, message: "")
                 if countsSuccess {
@@ -247,7 +254,7 @@ private struct RouteRun {
             } catch {
                 // The attempt lets go of its slot when it ends; this covers an attempt cut off by the deadline.
                 lease?.release()
-                let latency = started.duration(to: .now)
+                let latency = started.duration(to: clock.now)
                 // The caller went away: the attempt failed because it was stopped, not because of its key,
                 // and no other target is wanted.
                 if Task.isCancelled {
@@ -287,12 +294,12 @@ private struct RouteRun {
                     retries += 1
                     current = (entry, position)
                     let delay = policy.backoff.delay(beforeRetry: retries)
-                    if ContinuousClock.now.advanced(by: delay) >= deadline {
+                    if clock.now.advanced(by: delay) >= deadline {
                         deadlinePassed = true
                         throw finalError()
                     }
                     do {
-                        try await Task.sleep(for: delay)
+                        try await clock.sleep(for: delay)
                     } catch {
                         throw cancelled()
                     }

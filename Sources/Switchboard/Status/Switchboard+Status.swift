@@ -4,8 +4,9 @@ import SwitchboardConfig
 extension Switchboard {
     /// Every route in file order, each target with its state and its keys' states now: what the status
     /// page shows. `now` and `wallNow` are the same moment on the engine's clock and the calendar.
-    public func status(now: ContinuousClock.Instant = .now, wallNow: Date = Date()) -> [RouteStatus] {
-        configuration.routes.compactMap { route in
+    public func status(now: ContinuousClock.Instant? = nil, wallNow: Date = Date()) -> [RouteStatus] {
+        let now = now ?? clock.now
+        return configuration.routes.compactMap { route in
             guard let compiled = compiledRoute(named: route.name) else { return nil }
             return RouteStatus(name: route.name, targets: compiled.targets.map {
                 Self.status(of: $0, now: now, wallNow: wallNow)

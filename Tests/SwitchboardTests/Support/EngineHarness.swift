@@ -15,11 +15,11 @@ enum EngineHarness {
     /// Runs `body` with an engine for `yaml` and `environment`, then shuts the engine down.
     static func withEngine<T>(
         _ yaml: String, environment: [String: String] = [:], registry: AdapterRegistry = .builtIn,
-        metrics: TestMetrics = TestMetrics(), _ body: (Switchboard) async throws -> T
+        metrics: TestMetrics = TestMetrics(), clock: (any EngineClock)? = nil, _ body: (Switchboard) async throws -> T
     ) async throws -> T {
         let engine = try Switchboard(
             configuration: configuration(yaml, registry: registry), registry: registry, environment: environment,
-            logger: quietLogger, metricsFactory: metrics)
+            logger: quietLogger, metricsFactory: metrics, clock: clock)
         do {
             let result = try await body(engine)
             try await engine.shutdown()
