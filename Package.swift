@@ -135,6 +135,7 @@ let package = Package(
         .target(
             name: "SwitchboardTestSupport",
             dependencies: [
+                "Switchboard",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -192,7 +192,7 @@ struct LiveGateway: Sendable {
     /// With `source`, `POST /admin/reload` re-reads that file.
     static func run(
         _ yaml: String, environment: [String: String] = [:], tokens: [String] = [], adminTokens: [String] = [],
-        maxConcurrentPerToken: Int = 64, logger: Logger,
+        maxConcurrentPerToken: Int = 64, clock: (any EngineClock)? = nil, logger: Logger,
         metrics: GatewayMetrics = GatewayMetrics(), reloadFrom path: String? = nil,
         _ body: @escaping @Sendable (LiveGateway) async throws -> Void
     ) async throws {
@@ -202,7 +202,7 @@ struct LiveGateway: Sendable {
         do {
             engine = try Switchboard(
                 configuration: configuration, environment: environment, httpClient: upstreamClient, logger: logger,
-                metricsFactory: metrics.factory)
+                metricsFactory: metrics.factory, clock: clock)
         } catch {
             try await upstreamClient.shutdown()
             throw error

@@ -139,9 +139,10 @@ import Testing
         #expect(tokens == [Self.tokenOne, Self.tokenTwo])
 
         let adminTokens = GatewaySettings.tokens(from: Self.environment, variable: GatewaySettings.adminTokensVariable)
+        let clock = ManualClock()
         try await LiveGateway.run(
-            yaml, environment: Self.environment, tokens: tokens, adminTokens: adminTokens, logger: store.logger(),
-            reloadFrom: path
+            yaml, environment: Self.environment, tokens: tokens, adminTokens: adminTokens, clock: clock,
+            logger: store.logger(), reloadFrom: path
         ) { gateway in
             keep("start-up notes", gateway.gateway.engine.startupNotes.joined(separator: "\n"))
             for (index, scenario) in Self.scenarios.enumerated() {
@@ -165,8 +166,8 @@ import Testing
                 } catch {
                     keep("\(scenario.name): --trace error", "\(error)")
                 }
-                // Let the 100ms rate-limit cooldowns run out, so every scenario reaches the primary.
-                try await Task.sleep(for: .milliseconds(200))
+                // The 100ms rate-limit cooldowns run out, so every scenario reaches the primary.
+                clock.advance(by: .milliseconds(200))
             }
             #expect(primary.requests.count >= 2 * Self.scenarios.count, "the primary was skipped: \(primary.requests.count) calls")
             // The upstreams really were sent the keys (and echoed them): the audit is not vacuous.

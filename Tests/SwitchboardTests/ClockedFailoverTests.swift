@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Switchboard
 import SwitchboardConfig
+import SwitchboardTestSupport
 import Testing
 
 /// Failover decisions over time, with an in-memory adapter and a clock the test moves: no socket, no

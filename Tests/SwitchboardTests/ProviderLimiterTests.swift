@@ -1,5 +1,6 @@
 import Synchronization
 import SwitchboardConfig
+import SwitchboardTestSupport
 import Testing
 
 @testable import Switchboard
@@ -11,11 +12,13 @@ struct ProviderLimiterTests {
     private static let far = ContinuousClock.now.advanced(by: .seconds(3_600))
 
     private static func limiter(
-        maxInFlight: Int? = 1, perKey: Int? = nil, queue: Int = 0, maxWait: Duration = .seconds(30)
+        maxInFlight: Int? = 1, perKey: Int? = nil, queue: Int = 0, maxWait: Duration = .seconds(30),
+        clock: any EngineClock = SystemClock()
     ) -> ProviderLimiter {
         ProviderLimiter(
             provider: "p",
-            limits: ProviderLimits(maxInFlight: maxInFlight, maxInFlightPerKey: perKey, queueSize: queue, maxWait: maxWait))
+            limits: ProviderLimits(maxInFlight: maxInFlight, maxInFlightPerKey: perKey, queueSize: queue, maxWait: maxWait),
+            clock: clock)
     }
 
     private static func lease(_ admission: ProviderLimiter.Admission) throws -> LimitLease {
@@ -73,11 +76,16 @@ struct ProviderLimiterTests {
     }
 
     @Test func aWaiterLeavesTheQueueWhenItsMaxWaitPasses() async throws {
-        let limiter = Self.limiter(maxInFlight: 1, queue: 1, maxWait: .milliseconds(200))
-        let holder = try Self.lease(await limiter.acquire(keys: [nil], deadline: Self.far))
-        let started = ContinuousClock.now
-        #expect(Self.refusal(await limiter.acquire(keys: [nil], deadline: Self.far)) == .queueTimeout)
-        #expect(started.duration(to: .now) >= .milliseconds(200))
+        let clock = ManualClock()
+        let limiter = Self.limiter(maxInFlight: 1, queue: 1, maxWait: .seconds(30), clock: clock)
+        let holder = try Self.lease(await limiter.acquire(keys: [nil], deadline: clock.now.advanced(by: .seconds(3_600))))
+        let waiter = Task { await limiter.acquire(keys: [nil], deadline: clock.now.advanced(by: .seconds(3_600))) }
+        await clock.waitForSleepers(1)
+        await Self.until { limiter.counts.waiting == 1 }
+        clock.advance(by: .seconds(29))
+        #expect(limiter.counts.waiting == 1, "29 s of a 30 s max_wait: still queued")
+        clock.advance(by: .seconds(1))
+        #expect(Self.refusal(await waiter.value) == .queueTimeout)
         #expect(limiter.counts.waiting == 0)
         holder.release()
         #expect(limiter.counts.inFlight == 0)

@@ -3,7 +3,7 @@ import Switchboard
 
 /// An engine clock that moves only when the test says so: cooldowns, cache expiry, queue waits and
 /// backoffs then depend on `advance(by:)`, never on how fast the machine is.
-final class ManualClock: EngineClock {
+public final class ManualClock: EngineClock {
     private struct Sleeper {
         var id: Int
         var deadline: ContinuousClock.Instant
@@ -18,16 +18,16 @@ final class ManualClock: EngineClock {
 
     private let state: Mutex<State>
 
-    init(start: ContinuousClock.Instant = .now) {
+    public init(start: ContinuousClock.Instant = .now) {
         state = Mutex(State(now: start))
     }
 
-    var now: ContinuousClock.Instant { state.withLock { $0.now } }
+    public var now: ContinuousClock.Instant { state.withLock { $0.now } }
 
     /// Tasks sleeping on this clock.
-    var sleeping: Int { state.withLock { $0.sleepers.count } }
+    public var sleeping: Int { state.withLock { $0.sleepers.count } }
 
-    func sleep(until deadline: ContinuousClock.Instant) async throws {
+    public func sleep(until deadline: ContinuousClock.Instant) async throws {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID
@@ -53,7 +53,7 @@ final class ManualClock: EngineClock {
     }
 
     /// Moves time on and wakes every sleeper whose deadline has come.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         let woken = state.withLock { state -> [Sleeper] in
             state.now = state.now.advanced(by: duration)
             let now = state.now
@@ -65,7 +65,7 @@ final class ManualClock: EngineClock {
     }
 
     /// Yields until `count` tasks sleep on this clock (what a test waits for before moving time on).
-    func waitForSleepers(_ count: Int) async {
+    public func waitForSleepers(_ count: Int) async {
         while sleeping < count { await Task.yield() }
     }
 }
