@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks that linting time grows linearly with the input, for the input shapes that grew quadratically.
+"""Checks that linting time grows linearly with the input: an ordinary clean file (`generated-targets`,
+from bench/generate_config.py) and the input shapes that once grew quadratically.
 
 libFuzzer's mutations rarely build inputs large and regular enough to show a quadratic cost. This
 script does it on purpose. For each shape it writes the input at sizes n, 2n and 4n, times
@@ -89,8 +90,15 @@ def alias_targets(n):
     return "\n".join(lines) + "\n"
 
 
+def generated_targets(n):
+    """A clean providers.yaml with n route targets (bench/generate_config.py): the ordinary path, every part of the schema."""
+    script = os.path.join(ROOT, "bench", "generate_config.py")
+    return subprocess.run([sys.executable, script, str(n)], check=True, capture_output=True, text=True).stdout
+
+
 # name: (generator, base size, extra lint arguments)
 SHAPES = {
+    "generated-targets": (generated_targets, 2500, []),
     "one-line-unknown-fields": (one_line_unknown_fields, 1000, []),
     "body-contains": (body_contains, 4000, ["--format", "json"]),
     "unknown-provider": (unknown_provider, 500, ["--format", "json"]),

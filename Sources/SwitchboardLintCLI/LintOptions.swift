@@ -38,8 +38,8 @@ public struct LintOptions: ParsableArguments {
     }
 
     /// Lints, prints, and ends the process with the exit code. The reports are still alive at the exit:
-    /// freeing a decoded 10,000-target configuration object by object takes longer than the operating
-    /// system takes to reclaim the whole process.
+    /// freeing a large decoded configuration object by object takes longer than the operating system
+    /// takes to reclaim the whole process.
     public func runAndExit() -> Never {
         let (code, reports) = lintAndPrint()
         withExtendedLifetime(reports) { () -> Never in

@@ -157,15 +157,11 @@ struct ReferenceChecks {
     /// Reports each target whose priority an earlier-written target of `route` already has.
     private mutating func checkPriorities(of route: Route) {
         let targets = route.targets
-        // Report the later-written target of a pair, whatever the sort put first. Targets are named by
-        // index, so checking a large route copies none of them.
+        // Report the later-written target of a pair, whatever the sort put first.
         var firstAtPriority: [Int: Int] = [:]
-        firstAtPriority.reserveCapacity(targets.count)
-        // Sorting (position, index) pairs compares plain values instead of reaching into targets.
         let inFileOrder = targets.indices.map { (start: targets[$0].source.range.start, index: $0) }
             .sorted { $0.start < $1.start }
         for (_, index) in inFileOrder {
-            // Fields are read in place: copying a whole target retains each of its strings and lists.
             let priority = targets[index].priority
             if let firstIndex = firstAtPriority[priority] {
                 let target = targets[index]
@@ -299,8 +295,6 @@ extension ReferenceChecks {
             var firstAlwaysAnswering: [Int?] = []
             firstAlwaysAnswering.reserveCapacity(routes.count)
             for routeIndex in routes.indices {
-                // Fields read in place: iterating routes or targets would copy each one (and retain its strings
-                // and lists).
                 let targets = routes[routeIndex].targets
                 let deadline = routes[routeIndex].policy.deadline
                 var terminal: Int?

@@ -15,14 +15,8 @@ public enum SecretScanner {
     public static func looksLikeSecret(_ text: String) -> Bool { kind(of: text) != nil }
 
     static func kind(of text: String) -> Kind? {
-        var text = text
-        return text.withUTF8(kind(of:))
-    }
-
-    static func kind(of text: UnsafeBufferPointer<UInt8>) -> Kind? {
-        // Most scalars are short names: decide before copying anything.
-        guard text.count >= minimumBodyLength + 3 else { return nil }
-        let bytes = Array(text)
+        let bytes = Array(text.utf8)
+        guard bytes.count >= minimumBodyLength + 3 else { return nil }
         if hasToken(bytes, prefix: Array("hf_".utf8), allowDash: false) { return .huggingFace }
         if hasToken(bytes, prefix: Array("sk-".utf8), allowDash: true) { return .openAI }
         if hasToken(bytes, prefix: Array("Bearer ".utf8), allowDash: true) { return .bearer }
@@ -58,8 +52,8 @@ public enum SecretScanner {
     /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.
     static func scan(_ root: YAMLNode) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        root.forEachScalarInDocument { bytes, location in
-            guard let kind = kind(of: bytes) else { return }
+        root.forEachScalarInDocument { text, location in
+            guard let kind = kind(of: text) else { return }
             diagnostics.append(
                 .error(.literalSecret,
                        "this value looks like \(kind.rawValue): API keys must not be written in the file; put the key "

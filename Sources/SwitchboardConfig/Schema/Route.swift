@@ -9,13 +9,11 @@ public struct Route: Sendable, Hashable {
     public var source: SourceMap
 
     public init(
-        name: String, targets: consuming [Target], policy: RoutePolicy = RoutePolicy(), cache: RouteCache? = nil,
+        name: String, targets: [Target], policy: RoutePolicy = RoutePolicy(), cache: RouteCache? = nil,
         source: SourceMap = .none
     ) {
         self.name = name
-        // Sorted in place: the decoder hands its array over, so no target is copied.
-        targets.sort { $0.priority < $1.priority }
-        self.targets = targets
+        self.targets = targets.sorted { $0.priority < $1.priority }
         self.policy = policy
         self.cache = cache
         self.source = source

@@ -6,19 +6,12 @@ public struct SourceMap: Sendable, Hashable {
     /// Where the entity is named: its key in the parent mapping, or its node when it sits in a list.
     public var nameLocation: SourceLocation
     /// The mapping the entity was read from, when it was: its fields' positions are looked up there
-    /// when a message needs one, so decoding a large file records nothing per field. (It keeps the
-    /// document's node tree alive as long as the configuration.)
+    /// when a message needs one. (It keeps the document's node tree alive as long as the configuration.)
     private var mapping: YAMLNode?
-    /// Positions recorded one by one (a key pool's `env.N` entries), searched before `mapping`. A
-    /// handful per entity, usually: a list searched in order beats hashing here.
-    private var fields: [Field] = []
-    /// Field positions by name (the latest wins), once there are more than `indexThreshold` fields: a key
-    /// pool's `env.N` entries can number in the thousands.
-    private var index: [String: Int]?
-    private static let indexThreshold = 16
+    /// Positions recorded one by one (a key pool's `env.N` entries), searched before `mapping`.
+    private var fields: [String: Field] = [:]
 
     private struct Field: Sendable, Hashable {
-        var name: String
         var key: SourceLocation
         var value: SourceLocation
     }
@@ -40,19 +33,13 @@ public struct SourceMap: Sendable, Hashable {
     public static let none = SourceMap(range: SourceRange(at: .start))
 
     mutating func record(field: String, key: SourceLocation, value: SourceLocation) {
-        fields.append(Field(name: field, key: key, value: value))
-        if index != nil {
-            index?[field] = fields.count - 1
-        } else if fields.count > Self.indexThreshold {
-            index = Dictionary(fields.indices.map { (fields[$0].name, $0) }, uniquingKeysWith: { _, last in last })
-        }
+        fields[field] = Field(key: key, value: value)
     }
 
     private func lastField(_ name: String) -> Field? {
-        if let index, let position = index[name] { return fields[position] }
-        if index == nil, let field = fields.last(where: { $0.name == name }) { return field }
-        guard let pair = mapping?.pairs?.first(withKey: name) else { return nil }
-        return Field(name: name, key: pair.key.location, value: pair.value.location)
+        if let field = fields[name] { return field }
+        guard let pair = mapping?.mapping?.first(where: { $0.key.string == name }) else { return nil }
+        return Field(key: pair.key.location, value: pair.value.location)
     }
 
     /// Whether the field was written.

@@ -1,109 +1,63 @@
 import CLibYAML
 
-/// Reads a YAML stream through libyaml's event API into `EventBatch`es.
+/// Reads a YAML stream through libyaml's event API.
 ///
 /// This is the only file that imports libyaml. The parser lives in memory we allocate, so it never moves
 /// while libyaml holds pointers into it, and the input bytes stay alive for the whole read.
 enum YAMLEventReader {
-    /// Reads `bytes` to the end of the stream, or to libyaml's first error, handing `deliver` one batch
-    /// of at most `batchSize` events at a time; the last batch says so, and carries the error if there
-    /// was one. Stops early, without a last batch, when `deliver` returns false.
-    static func read(_ bytes: [UInt8], batchSize: Int, deliver: (EventBatch) -> Bool) {
+    /// Hands `body` each event of `bytes` in order, up to the end of the stream; throws libyaml's first
+    /// error after the events before it, or whatever `body` throws.
+    static func read(_ bytes: [UInt8], _ body: (YAMLEvent) throws(YAMLError) -> Void) throws(YAMLError) {
         let parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard yaml_parser_initialize(parser) == 1 else {
-            var batch = EventBatch(capacity: 0)
-            batch.error = YAMLError(.syntax, "libyaml could not initialise a parser (out of memory)", at: .start)
-            batch.isLast = true
-            _ = deliver(batch)
-            return
+            throw YAMLError(.syntax, "libyaml could not initialise a parser (out of memory)", at: .start)
         }
         defer { yaml_parser_delete(parser) }
 
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else {
-                var batch = EventBatch(capacity: 0)
-                batch.isLast = true
-                _ = deliver(batch)
-                return
-            }
+        try bytes.withUnsafeBufferPointer { buffer throws(YAMLError) in
+            guard let base = buffer.baseAddress else { return }
             // No explicit encoding: libyaml then detects (and skips) a byte-order mark.
             yaml_parser_set_input_string(parser, base, buffer.count)
-            var batch = EventBatch(capacity: batchSize)
             while true {
                 var event = yaml_event_t()
                 guard yaml_parser_parse(parser, &event) == 1 else {
-                    batch.error = syntaxError(parser.pointee, bytes: buffer)
-                    batch.isLast = true
-                    _ = deliver(batch)
-                    return
+                    throw syntaxError(parser.pointee, bytes: buffer)
                 }
                 defer { yaml_event_delete(&event) }
-                if event.type == YAML_STREAM_END_EVENT {
-                    batch.isLast = true
-                    _ = deliver(batch)
-                    return
-                }
-                append(event, to: &batch)
-                if batch.events.count >= batchSize {
-                    guard deliver(batch) else { return }
-                    batch = EventBatch(capacity: batchSize)
-                }
+                if event.type == YAML_STREAM_END_EVENT { return }
+                if let converted = convert(event) { try body(converted) }
             }
         }
     }
 
     // MARK: - Events
 
-    /// Adds one libyaml event to `batch` in Swift terms, so libyaml's C types stay in this file.
-    private static func append(_ event: yaml_event_t, to batch: inout EventBatch) {
-        let kind: EventBatch.Kind
-        var isPlain = false
-        var textStart: Int32 = 0
-        var textCount: Int32 = 0
-        var tag: Int32 = -1
-        var anchor: Int32 = -1
+    private static func convert(_ event: yaml_event_t) -> YAMLEvent? {
+        let start = location(event.start_mark)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
-            kind = .documentStart
+            return .documentStart(at: start)
         case YAML_SCALAR_EVENT:
-            kind = .scalar
             let data = event.data.scalar
-            isPlain = data.style == YAML_PLAIN_SCALAR_STYLE
-            // libyaml hands out valid UTF-8.
-            if let value = data.value {
-                textStart = batch.addText(UnsafeBufferPointer(start: value, count: data.length))
-                textCount = Int32(clamping: data.length)
-            } else {
-                textStart = Int32(truncatingIfNeeded: batch.textCount)
-            }
-            if data.tag != nil { tag = batch.addName(string(data.tag)) }
-            if data.anchor != nil { anchor = batch.addName(string(data.anchor)) }
+            // Built from pointer and length, since a scalar can contain NUL; libyaml hands out valid UTF-8.
+            let text = data.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self) }
+            return .scalar(
+                text ?? "", isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag),
+                anchor: string(data.anchor), range: SourceRange(start: start, end: location(event.end_mark)))
         case YAML_SEQUENCE_START_EVENT:
-            kind = .sequenceStart
             let data = event.data.sequence_start
-            if data.tag != nil { tag = batch.addName(string(data.tag)) }
-            if data.anchor != nil { anchor = batch.addName(string(data.anchor)) }
+            return .collectionStart(.sequence, tag: string(data.tag), anchor: string(data.anchor), at: start)
         case YAML_MAPPING_START_EVENT:
-            kind = .mappingStart
             let data = event.data.mapping_start
-            if data.tag != nil { tag = batch.addName(string(data.tag)) }
-            if data.anchor != nil { anchor = batch.addName(string(data.anchor)) }
+            return .collectionStart(.mapping, tag: string(data.tag), anchor: string(data.anchor), at: start)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            kind = .collectionEnd
+            return .collectionEnd(at: location(event.end_mark))
         case YAML_ALIAS_EVENT:
-            kind = .alias
-            anchor = batch.addName(string(event.data.alias.anchor) ?? "")
+            return .alias(string(event.data.alias.anchor) ?? "", at: start)
         default:
-            // Stream start and end, document end: nothing to build.
-            return
+            return nil
         }
-        batch.events.append(EventBatch.Event(
-            kind: kind, isPlain: isPlain,
-            span: PackedRange(
-                startLine: line(event.start_mark), startColumn: column(event.start_mark),
-                endLine: line(event.end_mark), endColumn: column(event.end_mark)),
-            textStart: textStart, textCount: textCount, tag: tag, anchor: anchor))
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
@@ -111,11 +65,8 @@ enum YAMLEventReader {
         return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
     }
 
-    private static func line(_ mark: yaml_mark_t) -> Int32 { Int32(clamping: mark.line + 1) }
-    private static func column(_ mark: yaml_mark_t) -> Int32 { Int32(clamping: mark.column + 1) }
-
     private static func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(line: Int(line(mark)), column: Int(column(mark)))
+        SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
     }
 
     // MARK: - Errors

@@ -4,7 +4,7 @@ extension ConfigDecoder {
     /// or names nothing; unknown names are dropped, so a typo narrows rather than widens.
     ///
     /// `adapter` is nil when the adapter is unknown (its own error is reported elsewhere).
-    mutating func decodeSupports(_ node: YAMLNode, in what: Subject, adapter: AdapterDeclaration?)
+    mutating func decodeSupports(_ node: YAMLNode, in what: String, adapter: AdapterDeclaration?)
         -> Set<Capability>?
     {
         guard let names = stringList(node, field: "supports", in: what) else { return nil }

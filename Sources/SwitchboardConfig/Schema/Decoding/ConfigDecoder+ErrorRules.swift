@@ -1,20 +1,20 @@
 extension ConfigDecoder {
-    static let ruleFields: KnownKeys = [
+    static let ruleFields = [
         "class", "match", "action", "retries", "cooldown", "honor_retry_after", "disable_key",
     ]
-    static let matchFields: KnownKeys = ["status", "status_range", "body_contains", "transport"]
+    static let matchFields = ["status", "status_range", "body_contains", "transport"]
 
     mutating func decodeErrorRules(_ node: YAMLNode) -> [ErrorRule] {
-        guard let items = node.items else {
+        guard let items = node.sequence else {
             typeMismatch(node, expected: "a list of rules", field: "error_rules", in: "the top level")
             return []
         }
         return items.enumerated().compactMap { index, item in decodeErrorRule(item, what: "error rule \(index + 1)") }
     }
 
-    private mutating func decodeErrorRule(_ node: YAMLNode, what position: Subject) -> ErrorRule? {
+    private mutating func decodeErrorRule(_ node: YAMLNode, what position: String) -> ErrorRule? {
         // Name the rule by its class in every message when it has one.
-        let what = node["class"]?.string.map { Subject("error rule '\(SafeText.excerpt($0))'") } ?? position
+        let what = node["class"]?.string.map { "error rule '\(SafeText.excerpt($0))'" } ?? position
         guard let reader = MappingReader(node, what: what, known: Self.ruleFields, diagnostics: &diagnostics)
         else { return nil }
         let name = reader.required("class", diagnostics: &diagnostics).flatMap { string($0, field: "class", in: what) }
@@ -46,8 +46,8 @@ extension ConfigDecoder {
         return ErrorRule(name: name, match: match, action: action, retries: retries, keyEffect: effect, source: reader.source)
     }
 
-    private mutating func decodeMatch(_ node: YAMLNode, in rule: Subject) -> ErrorMatch? {
-        let what: Subject = "the match of \(rule)"
+    private mutating func decodeMatch(_ node: YAMLNode, in rule: String) -> ErrorMatch? {
+        let what = "the match of \(rule)"
         guard let reader = MappingReader(node, what: what, known: Self.matchFields, diagnostics: &diagnostics)
         else { return nil }
         var ranges: [ClosedRange<Int>] = []
@@ -93,8 +93,8 @@ extension ConfigDecoder {
                        at: node.location))
             return nil
         }
-        let emptyList = (transportNode?.items?.isEmpty ?? false)
-            || [reader.value("status"), reader.value("status_range")].contains { $0?.items?.isEmpty ?? false }
+        let emptyList = (transportNode?.sequence?.isEmpty ?? false)
+            || [reader.value("status"), reader.value("status_range")].contains { $0?.sequence?.isEmpty ?? false }
         if emptyList {
             diagnostics.append(
                 .error(.conflictingMatch, "\(what) has an empty list, so the rule could never match", at: node.location))
@@ -106,7 +106,7 @@ extension ConfigDecoder {
     }
 
     /// `429`, `[500, 502]`, `5xx`; with `allowRanges`, also `500-599` and lists of them.
-    private mutating func statuses(_ node: YAMLNode, field: String, in what: Subject, allowRanges: Bool)
+    private mutating func statuses(_ node: YAMLNode, field: String, in what: String, allowRanges: Bool)
         -> [ClosedRange<Int>]
     {
         let items = node.sequence ?? [node]

@@ -1,12 +1,12 @@
 extension ConfigDecoder {
-    static let healthCheckFields: KnownKeys = ["interval", "timeout"]
+    static let healthCheckFields = ["interval", "timeout"]
 
     /// A provider's `health_check:` block. Nil (with diagnostics) when it is not a mapping or its
     /// `interval` is missing or bad.
     mutating func decodeHealthCheck(
-        _ node: YAMLNode, in provider: Subject, nameLocation: SourceLocation, adapter: AdapterDeclaration?
+        _ node: YAMLNode, in provider: String, nameLocation: SourceLocation, adapter: AdapterDeclaration?
     ) -> HealthCheck? {
-        let what = provider.part("health_check")
+        let what = "health_check of \(provider)"
         guard let reader = MappingReader(
             node, what: what, known: Self.healthCheckFields, nameLocation: nameLocation, diagnostics: &diagnostics)
         else { return nil }

@@ -1,5 +1,5 @@
 extension ConfigDecoder {
-    static let keyPoolFields: KnownKeys = ["env", "prefix", "rotation", "max_cooldown"]
+    static let keyPoolFields = ["env", "prefix", "rotation", "max_cooldown"]
 
     mutating func decodeKeyPools(_ node: YAMLNode) -> [KeyPool] {
         var pools: [KeyPool] = []
@@ -11,7 +11,7 @@ extension ConfigDecoder {
 
     /// A pool is a mapping, or just the list of its variables (`openai: [OPENAI_API_KEY]`).
     private mutating func decodeKeyPool(name: String, _ node: YAMLNode, key: YAMLNode) -> KeyPool? {
-        let what: Subject = "key pool '\(name)'"
+        let what = "key pool '\(name)'"
         if node.isSequence {
             var source = SourceMap(range: node.range, nameLocation: key.location)
             let variables = decodeVariables(node, in: what, source: &source)
@@ -39,7 +39,7 @@ extension ConfigDecoder {
     }
 
     /// Environment-variable names, each recorded in the source map as `env.N` for `--check-env`.
-    private mutating func decodeVariables(_ node: YAMLNode, in what: Subject, source: inout SourceMap) -> [String] {
+    private mutating func decodeVariables(_ node: YAMLNode, in what: String, source: inout SourceMap) -> [String] {
         guard let entries = stringList(node, field: "env", in: what) else { return [] }
         if entries.isEmpty {
             diagnostics.append(.error(.invalidValue, "'env' in \(what) names no variables", at: node.location))

@@ -1,15 +1,3 @@
-/// An adapter's option or parameter specs, with their names ready to be matched against keys as bytes.
-/// Built once per adapter (or provider), not per entity.
-struct OptionSchema: Sendable {
-    let specs: [OptionSpec]
-    let names: KnownKeys
-
-    init(_ specs: [OptionSpec]) {
-        self.specs = specs
-        self.names = KnownKeys(specs.map(\.name))
-    }
-}
-
 extension ConfigDecoder {
     /// Most names a message lists (a provider's templates, say); past it, it gives their number.
     static let listedNames = 20
@@ -19,22 +7,17 @@ extension ConfigDecoder {
     /// provider's own options they resolve against the options being decoded. With `ignoringUnknown`,
     /// entries the specs do not name are skipped silently (their adapter's schema is unknown).
     mutating func decodeOptions(
-        _ node: YAMLNode?, schema: OptionSchema, what: Subject, ownerLocation: SourceLocation,
+        _ node: YAMLNode?, specs: [OptionSpec], what: String, ownerLocation: SourceLocation,
         providerOptions: OptionValues?, ignoringUnknown: Bool = false
     ) -> OptionValues {
-        let specs = schema.specs
-        // Values go straight into `values` as the file writes them; `written` only remembers which specs
-        // the file mentioned (a value, an explicit `null` or an invalid value), so no list is built per
-        // entity and the pass over the specs below does work only for the few with a default or a
-        // requirement. A spec appears at most once, since the parser refuses duplicate keys.
-        var values = OptionValues(capacity: specs.count)
-        var written = SpecSet(count: specs.count)
+        var values = OptionValues()
+        // The specs the file mentions: with a value, an explicit `null` or an invalid value.
+        var written: Set<String> = []
         var references: [(spec: OptionSpec, value: String, node: YAMLNode)] = []
         if let node {
-            forEachEntry(of: node, what: what, known: schema.names) { decoder, position, value, key in
-                guard position < specs.count else {
+            forEachEntry(of: node, what: what) { decoder, name, value, key in
+                guard let spec = specs.first(where: { $0.name == name }) else {
                     if ignoringUnknown { return }
-                    let name = key.string ?? ""
                     let known = specs.map(\.name)
                     let accepted = known.isEmpty ? "it takes none" : "it takes " + known.joined(separator: ", ")
                     decoder.diagnostics.append(
@@ -44,56 +27,50 @@ extension ConfigDecoder {
                                at: key.location))
                     return
                 }
-                written.insert(position)
-                guard !value.isNull,
-                    let decoded = decoder.decodeOption(value, name: specs[position].name, type: specs[position].type, in: what)
-                else { return }
-                if case .keyOf = specs[position].type, let text = decoded.string {
-                    references.append((specs[position], text, value))
+                written.insert(spec.name)
+                guard !value.isNull, let decoded = decoder.decodeOption(value, spec: spec, in: what) else { return }
+                if case .keyOf = spec.type, let text = decoded.string {
+                    references.append((spec, text, value))
                 }
-                values.append(specs[position].name, decoded)
+                values[spec.name] = decoded
             }
         }
-        // Spec fields are read one by one, not copied whole: a copy retains each of their strings and lists.
-        for position in specs.indices {
-            let isRequired = specs[position].isRequired
-            if written.contains(position) {
+        for spec in specs {
+            if written.contains(spec.name) {
                 // An explicit `null` turns a default off; an invalid value was reported already.
-                guard isRequired else { continue }
-                if let value = values[specs[position].name] {
+                guard spec.isRequired else { continue }
+                if let value = values[spec.name] {
                     if value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true {
                         diagnostics.append(
-                            .error(.invalidAdapterOption,
-                                   "required option '\(specs[position].name)' in \(what) is empty",
+                            .error(.invalidAdapterOption, "required option '\(spec.name)' in \(what) is empty",
                                    at: node?.location ?? ownerLocation))
                     }
                 } else {
                     diagnostics.append(
-                        .error(.invalidAdapterOption, "\(what) is missing required option '\(specs[position].name)'",
+                        .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
                                at: node?.location ?? ownerLocation))
                 }
                 continue
             }
-            guard let value = specs[position].defaultValue else {
-                if isRequired {
+            guard let value = spec.defaultValue else {
+                if spec.isRequired {
                     diagnostics.append(
-                        .error(.invalidAdapterOption, "\(what) is missing required option '\(specs[position].name)'",
+                        .error(.invalidAdapterOption, "\(what) is missing required option '\(spec.name)'",
                                at: node?.location ?? ownerLocation))
                 }
                 continue
             }
-            values.append(specs[position].name, value)
-            if isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
+            values[spec.name] = value
+            if spec.isRequired && (value.stringMap?.isEmpty == true || value.stringList?.isEmpty == true) {
                 diagnostics.append(
-                    .error(.invalidAdapterOption, "required option '\(specs[position].name)' in \(what) is empty",
+                    .error(.invalidAdapterOption, "required option '\(spec.name)' in \(what) is empty",
                            at: node?.location ?? ownerLocation))
             }
         }
         for reference in references {
             guard case .keyOf(let option) = reference.spec.type else { continue }
-            // One lookup for a valid reference. For a bad one, the names are listed (and sorted) only when
-            // they are few, and compared for a hint only within the budget: a target costs no more than a
-            // dictionary lookup however many templates its provider has.
+            // For a bad reference, the names are listed only when they are few, and compared for a hint
+            // only within the budget.
             let names = (providerOptions ?? values)[option]?.stringMap?.keys ?? [:].keys
             guard !names.contains(reference.value) else { continue }
             let listed = names.count <= Self.listedNames ? names.sorted().joined(separator: ", ") : "\(names.count) names"
@@ -109,11 +86,9 @@ extension ConfigDecoder {
         return values
     }
 
-    /// Takes the spec's name and type rather than the spec: copying a spec per value retains its summary,
-    /// default and type.
-    private mutating func decodeOption(_ node: YAMLNode, name: String, type: OptionSpec.ValueType, in what: Subject)
-        -> OptionValue?
-    {
+    private mutating func decodeOption(_ node: YAMLNode, spec: OptionSpec, in what: String) -> OptionValue? {
+        let name = spec.name
+        let type = spec.type
         let before = diagnostics.count
         let value: OptionValue?
         switch type {

@@ -1,14 +1,14 @@
 extension ConfigDecoder {
-    static let priceFields: KnownKeys = ["input_per_million", "output_per_million"]
+    static let priceFields = ["input_per_million", "output_per_million"]
 
     /// A `price:` block, on a provider or on a target. Nil (with diagnostics) unless both prices are given
     /// and valid: half a price would report costs that look exact and are not.
     ///
     /// `adapter` is the owner's adapter, nil when it is unknown (its own error is reported elsewhere).
     mutating func decodePrice(
-        _ node: YAMLNode, in owner: Subject, nameLocation: SourceLocation, adapter: AdapterDeclaration?
+        _ node: YAMLNode, in owner: String, nameLocation: SourceLocation, adapter: AdapterDeclaration?
     ) -> Price? {
-        let what = owner.part("price")
+        let what = "price of \(owner)"
         guard let reader = MappingReader(
             node, what: what, known: Self.priceFields, nameLocation: nameLocation, diagnostics: &diagnostics)
         else { return nil }
@@ -25,15 +25,12 @@ extension ConfigDecoder {
 
     /// A price per million tokens: a plain, finite number of at least 0 (`2`, `0.15`). Any other scalar is
     /// an `invalid-value` error rather than a `wrong-type` one: the message gives the allowed values.
-    private mutating func pricePerMillion(_ node: YAMLNode, field: String, in what: Subject) -> Double? {
+    private mutating func pricePerMillion(_ node: YAMLNode, field: String, in what: String) -> Double? {
         guard let scalar = node.scalar else {
             typeMismatch(node, expected: "a number", field: field, in: what)
             return nil
         }
-        let parsed = node.withPlainScalarBytes {
-            SimpleDecimal.parse($0) ?? Double(String(decoding: $0, as: UTF8.self))
-        }
-        guard let value = parsed ?? nil, value.isFinite, value >= 0 else {
+        guard scalar.isPlain, let value = Double(scalar.value), value.isFinite, value >= 0 else {
             let found = (scalar.isPlain ? "'" : "the quoted string '") + Self.excerpt(scalar.value) + "'"
             diagnostics.append(
                 .error(.invalidValue,
@@ -48,7 +45,7 @@ extension ConfigDecoder {
     /// Warns that a block on a provider (or on a target of one) whose adapter makes no network calls has
     /// no effect: such an adapter (the template) spends nothing and has no key or model to probe.
     mutating func warnIfOffline(
-        _ adapter: AdapterDeclaration?, what: Subject, consequence: String, at location: SourceLocation
+        _ adapter: AdapterDeclaration?, what: String, consequence: String, at location: SourceLocation
     ) {
         guard let adapter, !adapter.usesNetwork else { return }
         diagnostics.append(

@@ -5,12 +5,12 @@ import Foundation
 #endif
 
 extension ConfigDecoder {
-    static let providerFields: KnownKeys = [
+    static let providerFields = [
         "adapter", "display_name", "base_url", "key_pool", "timeouts", "headers", "options", "limits", "supports",
         "price", "health_check",
     ]
-    static let timeoutFields: KnownKeys = ["connect", "request"]
-    static let limitFields: KnownKeys = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
+    static let timeoutFields = ["connect", "request"]
+    static let limitFields = ["max_in_flight", "max_in_flight_per_key", "queue_size", "max_wait"]
 
     mutating func decodeProviders(_ node: YAMLNode) -> [Provider] {
         var providers: [Provider] = []
@@ -21,7 +21,7 @@ extension ConfigDecoder {
     }
 
     private mutating func decodeProvider(name: String, _ node: YAMLNode, key: YAMLNode) -> Provider? {
-        let what: Subject = "provider '\(name)'"
+        let what = "provider '\(name)'"
         guard let reader = MappingReader(
             node, what: what, known: Self.providerFields, nameLocation: key.location, diagnostics: &diagnostics)
         else { return nil }
@@ -64,14 +64,14 @@ extension ConfigDecoder {
         }
         if let declaration {
             provider.options = decodeOptions(
-                reader.value("options"), schema: OptionSchema(declaration.options), what: "options of \(what)",
+                reader.value("options"), specs: declaration.options, what: "options of \(what)",
                 ownerLocation: key.location, providerOptions: nil)
         }
         return provider
     }
 
     /// False (with a diagnostic) when the URL cannot be used; plain http to a remote host only warns.
-    private mutating func checkBaseURL(_ text: String, at location: SourceLocation, in what: Subject) -> Bool {
+    private mutating func checkBaseURL(_ text: String, at location: SourceLocation, in what: String) -> Bool {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
@@ -95,7 +95,7 @@ extension ConfigDecoder {
         return true
     }
 
-    private mutating func decodeTimeouts(_ node: YAMLNode, in what: Subject) -> Provider.Timeouts {
+    private mutating func decodeTimeouts(_ node: YAMLNode, in what: String) -> Provider.Timeouts {
         var timeouts = Provider.Timeouts()
         guard let reader = MappingReader(
             node, what: "timeouts of \(what)", known: Self.timeoutFields, diagnostics: &diagnostics)
@@ -109,7 +109,7 @@ extension ConfigDecoder {
         return timeouts
     }
 
-    private mutating func decodeLimits(_ node: YAMLNode, in what: Subject, nameLocation: SourceLocation)
+    private mutating func decodeLimits(_ node: YAMLNode, in what: String, nameLocation: SourceLocation)
         -> ProviderLimits?
     {
         guard let reader = MappingReader(
@@ -135,7 +135,7 @@ extension ConfigDecoder {
         return limits
     }
 
-    private mutating func decodeHeaders(_ node: YAMLNode, in what: Subject) -> [Provider.Header] {
+    private mutating func decodeHeaders(_ node: YAMLNode, in what: String) -> [Provider.Header] {
         var headers: [Provider.Header] = []
         forEachEntry(of: node, what: "headers of \(what)", skippingExtensions: false) { decoder, name, value, key in
             guard name.utf8.allSatisfy(Self.isTokenByte) else {

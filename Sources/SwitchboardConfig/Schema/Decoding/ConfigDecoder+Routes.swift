@@ -1,92 +1,30 @@
 extension ConfigDecoder {
-    static let routeFields: KnownKeys = ["targets", "policy", "cache"]
-    static let cacheFields: KnownKeys = ["ttl", "max_entries", "max_bytes", "any_temperature"]
-    static let targetFields: KnownKeys = ["provider", "model", "priority", "parameters", "supports", "price"]
-    /// Positions in `targetFields`, for `MappingReader.value(known:)`: targets are most of a large file.
-    private enum TargetField {
-        static let provider = 0
-        static let model = 1
-        static let priority = 2
-        static let parameters = 3
-        static let supports = 4
-        static let price = 5
-    }
-    static let policyFields: KnownKeys = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
-    static let backoffFields: KnownKeys = ["initial", "max", "multiplier", "jitter"]
+    static let routeFields = ["targets", "policy", "cache"]
+    static let cacheFields = ["ttl", "max_entries", "max_bytes", "any_temperature"]
+    static let targetFields = ["provider", "model", "priority", "parameters", "supports", "price"]
+    static let policyFields = ["deadline", "attempt_timeout", "max_attempts", "backoff"]
+    static let backoffFields = ["initial", "max", "multiplier", "jitter"]
 
-    /// What decoding a target needs to know about the provider it names, looked up once per provider
-    /// rather than once per target. A class, so a lookup copies one reference.
-    final class TargetContext: Sendable {
+    /// What decoding a target needs to know about the provider it names, worked out once per provider.
+    struct TargetContext {
         let options: OptionValues
-        /// Whether the provider's adapter is registered, so its parameter schema is known. Flags rather
-        /// than the declaration itself: copying a declaration per target retains all its lists.
-        let isDeclared: Bool
-        let requiresModel: Bool
-        let parameters: OptionSchema
-        /// The provider's adapter, for checking a target's own `supports:` (read only for such a target, so
-        /// the flags above still spare every other target the copy); nil when it is not registered.
+        /// The provider's adapter; nil when it is not registered.
         let declaration: AdapterDeclaration?
-
-        init(options: OptionValues, declaration: AdapterDeclaration?, parameters: OptionSchema) {
-            self.options = options
-            self.declaration = declaration
-            self.isDeclared = declaration != nil
-            self.requiresModel = declaration?.requiresModel ?? false
-            self.parameters = parameters
-        }
+        /// The adapter's target parameters, common ones included.
+        let parameters: [OptionSpec]
     }
 
     mutating func decodeRoutes(_ node: YAMLNode, defaultPolicy: RoutePolicy, providers: [Provider]) -> [Route] {
-        var providersByName: [String: TargetContext] = [:]
-        providersByName.reserveCapacity(providers.count)
-        for provider in providers where providersByName[provider.name] == nil {
+        var contexts: [String: TargetContext] = [:]
+        for provider in providers where contexts[provider.name] == nil {
             let declaration = catalog[provider.adapter]
-            providersByName[provider.name] = TargetContext(
-                options: provider.options, declaration: declaration,
-                parameters: declaration.map { targetParameterSchemas[$0.name] ?? OptionSchema($0.allTargetParameters) }
-                    ?? Self.noParameters)
+            contexts[provider.name] = TargetContext(
+                options: provider.options, declaration: declaration, parameters: declaration?.allTargetParameters ?? [])
         }
-        let count = node.pairs?.count ?? 0
-        guard splitsRoutes, count >= Self.routesWorthSplitting else {
-            return decodeRoutes(node, positions: nil, defaultPolicy: defaultPolicy, providers: providersByName)
-        }
-        // Routes are independent of each other: the second half is decoded on another core into a decoder
-        // of its own, and its routes and diagnostics follow the first half's, as a serial pass would
-        // leave them.
-        let half = count / 2
-        var worker = self
-        worker.diagnostics = []
-        let (first, second) = ForkJoin.run({
-            decodeRoutes(node, positions: 0..<half, defaultPolicy: defaultPolicy, providers: providersByName)
-        }, alongside: { [worker, providersByName] in
-            var decoder = worker
-            let routes = decoder.decodeRoutes(
-                node, positions: half..<count, defaultPolicy: defaultPolicy, providers: providersByName)
-            return (routes: routes, diagnostics: decoder.diagnostics, hintsLeft: decoder.hintBudget)
-        })
-        // The second half started with the whole hint budget. If both halves together wanted more hints
-        // than it allows (a file with over a hundred bad references), a serial pass would have left some
-        // messages of the second half without one: decode that half again here, after the first.
-        let hintsUsed = worker.hintBudget - second.hintsLeft
-        guard hintsUsed <= hintBudget else {
-            return first + decodeRoutes(
-                node, positions: half..<count, defaultPolicy: defaultPolicy, providers: providersByName)
-        }
-        hintBudget -= hintsUsed
-        diagnostics += second.diagnostics
-        return first + second.routes
-    }
-
-    /// Below this many routes, decoding them on a second core costs more than it saves.
-    static let routesWorthSplitting = 64
-
-    private mutating func decodeRoutes(
-        _ node: YAMLNode, positions: Range<Int>?, defaultPolicy: RoutePolicy, providers: [String: TargetContext]
-    ) -> [Route] {
         var routes: [Route] = []
-        forEachEntry(of: node, what: "routes", positions: positions) { decoder, name, value, key in
+        forEachEntry(of: node, what: "routes") { decoder, name, value, key in
             if let route = decoder.decodeRoute(
-                name: name, value, key: key, defaultPolicy: defaultPolicy, providers: providers)
+                name: name, value, key: key, defaultPolicy: defaultPolicy, providers: contexts)
             {
                 routes.append(route)
             }
@@ -98,7 +36,7 @@ extension ConfigDecoder {
     private mutating func decodeRoute(
         name: String, _ node: YAMLNode, key: YAMLNode, defaultPolicy: RoutePolicy, providers: [String: TargetContext]
     ) -> Route? {
-        let what: Subject = "route '\(name)'"
+        let what = "route '\(name)'"
         var policy = defaultPolicy
         var cache: RouteCache?
         var source = SourceMap(range: node.range, nameLocation: key.location)
@@ -112,18 +50,17 @@ extension ConfigDecoder {
             source = reader.source
             targetsNode = reader.required("targets", diagnostics: &diagnostics)
             if let policyNode = reader.value("policy") {
-                policy = decodePolicy(policyNode, base: defaultPolicy, what: what.part("policy"))
+                policy = decodePolicy(policyNode, base: defaultPolicy, what: "policy of \(what)")
             }
             if let cacheNode = reader.value("cache") {
-                cache = decodeCache(cacheNode, what: what.part("cache"), nameLocation: reader.source.key("cache"))
+                cache = decodeCache(cacheNode, what: "cache of \(what)", nameLocation: reader.source.key("cache"))
             }
         }
         var targets: [Target] = []
         if let targetsNode {
-            if let items = targetsNode.items {
-                targets.reserveCapacity(items.count)
+            if let items = targetsNode.sequence {
                 for (index, item) in items.enumerated() {
-                    if let target = decodeTarget(item, what: what.item("target", index + 1), providers: providers) {
+                    if let target = decodeTarget(item, what: "target \(index + 1) of \(what)", providers: providers) {
                         targets.append(target)
                     }
                 }
@@ -135,13 +72,13 @@ extension ConfigDecoder {
     }
 
     /// Nil (with diagnostics) when the target lacks a provider or a priority.
-    private mutating func decodeTarget(_ node: YAMLNode, what: Subject, providers: [String: TargetContext]) -> Target? {
+    private mutating func decodeTarget(_ node: YAMLNode, what: String, providers: [String: TargetContext]) -> Target? {
         guard let reader = MappingReader(node, what: what, known: Self.targetFields, diagnostics: &diagnostics)
         else { return nil }
-        let providerName = reader.required(known: TargetField.provider, diagnostics: &diagnostics).flatMap {
+        let providerName = reader.required("provider", diagnostics: &diagnostics).flatMap {
             string($0, field: "provider", in: what)
         }
-        let priority = reader.required(known: TargetField.priority, diagnostics: &diagnostics).flatMap {
+        let priority = reader.required("priority", diagnostics: &diagnostics).flatMap {
             integer($0, field: "priority", in: what, range: 0...1_000_000_000)
         }
         let context = providerName.flatMap { providers[$0] }
@@ -154,28 +91,28 @@ extension ConfigDecoder {
                        at: reader.source.value("provider")))
         }
         var model: String?
-        if let modelNode = reader.value(known: TargetField.model) {
+        if let modelNode = reader.value("model") {
             model = string(modelNode, field: "model", in: what)
-        } else if context?.requiresModel ?? false {
-            _ = reader.required(known: TargetField.model, diagnostics: &diagnostics)
+        } else if context?.declaration?.requiresModel ?? false {
+            _ = reader.required("model", diagnostics: &diagnostics)
         }
         var parameters = OptionValues()
-        let parametersNode = reader.value(known: TargetField.parameters)
-        if let context, context.isDeclared {
+        let parametersNode = reader.value("parameters")
+        if let context, context.declaration != nil {
             parameters = decodeOptions(
-                parametersNode, schema: context.parameters,
-                what: what.part("parameters"), ownerLocation: reader.nameLocation,
+                parametersNode, specs: context.parameters,
+                what: "parameters of \(what)", ownerLocation: reader.nameLocation,
                 providerOptions: context.options)
         } else if let parametersNode {
             // Without the adapter's schema (unknown provider or adapter) only the common parameters are checked.
-            parameters = decodeCommonParameters(parametersNode, what: what.part("parameters"))
+            parameters = decodeCommonParameters(parametersNode, what: "parameters of \(what)")
         }
         var supports: Set<Capability>?
-        if let supportsNode = reader.value(known: TargetField.supports) {
+        if let supportsNode = reader.value("supports") {
             supports = decodeSupports(supportsNode, in: what, adapter: context?.declaration)
         }
         var price: Price?
-        if let priceNode = reader.value(known: TargetField.price) {
+        if let priceNode = reader.value("price") {
             price = decodePrice(
                 priceNode, in: what, nameLocation: reader.source.key("price"), adapter: context?.declaration)
         }
@@ -185,23 +122,20 @@ extension ConfigDecoder {
             price: price, source: reader.source)
     }
 
-    private static let commonParameters = OptionSchema(AdapterDeclaration.commonTargetParameters)
-    private static let noParameters = OptionSchema([])
-
-    private mutating func decodeCommonParameters(_ node: YAMLNode, what: Subject) -> OptionValues {
+    private mutating func decodeCommonParameters(_ node: YAMLNode, what: String) -> OptionValues {
         guard node.isMapping else {
             typeMismatch(node, expected: "a mapping", field: "parameters", in: what)
             return OptionValues()
         }
         return decodeOptions(
-            node, schema: Self.commonParameters, what: what, ownerLocation: node.location,
+            node, specs: AdapterDeclaration.commonTargetParameters, what: what, ownerLocation: node.location,
             providerOptions: nil, ignoringUnknown: true)
     }
 
     // MARK: - Cache
 
     /// A route's `cache:` block. Nil (with diagnostics) when it is not a mapping or its `ttl` is missing or bad.
-    private mutating func decodeCache(_ node: YAMLNode, what: Subject, nameLocation: SourceLocation) -> RouteCache? {
+    private mutating func decodeCache(_ node: YAMLNode, what: String, nameLocation: SourceLocation) -> RouteCache? {
         guard let reader = MappingReader(
             node, what: what, known: Self.cacheFields, nameLocation: nameLocation, diagnostics: &diagnostics)
         else { return nil }
@@ -227,7 +161,7 @@ extension ConfigDecoder {
 
     // MARK: - Policy
 
-    mutating func decodePolicy(_ node: YAMLNode, base: RoutePolicy, what: Subject) -> RoutePolicy {
+    mutating func decodePolicy(_ node: YAMLNode, base: RoutePolicy, what: String) -> RoutePolicy {
         var policy = base
         guard let reader = MappingReader(node, what: what, known: Self.policyFields, diagnostics: &diagnostics)
         else { return policy }
@@ -255,11 +189,11 @@ extension ConfigDecoder {
         return policy
     }
 
-    private mutating func decodeBackoff(_ node: YAMLNode, base: RoutePolicy.Backoff, in policy: Subject)
+    private mutating func decodeBackoff(_ node: YAMLNode, base: RoutePolicy.Backoff, in policy: String)
         -> RoutePolicy.Backoff
     {
         var backoff = base
-        let what: Subject = "backoff of \(policy)"
+        let what = "backoff of \(policy)"
         guard let reader = MappingReader(node, what: what, known: Self.backoffFields, diagnostics: &diagnostics)
         else { return backoff }
         if let value = reader.value("initial"), let duration = duration(value, field: "initial", in: what) {

@@ -3,29 +3,24 @@
 /// left out, so later checks still run on the rest.
 struct ConfigDecoder {
     let catalog: AdapterCatalog
-    /// Each adapter's complete target-parameter specs, built once rather than per target.
-    let targetParameterSchemas: [String: OptionSchema]
     var diagnostics: [Diagnostic] = []
     /// How many more "did you mean" hints against a file-defined list (providers, template names) may be
     /// worked out. Each compares the word with every name in the list, so thousands of bad references
     /// against thousands of names would cost millions of comparisons; past the budget, messages go
     /// without a hint.
     var hintBudget = Suggestion.budget
-    /// Whether a long list of routes is decoded in two halves on two cores (the result is the same).
-    var splitsRoutes = ForkJoin.isWorthwhile
 
     init(catalog: AdapterCatalog) {
         self.catalog = catalog
-        self.targetParameterSchemas = catalog.declarations.mapValues { OptionSchema($0.allTargetParameters) }
     }
 
-    static let topLevelFields: KnownKeys = [
+    static let topLevelFields = [
         "version", "key_pools", "providers", "routes", "policy", "error_rules", "server", "usage",
     ]
-    static let serverFields: KnownKeys = [
+    static let serverFields = [
         "host", "port", "max_request_bytes", "max_concurrent_per_token", "shutdown_grace",
     ]
-    static let usageFields: KnownKeys = ["path", "batch_interval", "batch_size", "buffer_size"]
+    static let usageFields = ["path", "batch_interval", "batch_size", "buffer_size"]
 
     mutating func decode(_ root: YAMLNode) -> SwitchboardConfiguration {
         guard let reader = MappingReader(
@@ -60,7 +55,7 @@ struct ConfigDecoder {
     // MARK: - Server
 
     private mutating func decodeServer(_ node: YAMLNode) -> ServerSettings {
-        let what: Subject = "server"
+        let what = "server"
         guard let reader = MappingReader(node, what: what, known: Self.serverFields, diagnostics: &diagnostics)
         else { return ServerSettings() }
         var server = ServerSettings(source: reader.source)
@@ -87,7 +82,7 @@ struct ConfigDecoder {
     // MARK: - Usage
 
     private mutating func decodeUsage(_ node: YAMLNode) -> UsageSettings {
-        let what: Subject = "usage"
+        let what = "usage"
         guard let reader = MappingReader(node, what: what, known: Self.usageFields, diagnostics: &diagnostics)
         else { return UsageSettings() }
         var usage = UsageSettings(source: reader.source)
@@ -120,60 +115,36 @@ struct ConfigDecoder {
 
     /// Calls `body` with each entry's name, value and key node, reporting non-scalar names. Entries named
     /// `x-…` are extension blocks and skipped, except in free-form maps (headers, templates), where
-    /// `skippingExtensions` is false because such names are real data. `positions` limits the walk to
-    /// some of the entries.
+    /// `skippingExtensions` is false because such names are real data.
     mutating func forEachEntry(
-        of node: YAMLNode, what: Subject, skippingExtensions: Bool = true, positions: Range<Int>? = nil,
+        of node: YAMLNode, what: String, skippingExtensions: Bool = true,
         _ body: (inout ConfigDecoder, String, YAMLNode, YAMLNode) -> Void
     ) {
-        guard let pairs = node.pairs else {
+        guard let pairs = node.mapping else {
             diagnostics.append(
                 .error(.wrongType, "\(what) must be a mapping of names, found \(node.kindDescription)",
                        at: node.location))
             return
         }
-        for position in positions ?? pairs.indices {
-            let pair = pairs[position]
+        for pair in pairs {
             guard let name = pair.key.string, !name.isEmpty else {
                 diagnostics.append(
                     .error(.wrongType, "names in \(what) must be non-empty strings", at: pair.key.location))
                 continue
             }
-            if skippingExtensions && KnownKeys.isExtension(name) { continue }
+            if skippingExtensions && Self.isExtension(name) { continue }
             body(&self, name, pair.value, pair.key)
         }
     }
 
-    /// Like `forEachEntry(of:what:)` (extensions skipped), but gives `body` the position in `known` of
-    /// each entry's name (`known.count` when it spells none of them) instead of the name: names are
-    /// compared as bytes, and a string is made only for a message.
-    mutating func forEachEntry(
-        of node: YAMLNode, what: Subject, known: KnownKeys,
-        _ body: (inout ConfigDecoder, _ field: Int, _ value: YAMLNode, _ key: YAMLNode) -> Void
-    ) {
-        guard let pairs = node.pairs else {
-            diagnostics.append(
-                .error(.wrongType, "\(what) must be a mapping of names, found \(node.kindDescription)",
-                       at: node.location))
-            return
-        }
-        for position in pairs.indices {
-            switch pairs.match(keyAt: position, in: known) {
-            case .notAScalar, .empty:
-                diagnostics.append(
-                    .error(.wrongType, "names in \(what) must be non-empty strings", at: pairs.key(at: position).location))
-            case .extension:
-                continue
-            case .field(let field):
-                body(&self, field, pairs.value(at: position), pairs.key(at: position))
-            }
-        }
+    /// `x-…` names: extension blocks, which the schema skips.
+    static func isExtension(_ name: String) -> Bool {
+        name.utf8.starts(with: "x-".utf8)
     }
 
     // MARK: - Scalars
 
-    mutating func string(_ node: YAMLNode, field: String, in what: Subject) -> String? {
-        // `string` rather than `scalar`: a scalar also looks up its tag, which only messages need.
+    mutating func string(_ node: YAMLNode, field: String, in what: String) -> String? {
         guard let text = node.string else {
             typeMismatch(node, expected: "a string", field: field, in: what)
             return nil
@@ -181,8 +152,8 @@ struct ConfigDecoder {
         return text
     }
 
-    mutating func integer(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Int>) -> Int? {
-        guard let parsed = node.withPlainScalarBytes(DecimalInteger.parse), let value = parsed else {
+    mutating func integer(_ node: YAMLNode, field: String, in what: String, range: ClosedRange<Int>) -> Int? {
+        guard let scalar = node.scalar, scalar.isPlain, let value = Int(scalar.value) else {
             typeMismatch(node, expected: "an integer", field: field, in: what)
             return nil
         }
@@ -195,12 +166,8 @@ struct ConfigDecoder {
         return value
     }
 
-    mutating func number(_ node: YAMLNode, field: String, in what: Subject, range: ClosedRange<Double>) -> Double? {
-        guard let parsed = node.withPlainScalarBytes({
-                SimpleDecimal.parse($0) ?? Double(String(decoding: $0, as: UTF8.self))
-            }),
-            let value = parsed, value.isFinite
-        else {
+    mutating func number(_ node: YAMLNode, field: String, in what: String, range: ClosedRange<Double>) -> Double? {
+        guard let scalar = node.scalar, scalar.isPlain, let value = Double(scalar.value), value.isFinite else {
             typeMismatch(node, expected: "a number", field: field, in: what)
             return nil
         }
@@ -214,15 +181,8 @@ struct ConfigDecoder {
         return value
     }
 
-    mutating func boolean(_ node: YAMLNode, field: String, in what: Subject) -> Bool? {
-        // The longest spelling is five letters: no string is made for anything longer.
-        if let parsed = node.withPlainScalarBytes({
-                $0.count <= 5 ? Self.booleanWord(String(decoding: $0, as: UTF8.self)) : nil
-            }),
-            let value = parsed
-        {
-            return value
-        }
+    mutating func boolean(_ node: YAMLNode, field: String, in what: String) -> Bool? {
+        if let scalar = node.scalar, scalar.isPlain, let value = Self.booleanWord(scalar.value) { return value }
         typeMismatch(node, expected: "true or false", field: field, in: what)
         return nil
     }
@@ -235,7 +195,7 @@ struct ConfigDecoder {
         }
     }
 
-    mutating func duration(_ node: YAMLNode, field: String, in what: Subject) -> Duration? {
+    mutating func duration(_ node: YAMLNode, field: String, in what: String) -> Duration? {
         guard let scalar = node.scalar else {
             typeMismatch(node, expected: "a duration", field: field, in: what)
             return nil
@@ -251,7 +211,7 @@ struct ConfigDecoder {
     }
 
     /// A duration that must be longer than zero (a timeout of 0s would fail every attempt).
-    mutating func positiveDuration(_ node: YAMLNode, field: String, in what: Subject) -> Duration? {
+    mutating func positiveDuration(_ node: YAMLNode, field: String, in what: String) -> Duration? {
         guard let value = duration(node, field: field, in: what) else { return nil }
         guard value > .zero else {
             diagnostics.append(.error(.invalidValue, "'\(field)' in \(what) must be longer than zero", at: node.location))
@@ -261,7 +221,7 @@ struct ConfigDecoder {
     }
 
     mutating func oneOf<Word: RawRepresentable & CaseIterable>(
-        _ node: YAMLNode, field: String, in what: Subject, as _: Word.Type
+        _ node: YAMLNode, field: String, in what: String, as _: Word.Type
     ) -> Word? where Word.RawValue == String {
         guard let text = string(node, field: field, in: what) else { return nil }
         if let word = Word(rawValue: text) { return word }
@@ -275,9 +235,9 @@ struct ConfigDecoder {
     }
 
     /// A list of strings; a single string is accepted as a list of one.
-    mutating func stringList(_ node: YAMLNode, field: String, in what: Subject) -> [(String, YAMLNode)]? {
+    mutating func stringList(_ node: YAMLNode, field: String, in what: String) -> [(String, YAMLNode)]? {
         if let text = node.string { return [(text, node)] }
-        guard let items = node.items else {
+        guard let items = node.sequence else {
             typeMismatch(node, expected: "a list of strings", field: field, in: what)
             return nil
         }
@@ -292,7 +252,7 @@ struct ConfigDecoder {
         return values
     }
 
-    mutating func typeMismatch(_ node: YAMLNode, expected: String, field: String, in what: Subject) {
+    mutating func typeMismatch(_ node: YAMLNode, expected: String, field: String, in what: String) {
         let found: String
         if let scalar = node.scalar, !node.isNull {
             found = (scalar.isPlain ? "'" : "the quoted string '") + Self.excerpt(scalar.value) + "'"
