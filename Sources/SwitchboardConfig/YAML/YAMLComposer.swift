@@ -68,7 +68,8 @@ struct YAMLComposer {
                 throw YAMLError(.structure, "nesting is deeper than \(limits.maxDepth) levels", at: location)
             }
             if anchor != nil { anchorCount += 1 }
-            stack.append(Frame(kind: kind, start: location, tag: tag, anchor: anchor, anchorOrdinal: anchor == nil ? 0 : anchorCount))
+            stack.append(Frame(
+                kind: kind, start: location, tag: tag, anchor: anchor, anchorOrdinal: anchor == nil ? 0 : anchorCount))
         case .collectionEnd(let end):
             try endCollection(at: end)
         case .alias(let name, let location):

@@ -41,7 +41,9 @@ enum YAMLEventReader {
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
             // Built from pointer and length, since a scalar can contain NUL; libyaml hands out valid UTF-8.
-            let text = data.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self) }
+            let text = data.value.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: data.length), as: UTF8.self)
+            }
             return .scalar(
                 text ?? "", isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag),
                 anchor: string(data.anchor), range: SourceRange(start: start, end: location(event.end_mark)))

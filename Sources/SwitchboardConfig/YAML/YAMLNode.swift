@@ -66,7 +66,8 @@ public struct YAMLNode: Sendable, Hashable {
 
     private func pairs(_ node: YAMLTree.Node) -> [Pair] {
         stride(from: 0, to: node.children.count, by: 2).map {
-            Pair(key: YAMLNode(tree: tree, index: node.children[$0]), value: YAMLNode(tree: tree, index: node.children[$0 + 1]))
+            Pair(key: YAMLNode(tree: tree, index: node.children[$0]),
+                 value: YAMLNode(tree: tree, index: node.children[$0 + 1]))
         }
     }
 
