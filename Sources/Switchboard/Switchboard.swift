@@ -30,6 +30,8 @@ public final class Switchboard: Sendable {
     let metrics: EngineMetrics
     /// The engine's time (the wall clock unless a test brought its own).
     public let clock: any EngineClock
+    /// Told when a key is cooled down or disabled here (shared key state between replicas).
+    let keyHealthObserver: (@Sendable (KeyHealthChange) -> Void)?
 
     /// Builds the engine for a configuration already loaded and linted.
     ///
@@ -39,6 +41,9 @@ public final class Switchboard: Sendable {
     ///   - metricsFactory: where the engine's metrics go; by default the process's bootstrapped factory.
     ///   - clock: the engine's time for cooldowns, cache expiry, queue waits, deadlines and backoffs; by
     ///     default the wall clock, or the clock of the engine this one replaces.
+    ///   - keyHealthObserver: told of every key this engine cools down or disables (never the key's
+    ///     value: its pool and index), to share with other gateways; by default the observer of the engine
+    ///     this one replaces.
     ///   - previous: the engine this one replaces (a reload): key cooldowns carry over for pools whose
     ///     definition and keys did not change; disabled keys get a fresh chance. Each provider's
     ///     concurrency limiter carries over with the new limits, so requests in flight on `previous`
@@ -47,10 +52,13 @@ public final class Switchboard: Sendable {
         configuration: SwitchboardConfiguration, registry: AdapterRegistry = .builtIn,
         environment: [String: String] = ProcessInfo.processInfo.environment, httpClient: HTTPClient? = nil,
         logger: Logger = Logger(label: "switchboard"), metricsFactory: (any MetricsFactory)? = nil,
-        clock: (any EngineClock)? = nil, replacing previous: Switchboard? = nil
+        clock: (any EngineClock)? = nil, keyHealthObserver: (@Sendable (KeyHealthChange) -> Void)? = nil,
+        replacing previous: Switchboard? = nil
     ) throws {
         let clock = clock ?? previous?.clock ?? SystemClock()
         self.clock = clock
+        let keyHealthObserver = keyHealthObserver ?? previous?.keyHealthObserver
+        self.keyHealthObserver = keyHealthObserver
         let client = httpClient ?? Self.makeHTTPClient(for: configuration)
         self.httpClient = client
         self.ownsHTTPClient = httpClient == nil
@@ -61,7 +69,7 @@ public final class Switchboard: Sendable {
                                          metrics: metrics, clock: clock)
             let compiled = try Self.compile(configuration, registry: registry, environment: environment,
                                             httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:],
-                                            limiters: limiters, clock: clock)
+                                            limiters: limiters, clock: clock, observer: keyHealthObserver)
             // Only now that the engine can be built: apply the new limits to carried-over limiters and lift
             // those of providers that no longer have any.
             for (name, limiter) in limiters {
@@ -324,13 +332,13 @@ public final class Switchboard: Sendable {
     private static func compile(
         _ configuration: SwitchboardConfiguration, registry: AdapterRegistry, environment: [String: String],
         httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing], limiters: [String: ProviderLimiter],
-        clock: any EngineClock
+        clock: any EngineClock, observer: (@Sendable (KeyHealthChange) -> Void)?
     ) throws -> (routes: [String: CompiledRoute], notes: [String], rings: [String: KeyRing]) {
         let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, logger: logger)
         var rings: [String: KeyRing] = [:]
         var notes: [String] = []
         for pool in configuration.keyPools {
-            let ring = KeyRing(pool: pool, environment: environment, clock: clock)
+            let ring = KeyRing(pool: pool, environment: environment, clock: clock, observer: observer)
             if let previous = previousRings[pool.name], ring.isSamePool(as: previous) { ring.inheritCooldowns(from: previous) }
             rings[pool.name] = ring
             for finding in ring.resolution.findings {

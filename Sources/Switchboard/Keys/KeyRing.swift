@@ -33,6 +33,9 @@ final class KeyRing: Sendable {
     let resolution: KeyResolution
     /// Where "now" comes from when a caller does not say.
     let clock: any EngineClock
+    /// Told of every key this ring cools down or disables on its own account (not of state applied from
+    /// another gateway, which that gateway already shared).
+    let observer: (@Sendable (KeyHealthChange) -> Void)?
     private let health = Mutex(Health())
 
     private struct Health {
@@ -54,9 +57,13 @@ final class KeyRing: Sendable {
         var key: Int
     }
 
-    init(pool: KeyPool, environment: [String: String], clock: any EngineClock = SystemClock()) {
+    init(
+        pool: KeyPool, environment: [String: String], clock: any EngineClock = SystemClock(),
+        observer: (@Sendable (KeyHealthChange) -> Void)? = nil
+    ) {
         self.pool = pool
         self.clock = clock
+        self.observer = observer
         self.resolution = pool.resolve(in: environment)
         self.keys = resolution.keys
     }
@@ -113,26 +120,72 @@ final class KeyRing: Sendable {
         }
     }
 
-    /// Cools `key` down for `target`, never shortening a cooldown already running, never past the pool's cap.
+    /// Cools `key` down for `target`, never shortening a cooldown already running, never past the pool's
+    /// cap. `report: false` applies state another gateway shared, without sharing it back.
     func coolDown(
-        _ key: Int, for target: String, duration: Duration, reason: Reason, now: ContinuousClock.Instant? = nil
+        _ key: Int, for target: String, duration: Duration, reason: Reason, now: ContinuousClock.Instant? = nil,
+        report: Bool = true
     ) {
-        let until = (now ?? clock.now).advanced(by: min(duration, pool.maxCooldown))
-        health.withLock { state in
+        guard keys.indices.contains(key) else { return }
+        let duration = min(duration, pool.maxCooldown)
+        let until = (now ?? clock.now).advanced(by: duration)
+        let applied = health.withLock { state in
             let scope = Scope(target: target, key: key)
-            if let current = state.coolingUntil[scope], current.until >= until { return }
+            if let current = state.coolingUntil[scope], current.until >= until { return false }
             state.coolingUntil[scope] = (until, reason)
             state.changed = true
+            return true
+        }
+        if applied, report, let observer {
+            observer(KeyHealthChange(
+                key: KeyReference(pool: pool.name, index: key), state: .cooling(scope: target, remaining: duration),
+                reason: reason.text, status: reason.status))
         }
     }
 
     /// Takes `key` out of rotation for every target until the configuration is reloaded. The first
     /// reason stays: later failures of a disabled key do not happen (it is never called again).
-    func disable(_ key: Int, reason: Reason, at time: Date = Date()) {
-        health.withLock { state in
-            guard state.disabled[key] == nil else { return }
+    func disable(_ key: Int, reason: Reason, at time: Date = Date(), report: Bool = true) {
+        guard keys.indices.contains(key) else { return }
+        let applied = health.withLock { state in
+            guard state.disabled[key] == nil else { return false }
             state.disabled[key] = (time, reason)
             state.changed = true
+            return true
+        }
+        if applied, report, let observer {
+            observer(KeyHealthChange(
+                key: KeyReference(pool: pool.name, index: key), state: .disabled(since: time), reason: reason.text,
+                status: reason.status))
+        }
+    }
+
+    /// Puts a disabled key back in rotation (another gateway reloaded and gave it its second chance).
+    func enable(_ key: Int) {
+        health.withLock { state in
+            guard state.disabled.removeValue(forKey: key) != nil else { return }
+            state.changed = true
+        }
+    }
+
+    /// Every cooldown running and every disabled key, as changes to share (`remaining` from `now`).
+    func healthInForce(now: ContinuousClock.Instant? = nil) -> [KeyHealthChange] {
+        let now = now ?? clock.now
+        return health.withLock { state in
+            let disabled = state.disabled.sorted { $0.key < $1.key }.map { key, value in
+                KeyHealthChange(
+                    key: KeyReference(pool: pool.name, index: key), state: .disabled(since: value.since),
+                    reason: value.reason.text, status: value.reason.status)
+            }
+            let cooling = state.coolingUntil.filter { $0.value.until > now }
+                .sorted { ($0.key.key, $0.key.target) < ($1.key.key, $1.key.target) }
+                .map { scope, value in
+                    KeyHealthChange(
+                        key: KeyReference(pool: pool.name, index: scope.key),
+                        state: .cooling(scope: scope.target, remaining: now.duration(to: value.until)),
+                        reason: value.reason.text, status: value.reason.status)
+                }
+            return disabled + cooling
         }
     }
 
