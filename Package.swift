@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libyaml from the system (Debian: libyaml-dev). Only YAMLEventReader.swift imports it.
@@ -59,6 +62,7 @@ let package = Package(
                 "Switchboard",
                 "SwitchboardConfig",
                 "SwitchboardJSON",
+                "SwitchboardState",
                 "SwitchboardUsage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -80,6 +84,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Key state and usage shared between replicas through PostgreSQL (providers.yaml `state:`): kept
+        // off the request path, so a slow or absent database never holds a request.
+        .target(
+            name: "SwitchboardState",
+            dependencies: [
+                "Switchboard",
+                "SwitchboardConfig",
+                "SwitchboardUsage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The `lint` command shared by `switchboard lint` and the lint-only `switchboard-lint`.
         .target(
             name: "SwitchboardLintCLI",
@@ -95,6 +116,7 @@ let package = Package(
                 "SwitchboardConfig",
                 "SwitchboardLintCLI",
                 "SwitchboardServer",
+                "SwitchboardState",
                 "SwitchboardUsage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -161,6 +183,23 @@ let package = Package(
             ],
             // The relay corpus, read from the source tree (#filePath) by LosslessRelayTests.
             exclude: ["Fixtures"]
+        ),
+        // Needs a PostgreSQL server: Tests/postgres/run.sh starts a throwaway cluster and sets
+        // SWITCHBOARD_TEST_POSTGRES_URL; without it the suite is skipped.
+        .testTarget(
+            name: "SwitchboardStateTests",
+            dependencies: [
+                "Switchboard",
+                "SwitchboardConfig",
+                "SwitchboardServer",
+                "SwitchboardState",
+                "SwitchboardTestSupport",
+                "SwitchboardUsage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "SwitchboardUsageTests",

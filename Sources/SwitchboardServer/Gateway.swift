@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Switchboard
 import SwitchboardConfig
+import SwitchboardState
 import SwitchboardUsage
 
 /// The engine the server answers with. Held behind a lock so that a reload can swap it while requests
@@ -41,6 +42,8 @@ public final class Gateway: Sendable {
     let metrics: GatewayMetrics
     /// Where every chat request and attempt is recorded (providers.yaml's `usage:`); nil records nothing.
     public let usage: UsageRecorder?
+    /// Key state and usage shared with the other replicas (providers.yaml's `state:`); nil keeps both local.
+    public let sharedState: SharedState?
     /// The last hour of requests in memory, minute by minute, for the status page.
     public let live: LiveUsage
     /// When the gateway started (the status page's "since").
@@ -53,15 +56,17 @@ public final class Gateway: Sendable {
 
     public init(
         engine: Switchboard, settings: GatewaySettings, source: Source? = nil, logger: Logger, metrics: GatewayMetrics,
-        usage: UsageRecorder? = nil, live: LiveUsage = LiveUsage()
+        usage: UsageRecorder? = nil, live: LiveUsage = LiveUsage(), sharedState: SharedState? = nil
     ) {
         self.usage = usage
+        self.sharedState = sharedState
         self.live = live
         self.current = Mutex(engine)
         self.settings = settings
         self.source = source
         self.logger = logger
         self.metrics = metrics
+        sharedState?.attach { [weak self] in self?.engine }
     }
 
     /// Re-reads the configuration. It is linted first: with errors, the running configuration keeps
@@ -93,6 +98,7 @@ public final class Gateway: Sendable {
                 configuration: configuration, registry: source.registry, environment: source.environment,
                 httpClient: source.httpClient, logger: logger, metricsFactory: metrics.factory, replacing: self.engine)
             _ = replaceEngine(with: engine)
+            sharedState?.engineReplaced(reloaded: true)
             let warnings = report.diagnostics.filter { $0.severity == .warning }
             logger.notice("configuration reloaded", metadata: ["file": "\(source.path)", "warnings": "\(warnings.count)"])
             return ReloadOutcome(applied: true, diagnostics: warnings, message: "reloaded \(source.path)")

@@ -54,6 +54,22 @@ struct EnvironmentChecks {
                            at: route.source.nameLocation))
             }
         }
+        if let state = configuration.state { diagnostics += stateChecks(state) }
         return diagnostics
+    }
+
+    /// The state database's variable: `serve` refuses to start without a usable URL in it. The value is
+    /// never echoed (it holds a password).
+    private func stateChecks(_ state: StateSettings) -> [Diagnostic] {
+        let location = state.source.value("postgres_env")
+        guard let url = environment[state.postgresEnv], !url.isEmpty else {
+            return [.warning(.envUnset, "state.postgres_env names \(state.postgresEnv), which is not set: serve will refuse to start",
+                             at: location)]
+        }
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            return [.warning(.envUnset, "\(state.postgresEnv) does not hold a postgres:// or postgresql:// URL: serve will "
+                                 + "refuse to start", at: location)]
+        }
+        return []
     }
 }

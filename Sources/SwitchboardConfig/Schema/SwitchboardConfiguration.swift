@@ -12,10 +12,13 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
     public var server: ServerSettings
     /// The `usage:` block (recording is off unless it sets `path`).
     public var usage: UsageSettings
+    /// The `state:` block: shared key state and usage between replicas; nil keeps both in this process.
+    public var state: StateSettings?
 
     public init(
         version: Int = 1, keyPools: [KeyPool] = [], providers: [Provider] = [], routes: [Route] = [],
-        errorRules: [ErrorRule] = [], server: ServerSettings = ServerSettings(), usage: UsageSettings = UsageSettings()
+        errorRules: [ErrorRule] = [], server: ServerSettings = ServerSettings(), usage: UsageSettings = UsageSettings(),
+        state: StateSettings? = nil
     ) {
         self.version = version
         self.keyPools = keyPools
@@ -24,6 +27,7 @@ public struct SwitchboardConfiguration: Sendable, Hashable {
         self.errorRules = errorRules
         self.server = server
         self.usage = usage
+        self.state = state
     }
 
     /// The rules in the order they are tried: the file's, then the built-in defaults.

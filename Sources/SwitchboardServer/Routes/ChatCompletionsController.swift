@@ -51,7 +51,7 @@ struct ChatCompletionsController<Context: RequestContext> {
                 type: "invalid_request_error", code: "model_not_found"), requestID: requestID)
         }
         let usage = RequestUsage(
-            recorder: gateway.usage, live: gateway.live, requestID: requestID, route: selection.route, streaming: body.stream)
+            recorder: gateway.usage, live: gateway.live, shared: gateway.sharedState, requestID: requestID, route: selection.route, streaming: body.stream)
         do {
             if body.stream {
                 return try await stream(body, selection: selection, engine: engine, usage: usage)
@@ -95,6 +95,7 @@ struct ChatCompletionsController<Context: RequestContext> {
             status: Int(error.status.code), latency: .zero, attempts: 0)
         gateway.live.record(record, attempts: [])
         gateway.usage?.record(record)
+        gateway.sharedState?.record(record, attempts: [])
         return error
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardState
 
 /// The status page: one server-rendered HTML document with inline CSS and SVG, refreshing itself every
 /// `refreshSeconds` (a meta refresh: no script, nothing fetched from another host).
@@ -28,6 +29,7 @@ enum StatusPage {
         }
         html += "</section>"
         if !snapshot.probes.isEmpty { html += probes(snapshot.probes) }
+        if let shared = snapshot.sharedState { html += sharedState(shared) }
         html += "</body></html>\n"
         return html
     }
@@ -127,6 +129,25 @@ enum StatusPage {
             html += "</td><td>\(time(probe.at))</td></tr>"
         }
         return html + "</tbody></table></section>"
+    }
+
+    // MARK: - Replicas
+
+    private static func sharedState(_ shared: SharedStateStatus) -> String {
+        var html = "<section id=\"shared-state\"><h2>Shared state</h2><p>Database <code>\(HTML.escape(shared.database))</code>: "
+        if shared.connected {
+            html += "<span class=\"state ready\">connected</span> since \(dateTime(shared.since)) UTC"
+        } else {
+            html += "<span class=\"state unreachable\">not connected</span> since \(dateTime(shared.since)) UTC"
+            html += " — key state is local to this replica until it is back"
+            if let error = shared.lastError { html += " <span class=\"detail\">\(HTML.escape(error))</span>" }
+        }
+        html += "</p><dl class=\"figures\"><dt>Key changes shared / received</dt><dd>\(shared.keyChangesSent) / "
+        html += "\(shared.keyChangesReceived)</dd><dt>Usage records written</dt><dd>\(shared.usageWritten)</dd>"
+        html += "<dt>Waiting for the database</dt><dd>\(shared.usageBuffered)</dd>"
+        html += "<dt>Dropped (buffer full)</dt><dd>\(shared.usageDropped)</dd>"
+        html += "<dt>Connection failures</dt><dd>\(shared.connectionFailures)</dd></dl></section>"
+        return html
     }
 
     // MARK: - Words and numbers

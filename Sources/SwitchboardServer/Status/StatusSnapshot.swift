@@ -1,6 +1,7 @@
 import Foundation
 import Switchboard
 import SwitchboardConfig
+import SwitchboardState
 import SwitchboardUsage
 
 /// Everything the status page shows, in the shape `/status.json` gives it to scripts: every route in
@@ -17,6 +18,8 @@ struct StatusSnapshot: Encodable, Sendable {
     var keyUsage: [KeyCalls]
     /// The background health probes' latest findings, when providers set `health_check:`.
     var probes: [ProbeFinding]
+    /// The link to the replicas' state database, when providers.yaml sets `state:`.
+    var sharedState: SharedStateStatus?
 
     struct Route: Encodable, Sendable {
         var name: String
@@ -160,7 +163,7 @@ extension StatusSnapshot {
             .sorted { ($0.calls, $1.label) > ($1.calls, $0.label) }
         return StatusSnapshot(
             generatedAt: now, startedAt: gateway.started, hourSource: hourSource, routes: routes, keyUsage: keyUsage,
-            probes: gateway.probeFindings())
+            probes: gateway.probeFindings(), sharedState: gateway.sharedState?.status)
     }
 
     /// The last hour by route, and by target within each route, from the usage store.

@@ -1,23 +1,29 @@
 import Foundation
 import Switchboard
 import SwitchboardConfig
+import SwitchboardState
 import SwitchboardUsage
 
 /// One chat request's entry in the usage log: started when the request arrives, finished once its
-/// answer (or error) is known, then handed to the live windows of the status page and to the store's
-/// recorder, neither of which blocks the request.
+/// answer (or error) is known, then handed to the live windows of the status page, to the store's
+/// recorder and to the shared log of the replicas, none of which blocks the request.
 struct RequestUsage: Sendable {
     let recorder: UsageRecorder?
     let live: LiveUsage?
+    let shared: SharedState?
     let requestID: String
     let route: String
     let streaming: Bool
     private let arrived = Date()
     private let started = ContinuousClock.now
 
-    init(recorder: UsageRecorder?, live: LiveUsage?, requestID: String, route: String, streaming: Bool) {
+    init(
+        recorder: UsageRecorder?, live: LiveUsage?, shared: SharedState? = nil, requestID: String, route: String,
+        streaming: Bool
+    ) {
         self.recorder = recorder
         self.live = live
+        self.shared = shared
         self.requestID = requestID
         self.route = route
         self.streaming = streaming
@@ -50,7 +56,7 @@ struct RequestUsage: Sendable {
         status: Int, outcome: String, trace: AttemptTrace, answered: Bool, usage: Usage?, provider: String?,
         model: String?, cacheHit: Bool = false, cost: Double? = nil
     ) {
-        guard recorder != nil || live != nil else { return }
+        guard recorder != nil || live != nil || shared != nil else { return }
         let calls = trace.entries.filter(\.outcome.isCall)
         let last = trace.entries.last
         let request = UsageRequestRecord(
@@ -77,6 +83,7 @@ struct RequestUsage: Sendable {
         }
         live?.record(request, attempts: attempts)
         recorder?.record(request, attempts: attempts)
+        shared?.record(request, attempts: attempts)
     }
 
     /// The client's `x-request-id` when it is a sane token, else a new one.

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Switchboard
 import SwitchboardConfig
 import SwitchboardServer
+import SwitchboardState
 import SwitchboardUsage
 
 extension SwitchboardCommand {
@@ -24,7 +25,10 @@ extension SwitchboardCommand {
                 GET /metrics and the status page take only an operator token from SWITCHBOARD_ADMIN_TOKENS (a client token gets 403; \
                 operator tokens also work as client tokens). SIGHUP or POST /admin/reload re-reads the \
                 configuration (a file with lint errors is refused and the old one keeps serving). SIGTERM and \
-                SIGINT stop it gracefully, letting requests in flight finish.
+                SIGINT stop it gracefully, letting requests in flight finish. With state: in providers.yaml, \
+                replicas share key cooldowns, disabled keys and the usage log through the PostgreSQL database whose \
+                URL is in the environment variable state.postgres_env names (see docs/deployment.md); the database \
+                is never on the request path.
                 """
         )
 
@@ -101,12 +105,26 @@ extension SwitchboardCommand {
             }
             let grace = shutdownGrace.map { Duration.seconds($0) } ?? server.shutdownGrace ?? .seconds(30)
             // One HTTP client for the process, shared by every engine a reload installs.
+            // Shared state with the other replicas, when providers.yaml's `state:` names a database
+            // (changing it needs a restart).
+            var sharedState: SharedState?
+            if let state = loaded.configuration.state {
+                do {
+                    let endpoint = try PostgresEndpoint(settings: state, environment: environment, configurationFile: config)
+                    sharedState = SharedState(settings: state, endpoint: endpoint, logger: logger, metricsFactory: metrics.factory)
+                } catch {
+                    logger.critical("cannot use the state database: \(error)")
+                    throw ExitCode(78)
+                }
+            }
             let httpClient = Switchboard.makeHTTPClient(for: loaded.configuration)
+            var keyHealthObserver: (@Sendable (KeyHealthChange) -> Void)?
+            if let sharedState { keyHealthObserver = { sharedState.keyHealthChanged($0) } }
             let engine: Switchboard
             do {
                 engine = try Switchboard(
                     configuration: loaded.configuration, environment: environment, httpClient: httpClient, logger: logger,
-                    metricsFactory: metrics.factory)
+                    metricsFactory: metrics.factory, keyHealthObserver: keyHealthObserver)
             } catch {
                 logger.critical("cannot start with \(config): \(error)")
                 try? await httpClient.shutdown()
@@ -123,7 +141,8 @@ extension SwitchboardCommand {
             }
             let source = Gateway.Source(path: config, environment: environment, httpClient: httpClient)
             let gateway = Gateway(
-                engine: engine, settings: settings, source: source, logger: logger, metrics: metrics, usage: usage)
+                engine: engine, settings: settings, source: source, logger: logger, metrics: metrics, usage: usage,
+                sharedState: sharedState)
             logger.info("serving", metadata: [
                 "address": "\(settings.host):\(settings.port)", "routes": "\(engine.routeNames.joined(separator: ","))",
                 "client_auth": "\(settings.clientTokens.isEmpty ? "off (loopback only)" : "\(settings.clientTokens.count) token(s)")",
@@ -137,8 +156,8 @@ extension SwitchboardCommand {
             defer { hangup.cancel() }
             let application = buildApplication(gateway: gateway)
             // Services stop in reverse order: the server drains its requests first, then the usage
-            // recorder writes what they recorded.
-            let recorders: [any Service] = usage.map { [$0] } ?? []
+            // recorder and the shared state write what they recorded.
+            let recorders: [any Service] = (usage.map { [$0] } ?? []) + (sharedState.map { [$0] } ?? [])
             let healthChecks = HealthCheckService(gateway: gateway, clock: ContinuousClock())
             var services = ServiceGroupConfiguration(
                 services: recorders + [application, healthChecks], gracefulShutdownSignals: [.sigterm, .sigint],

@@ -15,7 +15,7 @@ struct ConfigDecoder {
     }
 
     static let topLevelFields = [
-        "version", "key_pools", "providers", "routes", "policy", "error_rules", "server", "usage",
+        "version", "key_pools", "providers", "routes", "policy", "error_rules", "server", "usage", "state",
     ]
     static let serverFields = [
         "host", "port", "max_request_bytes", "max_concurrent_per_token", "shutdown_grace",
@@ -49,6 +49,7 @@ struct ConfigDecoder {
         if let rules = reader.value("error_rules") { configuration.errorRules = decodeErrorRules(rules) }
         if let server = reader.value("server") { configuration.server = decodeServer(server) }
         if let usage = reader.value("usage") { configuration.usage = decodeUsage(usage) }
+        if let state = reader.value("state") { configuration.state = decodeState(state) }
         return configuration
     }
 

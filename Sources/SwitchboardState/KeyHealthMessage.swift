@@ -1,0 +1,67 @@
+import Foundation
+import Switchboard
+
+/// A key health change as it travels between replicas (a NOTIFY payload, JSON): the key's fingerprint,
+/// never its value. Cooldowns travel as time left, so that replicas' clocks never have to agree.
+struct KeyHealthMessage: Codable, Sendable, Hashable {
+    enum State: String, Codable, Sendable {
+        case cooling, disabled, enabled
+    }
+
+    /// Who sent it: a replica ignores its own messages.
+    var replica: String
+    var fingerprint: String
+    var state: State
+    /// The target (`provider/model`) of a cooldown.
+    var scope: String?
+    var remainingMilliseconds: Int64?
+    /// When a key was disabled, Unix seconds.
+    var since: Double?
+    var reason: String
+    var status: Int?
+
+    init(change: KeyHealthChange, fingerprint: String, replica: String) {
+        self.replica = replica
+        self.fingerprint = fingerprint
+        self.reason = change.reason
+        self.status = change.status
+        switch change.state {
+        case .cooling(let scope, let remaining):
+            state = .cooling
+            self.scope = scope
+            remainingMilliseconds = Int64(remaining.components.seconds) * 1_000
+                + Int64(remaining.components.attoseconds / 1_000_000_000_000_000)
+        case .disabled(let since):
+            state = .disabled
+            self.since = since.timeIntervalSince1970
+        case .enabled:
+            state = .enabled
+        }
+    }
+
+    /// The change for the key `reference` holds here; nil for a message that makes no sense.
+    func change(for reference: KeyReference) -> KeyHealthChange? {
+        let state: KeyHealthChange.State
+        switch self.state {
+        case .cooling:
+            guard let scope, let remainingMilliseconds, remainingMilliseconds > 0 else { return nil }
+            state = .cooling(scope: scope, remaining: .milliseconds(remainingMilliseconds))
+        case .disabled:
+            state = .disabled(since: since.map(Date.init(timeIntervalSince1970:)) ?? Date())
+        case .enabled:
+            state = .enabled
+        }
+        return KeyHealthChange(key: reference, state: state, reason: reason, status: status)
+    }
+
+    func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        guard let data = try? encoder.encode(self) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decode(_ payload: String) -> KeyHealthMessage? {
+        try? JSONDecoder().decode(KeyHealthMessage.self, from: Data(payload.utf8))
+    }
+}
