@@ -42,12 +42,24 @@ struct StateSettingsTests {
         #expect(state.syncInterval == StateSettings.defaultSyncInterval)
     }
 
-    @Test func badStateValuesAreLocatedErrorsThatNeverEchoAURL() throws {
-        let report = Linter().lint(file: try LintFixture.url("state-section").path)
+    @Test func badStateValuesAreLocatedErrorsThatNeverEchoAURL() {
+        let yaml = """
+            version: 1
+            \(Self.rest)
+            # the URL, password and all, where the variable's name belongs
+            state:
+              postgres_env: postgres://switchboard:hunter2@db.internal:5432/switchboard
+              tls: verify
+              ca_file: certs/pg-ca.pem
+              usage_buffer: 0
+              sync_interval: 5m
+              sync_intervall: 1s
+            """
+        let report = Linter().lint(Array(yaml.utf8), file: "state.yaml")
         let found = report.diagnostics.map { "\($0.location) \($0.severity) \($0.rule.rawValue)" }
         #expect(found == [
-            "10:17 error literal-secret", "11:8 error invalid-value", "12:12 warning ineffective-setting",
-            "13:17 error invalid-value", "14:18 error invalid-value", "15:3 error unknown-field",
+            "8:17 error literal-secret", "9:8 error invalid-value", "10:12 warning ineffective-setting",
+            "11:17 error invalid-value", "12:18 error invalid-value", "13:3 error unknown-field",
         ])
         #expect(report.diagnostics.allSatisfy { !$0.message.contains("hunter2") })
         #expect(report.diagnostics.first?.message.contains("not hold the connection URL") == true)
