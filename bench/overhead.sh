@@ -14,6 +14,9 @@
 #   - the cost of usage recording (issue 7): the plain cases again against a second gateway whose
 #     providers.yaml adds a `usage:` store (SQLite in bench/out/), CPU per request with the store on
 #     against the same cases with it off, from the same run (--usage-runs 0 skips it);
+#   - the cost of shared state (issue 17), with --state-runs 1: the plain cases again against a gateway
+#     whose providers.yaml adds `state:` (a throwaway PostgreSQL cluster from Tests/postgres/cluster.sh,
+#     every request's usage written to it), CPU per request and p50 with it on against off, same run;
 #   - `switchboard lint` on the generated 10,000-target providers.yaml (bench/generate_config.py);
 # and prints one table, each figure next to its target. It fails loudly when any 200 path sees a
 # non-2xx answer or a socket error. Every process it starts is stopped by PID on exit.
@@ -27,6 +30,7 @@
 #                         answering a fixed body, and Hummingbird relaying to the mock through
 #                         AsyncHTTPClient, at 1 and 32 connections with their CPU per request
 #     --usage-runs N      1 (default) measures plain 1 and 32 connections again with usage recording on; 0 skips it
+#     --state-runs N      1 measures plain 1 and 32 connections again with state: (PostgreSQL) on; 0 (default) skips it
 #     --soak [S]          also run S seconds (default 300) of mixed load (plain, streaming, failover) and
 #                         sample the gateway's RSS every 10 s, to show it does not grow
 #     --profile callgrind|perf
@@ -49,7 +53,7 @@ out=$root/bench/out
 nginx_port=18480
 gw_port=18481
 
-duration=10 warmup=3 startup_runs=5 lint_runs=5 usage_runs=1 floor=0 soak=0 profile="" profile_route=plain profile_duration=""
+duration=10 warmup=3 startup_runs=5 lint_runs=5 usage_runs=1 state_runs=0 floor=0 soak=0 profile="" profile_route=plain profile_duration=""
 log_level=info scratch=.build bin="" serve_args=()
 while (($#)); do
     case $1 in
@@ -58,6 +62,7 @@ while (($#)); do
         --startup-runs) startup_runs=$2; shift ;;
         --lint-runs) lint_runs=$2; shift ;;
         --usage-runs) usage_runs=$2; shift ;;
+        --state-runs) state_runs=$2; shift ;;
         --floor) floor=1 ;;
         --soak) if [[ ${2:-} =~ ^[0-9]+$ ]]; then soak=$2; shift; else soak=300; fi ;;
         --profile) profile=$2; shift ;;
@@ -87,6 +92,7 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    if declare -F postgres_cluster_stop >/dev/null; then postgres_cluster_stop; fi
     exit "$status"
 }
 trap cleanup EXIT
@@ -389,6 +395,24 @@ if ((usage_runs > 0)); then
     stop_gateway
     usage_rows=$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from usage_requests').fetchone()[0])" "$usage_db" 2>/dev/null || echo "?")
 fi
+# --- shared state on: the same plain cases against a gateway that shares key state and usage -------------
+if ((state_runs > 0)); then
+    stop_gateway
+    source Tests/postgres/cluster.sh
+    postgres_cluster_start || fail "cannot start a PostgreSQL cluster (Debian: apt-get install postgresql)"
+    state_config=$out/overhead-state-providers.yaml
+    { cat "$config"; printf '\nstate:\n  postgres_env: SWITCHBOARD_BENCH_DATABASE_URL\n'; } >"$state_config"
+    serve_with "$state_config"
+    start_gateway env SWITCHBOARD_BENCH_DATABASE_URL="$PG_URL"
+    for _ in $(seq 250); do grep -q "shared state: connected" "$gwlog" && break; sleep 0.02; done
+    grep -q "shared state: connected" "$gwlog" || fail "the gateway did not connect to PostgreSQL: $(tail -5 "$gwlog")"
+    sanity "$gateway" plain "" mock
+    bench "gateway plain, state on" gateway plain "" 1 1
+    bench "gateway plain, state on" gateway plain "" 2 32
+    stop_gateway
+    state_rows=$(psql "$PG_URL" -tAc "SELECT count(*) FROM switchboard_usage_requests" 2>/dev/null || echo "?")
+    postgres_cluster_stop
+fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- lint of the 10,000-target file -------------------------------------------------------------------------
@@ -455,6 +479,13 @@ idle_mb=$(mb "$idle_rss_kb") peak_mb=$(mb "$peak_rss_kb")
         row "usage recording: CPU per request on / off, 32 conns" "$(div "${cpu[gateway plain, usage on@32]}" "${cpu[gateway plain@32]}")" "-"
         row "usage recording: req/s on / off, 32 conns" "$(div "${rps[gateway plain, usage on@32]}" "${rps[gateway plain@32]}")" "-"
         row "usage recording: rows written (all requests of the run)" "$usage_rows" "-"
+    fi
+    if ((state_runs > 0)); then
+        row "shared state: CPU per request on / off, 1 conn" "$(div "${cpu[gateway plain, state on@1]}" "${cpu[gateway plain@1]}")" "-"
+        row "shared state: CPU per request on / off, 32 conns" "$(div "${cpu[gateway plain, state on@32]}" "${cpu[gateway plain@32]}")" "-"
+        row "shared state: p50 on - off, 1 conn (us)" "$(sub "${p50[gateway plain, state on@1]}" "${p50[gateway plain@1]}")" "-"
+        row "shared state: req/s on / off, 32 conns" "$(div "${rps[gateway plain, state on@32]}" "${rps[gateway plain@32]}")" "-"
+        row "shared state: usage rows in PostgreSQL (all requests of the run)" "$state_rows" "-"
     fi
     row "idle RSS after start-up (MB)" "$idle_mb" "<= 30" "$(check "$idle_mb" '<=' 30)"
     row "RSS after the first requests (MB)" "$(mb "$first_rss_kb")" "-"
