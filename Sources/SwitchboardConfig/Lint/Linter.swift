@@ -37,7 +37,7 @@ public struct Linter: Sendable {
         var decoder = ConfigDecoder(catalog: catalog)
         let configuration = decoder.decode(root)
         diagnostics += decoder.diagnostics
-        var references = ReferenceChecks(configuration: configuration, catalog: catalog)
+        var references = ReferenceChecks(configuration: configuration, catalog: catalog, losses: decoder.losses)
         diagnostics += references.run()
         if let environment {
             diagnostics += EnvironmentChecks(configuration: configuration, catalog: catalog, environment: environment).run()

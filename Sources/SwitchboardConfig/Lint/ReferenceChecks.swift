@@ -3,13 +3,16 @@
 struct ReferenceChecks {
     let configuration: SwitchboardConfiguration
     let catalog: AdapterCatalog
+    /// What the decoder left out after reporting it: its consequences are not reported again.
+    let losses: DecodingLosses
     private(set) var diagnostics: [Diagnostic] = []
     /// "Did you mean" hints left for unknown key pools (see `ConfigDecoder.hintBudget`).
     private var hintBudget = Suggestion.budget
 
-    init(configuration: SwitchboardConfiguration, catalog: AdapterCatalog) {
+    init(configuration: SwitchboardConfiguration, catalog: AdapterCatalog, losses: DecodingLosses = DecodingLosses()) {
         self.configuration = configuration
         self.catalog = catalog
+        self.losses = losses
     }
 
     mutating func run() -> [Diagnostic] {
@@ -34,7 +37,7 @@ struct ReferenceChecks {
                                  + "'\(provider.adapter)' makes no network calls and never uses keys",
                              at: provider.source.value("key_pool")))
             } else if let pool = provider.keyPool {
-                if !declared.contains(pool) {
+                if !declared.contains(pool), !losses.keyPools.contains(pool) {
                     var hint = ""
                     if hintBudget > 0 {
                         hintBudget -= 1
@@ -64,6 +67,8 @@ struct ReferenceChecks {
             let targets = routes[routeIndex].targets
             if targets.isEmpty {
                 let route = routes[routeIndex]
+                // Its targets were there and each got its own error.
+                if losses.routesWithLostTargets.contains(route.name) { continue }
                 diagnostics.append(
                     .error(.emptyRoute, "route '\(route.name)' has no targets", at: route.source.nameLocation))
                 continue
@@ -241,13 +246,18 @@ struct ReferenceChecks {
     }
 
     private mutating func checkUnused(_ usage: ProviderUsage) {
-        let usedPools = Set(configuration.providers.compactMap(\.keyPool))
+        // Without a readable providers section, nothing can be called unused.
+        if losses.providersSection { return }
+        let usedPools = Set(configuration.providers.compactMap(\.keyPool)).union(losses.keyPoolsOfLostProviders)
         for pool in configuration.keyPools where !usedPools.contains(pool.name) {
             diagnostics.append(
                 .warning(.unusedKeyPool, "key pool '\(pool.name)' is not used by any provider",
                          at: pool.source.nameLocation))
         }
-        for (index, provider) in configuration.providers.enumerated() where !usage.isUsed(providerAt: index) {
+        // A route that could not be decoded may be the one that uses a provider.
+        if losses.routes { return }
+        for (index, provider) in configuration.providers.enumerated()
+        where !usage.isUsed(providerAt: index) && !losses.providersOfLostTargets.contains(provider.name) {
             diagnostics.append(
                 .warning(.unusedProvider, "provider '\(provider.name)' is not used by any route",
                          at: provider.source.nameLocation))

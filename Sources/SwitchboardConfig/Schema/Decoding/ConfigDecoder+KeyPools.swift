@@ -4,7 +4,11 @@ extension ConfigDecoder {
     mutating func decodeKeyPools(_ node: YAMLNode) -> [KeyPool] {
         var pools: [KeyPool] = []
         forEachEntry(of: node, what: "key_pools") { decoder, name, value, key in
-            if let pool = decoder.decodeKeyPool(name: name, value, key: key) { pools.append(pool) }
+            if let pool = decoder.decodeKeyPool(name: name, value, key: key) {
+                pools.append(pool)
+            } else {
+                decoder.losses.keyPools.insert(name)
+            }
         }
         return pools
     }

@@ -15,7 +15,11 @@ extension ConfigDecoder {
     mutating func decodeProviders(_ node: YAMLNode) -> [Provider] {
         var providers: [Provider] = []
         forEachEntry(of: node, what: "providers") { decoder, name, value, key in
-            if let provider = decoder.decodeProvider(name: name, value, key: key) { providers.append(provider) }
+            if let provider = decoder.decodeProvider(name: name, value, key: key) {
+                providers.append(provider)
+            } else {
+                decoder.losses.providers.insert(name)
+            }
         }
         return providers
     }
@@ -27,7 +31,10 @@ extension ConfigDecoder {
         else { return nil }
         guard let adapterNode = reader.required("adapter", diagnostics: &diagnostics),
             let adapter = string(adapterNode, field: "adapter", in: what)
-        else { return nil }
+        else {
+            if let pool = reader.value("key_pool")?.string { losses.keyPoolsOfLostProviders.insert(pool) }
+            return nil
+        }
         var provider = Provider(name: name, adapter: adapter, source: reader.source)
         let declaration = catalog[adapter]
         if declaration == nil {
@@ -66,8 +73,31 @@ extension ConfigDecoder {
             provider.options = decodeOptions(
                 reader.value("options"), specs: declaration.options, what: "options of \(what)",
                 ownerLocation: key.location, providerOptions: nil)
+            if let base = provider.baseURL, let urlNode = reader.value("base_url") {
+                checkRequestPath(of: base, provider: provider, declaration: declaration, at: urlNode.location, in: what)
+            }
         }
         return provider
+    }
+
+    /// A `base_url` that already ends in the path the adapter appends (`…/v1/chat/completions`, pasted from
+    /// a provider's docs) would send every request to `…/chat/completions/chat/completions`.
+    private mutating func checkRequestPath(
+        of base: String, provider: Provider, declaration: AdapterDeclaration, at location: SourceLocation, in what: String
+    ) {
+        guard let spec = declaration.options.first(where: { $0.name == "chat_path" }),
+            let path = provider.options["chat_path"]?.string ?? spec.defaultValue?.string, path.count > 1
+        else { return }
+        let trimmedPath = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let trimmedBase = base.hasSuffix("/") ? String(base.dropLast()) : base
+        guard trimmedBase.lowercased().hasSuffix(trimmedPath.lowercased()) else { return }
+        let corrected = String(trimmedBase.dropLast(trimmedPath.count))
+        diagnostics.append(
+            .error(.invalidURL,
+                   "'base_url' in \(what) already ends in '\(Self.excerpt(trimmedPath))', which adapter "
+                       + "'\(provider.adapter)' appends: requests would go to '…\(Self.excerpt(trimmedPath + trimmedPath))'; "
+                       + "end base_url before it ('\(Self.excerpt(corrected))')",
+                   at: location))
     }
 
     /// False (with a diagnostic) when the URL cannot be used; plain http to a remote host only warns.

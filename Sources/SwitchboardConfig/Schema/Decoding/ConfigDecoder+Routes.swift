@@ -27,6 +27,8 @@ extension ConfigDecoder {
                 name: name, value, key: key, defaultPolicy: defaultPolicy, providers: contexts)
             {
                 routes.append(route)
+            } else {
+                decoder.losses.routes = true
             }
         }
         return routes
@@ -62,10 +64,14 @@ extension ConfigDecoder {
                 for (index, item) in items.enumerated() {
                     if let target = decodeTarget(item, what: "target \(index + 1) of \(what)", providers: providers) {
                         targets.append(target)
+                    } else {
+                        losses.routesWithLostTargets.insert(name)
                     }
                 }
             } else {
                 typeMismatch(targetsNode, expected: "a list of targets", field: "targets", in: what)
+                losses.routesWithLostTargets.insert(name)
+                losses.routes = true
             }
         }
         return Route(name: name, targets: targets, policy: policy, cache: cache, source: source)
@@ -82,7 +88,10 @@ extension ConfigDecoder {
             integer($0, field: "priority", in: what, range: 0...1_000_000_000)
         }
         let context = providerName.flatMap { providers[$0] }
-        if let providerName, context == nil {
+        // A provider that is declared but broken, or a providers section that is missing, was reported already.
+        if let providerName, context == nil, !losses.providersSection, !losses.providersAbsent,
+            !losses.providers.contains(providerName)
+        {
             let hint = hint(for: providerName, in: providers.keys.sorted())
             diagnostics.append(
                 .error(.unknownProvider,
@@ -116,7 +125,10 @@ extension ConfigDecoder {
             price = decodePrice(
                 priceNode, in: what, nameLocation: reader.source.key("price"), adapter: context?.declaration)
         }
-        guard let providerName, let priority else { return nil }
+        guard let providerName, let priority else {
+            if let providerName { losses.providersOfLostTargets.insert(providerName) } else { losses.routes = true }
+            return nil
+        }
         return Target(
             provider: providerName, model: model, priority: priority, parameters: parameters, supports: supports,
             price: price, source: reader.source)

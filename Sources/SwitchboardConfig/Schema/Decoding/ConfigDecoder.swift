@@ -4,6 +4,8 @@
 struct ConfigDecoder {
     let catalog: AdapterCatalog
     var diagnostics: [Diagnostic] = []
+    /// What was left out after an error, so later checks do not report its consequences.
+    var losses = DecodingLosses()
     /// How many more "did you mean" hints against a file-defined list (providers, template names) may be
     /// worked out. Each compares the word with every name in the list, so thousands of bad references
     /// against thousands of names would cost millions of comparisons; past the budget, messages go
@@ -40,10 +42,24 @@ struct ConfigDecoder {
             }
         }
         if let pools = reader.value("key_pools") { configuration.keyPools = decodeKeyPools(pools) }
-        if let providers = reader.value("providers") { configuration.providers = decodeProviders(providers) }
+        if let providers = reader.value("providers"), providers.isMapping {
+            configuration.providers = decodeProviders(providers)
+        } else if let providers = reader.value("providers") {
+            losses.providersSection = true
+            _ = decodeProviders(providers)  // reports the wrong type
+        } else if Self.misspells("providers", in: root) {
+            losses.providersSection = true  // the unknown-field error says which key was meant
+        } else {
+            losses.providersAbsent = true
+            if let routes = reader.value("routes"), routes.mapping?.isEmpty == false {
+                diagnostics.append(.error(
+                    .missingField, "routes name providers, but the file has no 'providers' section", at: routes.location))
+            }
+        }
         var defaultPolicy = RoutePolicy()
         if let policy = reader.value("policy") { defaultPolicy = decodePolicy(policy, base: defaultPolicy, what: "policy") }
         if let routes = reader.value("routes") {
+            if !routes.isMapping { losses.routes = true }
             configuration.routes = decodeRoutes(routes, defaultPolicy: defaultPolicy, providers: configuration.providers)
         }
         if let rules = reader.value("error_rules") { configuration.errorRules = decodeErrorRules(rules) }
@@ -51,6 +67,31 @@ struct ConfigDecoder {
         if let usage = reader.value("usage") { configuration.usage = decodeUsage(usage) }
         if let state = reader.value("state") { configuration.state = decodeState(state) }
         return configuration
+    }
+
+    /// What is wrong with a listen address written as a URL or with its port (`serve` would refuse it
+    /// with a message about something else); nil for a host name, IPv4 or IPv6 address.
+    static func hostProblem(_ host: String) -> String? {
+        if host.contains("://") {
+            return "is an address to listen on, not a URL: write the host alone (0.0.0.0, 127.0.0.1, ::) and the port in 'port'"
+        }
+        // `0.0.0.0:8080`, `[::]:8080`: one colon before digits, or a bracketed IPv6 literal with a port.
+        let parts = host.split(separator: ":", omittingEmptySubsequences: false)
+        let port = parts.last.map(String.init) ?? ""
+        let carriesPort = !port.isEmpty && port.allSatisfy(\.isASCII) && Int(port) != nil
+            && (parts.count == 2 || host.hasPrefix("[") && host.contains("]:"))
+        if carriesPort {
+            return "carries a port ('\(SafeText.excerpt(host))'): write the address alone and the port in 'port: \(port)'"
+        }
+        return nil
+    }
+
+    /// Whether a top-level key of `root` is a near miss of `field` (already reported as unknown, with a hint).
+    static func misspells(_ field: String, in root: YAMLNode) -> Bool {
+        (root.mapping ?? []).contains { pair in
+            guard let name = pair.key.string, !topLevelFields.contains(name) else { return false }
+            return Suggestion.nearest(to: name, in: topLevelFields) == field
+        }
     }
 
     // MARK: - Server
@@ -64,6 +105,9 @@ struct ConfigDecoder {
             server.host = string(value, field: "host", in: what)
             if server.host?.isEmpty == true {
                 diagnostics.append(.error(.invalidValue, "'host' in server must not be empty", at: value.location))
+                server.host = nil
+            } else if let host = server.host, let problem = Self.hostProblem(host) {
+                diagnostics.append(.error(.invalidValue, "'host' in server \(problem)", at: value.location))
                 server.host = nil
             }
         }

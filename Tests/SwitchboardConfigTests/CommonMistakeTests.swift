@@ -1,0 +1,82 @@
+import SwitchboardConfig
+import Testing
+
+/// Mistakes operators make that the file's shape allows: caught by the linter with a located message.
+struct CommonMistakeTests {
+    static let route = """
+        routes:
+          chat: [{ provider: openai, model: gpt-4o-mini, priority: 1 }]
+        """
+
+    /// The diagnostics, without the warning every remote provider without a key pool gets here.
+    static func lint(_ yaml: String) -> [Diagnostic] {
+        Linter().lint(Array(yaml.utf8), file: "mistake.yaml").diagnostics.filter { $0.rule != .missingKeyPool }
+    }
+
+    @Test func aBaseURLThatAlreadyEndsInTheChatPathIsAnError() {
+        for base in ["https://api.openai.com/v1/chat/completions", "https://api.openai.com/v1/chat/completions/"] {
+            let diagnostics = Self.lint("""
+                version: 1
+                providers:
+                  openai: { adapter: openai-chat, base_url: "\(base)" }
+                \(Self.route)
+                """)
+            #expect(diagnostics.map { "\($0.location) \($0.rule.rawValue)" } == ["3:45 invalid-url"])
+            #expect(diagnostics.first?.message.contains("'…/chat/completions/chat/completions'") == true)
+            #expect(diagnostics.first?.message.contains("('https://api.openai.com/v1')") == true)
+        }
+    }
+
+    @Test func aCustomChatPathIsWhatCounts() {
+        let custom = Self.lint("""
+            version: 1
+            providers:
+              openai:
+                adapter: openai-chat
+                base_url: "https://llm.internal/api/generate"
+                options: { chat_path: /generate }
+            \(Self.route)
+            """)
+        #expect(custom.map { "\($0.location) \($0.rule.rawValue)" } == ["5:15 invalid-url"])
+        // The default path is only a mistake when it is the one appended.
+        let fine = Self.lint("""
+            version: 1
+            providers:
+              openai:
+                adapter: openai-chat
+                base_url: "https://llm.internal/v1/chat/completions"
+                options: { chat_path: /generate }
+            \(Self.route)
+            """)
+        #expect(fine.isEmpty)
+    }
+
+    @Test func aServerHostWithAPortIsAnError() {
+        for (host, column) in [("0.0.0.0:8080", 9), ("\"[::]:8080\"", 9), ("http://0.0.0.0", 9)] {
+            let diagnostics = Self.lint("""
+                version: 1
+                server:
+                  host: \(host)
+                providers:
+                  openai: { adapter: openai-chat, base_url: "https://api.openai.com/v1" }
+                \(Self.route)
+                """)
+            let found = diagnostics.filter { $0.rule == .invalidValue }.map { "\($0.location) \($0.rule.rawValue)" }
+            #expect(found == ["3:\(column) invalid-value"], "host \(host)")
+        }
+    }
+
+    @Test func hostNamesAndAddressesWithoutAPortAreFine() {
+        for host in ["0.0.0.0", "127.0.0.1", "\"::\"", "\"::1\"", "gateway.internal", "\"fe80::1\""] {
+            let diagnostics = Self.lint("""
+                version: 1
+                server: { host: \(host) }
+                providers:
+                  offline: { adapter: template, options: { templates: { text: "x" } } }
+                routes:
+                  chat: [{ provider: offline, priority: 1 }]
+                """)
+            #expect(diagnostics.isEmpty, "host \(host)")
+        }
+    }
+}
