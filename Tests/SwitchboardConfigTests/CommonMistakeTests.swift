@@ -80,3 +80,45 @@ struct CommonMistakeTests {
         }
     }
 }
+
+/// "Did you mean" by meaning and across kinds, not only by spelling.
+struct MeaningSuggestionTests {
+    static func messages(_ yaml: String) -> [String] {
+        Linter().lint(Array(yaml.utf8), file: "meaning.yaml").diagnostics.map(\.message)
+    }
+
+    @Test func aKeyPoolNamedByItsVariableSuggestsThePool() {
+        let messages = Self.messages("""
+            version: 1
+            key_pools:
+              openai: [OPENAI_API_KEY, VITE_OPENAI_API_KEY]
+            providers:
+              openai: { adapter: openai-chat, base_url: "https://api.openai.com/v1", key_pool: VITE_OPENAI_API_KEY }
+            routes:
+              chat: [{ provider: openai, model: gpt-4o-mini, priority: 1 }]
+            """)
+        #expect(messages.contains { $0.contains("VITE_OPENAI_API_KEY is a variable of key pool 'openai'") })
+    }
+
+    @Test func wordsFromOtherGatewaysAndProvidersSuggestOurs() {
+        let messages = Self.messages("""
+            version: 1
+            policies: { deadline: 10s }
+            server: { hostname: 0.0.0.0 }
+            providers:
+              local: { adapter: openai-chat, base_url: "http://127.0.0.1:8000/v1" }
+              spare: { adapter: openai, base_url: "http://127.0.0.1:8001/v1" }
+              offline: { adapter: template, options: { templates: { text: "x" } } }
+            error_rules:
+              - { class: busy, match: { status: [503] }, action: next_provider }
+            routes:
+              chat:
+                - { provider: local, model: llama, priority: 1, parameters: { max_new_tokens: 200 } }
+                - { provider: spare, model: llama, priority: 2 }
+                - { provider: offline, priority: 3 }
+            """)
+        for hint in ["'policy'", "'host'", "'openai-chat'", "'next_target'", "'max_tokens'"] {
+            #expect(messages.contains { $0.contains("did you mean \(hint)") }, "no hint \(hint) in \(messages)")
+        }
+    }
+}

@@ -39,7 +39,10 @@ struct ReferenceChecks {
             } else if let pool = provider.keyPool {
                 if !declared.contains(pool), !losses.keyPools.contains(pool) {
                     var hint = ""
-                    if hintBudget > 0 {
+                    // An environment variable's name where the pool's belongs: say which pool holds it.
+                    if let owner = configuration.keyPools.first(where: { $0.variables.contains(pool) }) {
+                        hint = "; \(pool) is a variable of key pool '\(owner.name)': did you mean 'key_pool: \(owner.name)'?"
+                    } else if hintBudget > 0 {
                         hintBudget -= 1
                         hint = Suggestion.hint(for: pool, in: pools)
                     }
