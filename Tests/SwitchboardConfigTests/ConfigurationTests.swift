@@ -200,7 +200,7 @@ struct ConfigurationTests {
         let report = Linter().lint(Array(text.utf8), file: "tabs.yaml")
         LintFixture.expect(report, [.init(.error, .unknownProvider, 12, 12, ["'ofline'"])])
         let lines = DiagnosticFormatter().text(report).split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.dropFirst().prefix(2) == ["\tprovider: ofline,", "\t          ^"])
+        #expect(lines.dropFirst().prefix(2) == ["\tprovider: ofline,", "\t          ^~~~~~"])
     }
 
     /// A very long line is cut to a window around the column, and the caret still points at the column.
@@ -223,8 +223,9 @@ struct ConfigurationTests {
         #expect(shown.count <= DiagnosticFormatter().maxLineWidth + 2)
         #expect((shown.first == "…") == atTheEnd)
         #expect((shown.last == "…") == !atTheEnd)
-        #expect(caret.allSatisfy { $0 == " " || $0 == "^" } && caret.last == "^")
-        let caretIndex = caret.unicodeScalars.count - 1
+        // The whole token is underlined: `^~~~~~` under `ofline`.
+        #expect(caret.allSatisfy { $0 == " " || $0 == "^" || $0 == "~" } && caret.hasSuffix("^~~~~~"))
+        let caretIndex = caret.unicodeScalars.count - 6
         #expect(String(String.UnicodeScalarView(shown.dropFirst(caretIndex).prefix(6))) == "ofline")
     }
 

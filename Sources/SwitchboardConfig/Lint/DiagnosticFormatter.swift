@@ -4,7 +4,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Prints diagnostics the way compilers do (`path:line:col: error: message [rule]`, the line, a caret),
+/// Prints diagnostics the way compilers do (`path:line:col: error: message [rule]`, the line, the
+/// offending token underlined),
 /// or as JSON for tools.
 public struct DiagnosticFormatter: Sendable {
     public enum Format: String, Sendable, CaseIterable {
@@ -52,7 +53,9 @@ public struct DiagnosticFormatter: Sendable {
             if let scalars {
                 let (line, caretColumn) = excerpt(scalars, column: diagnostic.location.column)
                 output += line + "\n"
-                output += caretIndent(line, column: caretColumn) + paint("^", "1;32") + "\n"
+                let shown = Array(line.unicodeScalars)
+                let underline = "^" + String(repeating: "~", count: Self.tokenWidth(shown, column: caretColumn) - 1)
+                output += caretIndent(line, column: caretColumn) + paint(underline, "1;32") + "\n"
             }
         }
         return output
@@ -98,6 +101,46 @@ public struct DiagnosticFormatter: Sendable {
         }
         if end < scalars.count { shown += "…" }
         return (shown, caret)
+    }
+
+    /// How many columns the token at `column` spans, to underline all of it: a quoted scalar to its
+    /// closing quote, a plain one up to `,`, `]`, `}`, `: `, ` #` or the end of the line (trailing spaces
+    /// left out); 1 for an indicator (`{`, `[`, `-`, `&`, `*`, …) or a column past the end.
+    package static func tokenWidth(_ scalars: [Unicode.Scalar], column: Int) -> Int {
+        let start = column - 1
+        guard start >= 0, start < scalars.count else { return 1 }
+        let first = scalars[start]
+        if first == "\"" || first == "'" {
+            var index = start + 1
+            while index < scalars.count {
+                if scalars[index] == "\\", first == "\"" {
+                    index += 2
+                    continue
+                }
+                if scalars[index] == first {
+                    // '' inside single quotes is an escaped quote, not the end.
+                    if first == "'", index + 1 < scalars.count, scalars[index + 1] == "'" {
+                        index += 2
+                        continue
+                    }
+                    return index - start + 1
+                }
+                index += 1
+            }
+            return 1  // closes on a later line: the caret alone
+        }
+        if "{}[],-&*!|>%@`?".unicodeScalars.contains(first) { return 1 }
+        var end = start
+        while end < scalars.count {
+            let scalar = scalars[end]
+            if scalar == "," || scalar == "]" || scalar == "}" { break }
+            let next = end + 1 < scalars.count ? scalars[end + 1] : " "
+            if scalar == ":", next == " " || next == "\t" { break }
+            if scalar == " " || scalar == "\t", next == "#" { break }
+            end += 1
+        }
+        while end > start + 1, scalars[end - 1] == " " || scalars[end - 1] == "\t" { end -= 1 }
+        return max(1, end - start)
     }
 
     /// Spaces up to the column, keeping tabs so the caret lines up under tab-indented text.
