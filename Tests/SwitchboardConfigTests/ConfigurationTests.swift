@@ -169,12 +169,15 @@ struct ConfigurationTests {
 
     // MARK: - DiagnosticFormatter
 
-    @Test func textIsCompilerStyleWithTheSourceLineAndACaret() throws {
+    @Test func textIsCompilerStyleWithTheSourceLineACaretAndANote() throws {
         let report = try LintFixture.lint("duplicate-priority")
         let diagnostic = try #require(report.diagnostics.first)
         #expect(DiagnosticFormatter().text(report) == """
             \(report.file):15:55: error: \(diagnostic.message) [duplicate-priority]
                 - { provider: local, model: mistral-7b, priority: 1 }
+            \(String(repeating: " ", count: 54))^
+            \(report.file):14:55: note: the other target with priority 1
+                - { provider: local, model: llama-3-8b, priority: 1 }
             \(String(repeating: " ", count: 54))^
 
             """)

@@ -9,12 +9,25 @@ public struct Diagnostic: Sendable, Hashable {
         }
     }
 
+    /// Another place the finding involves (the first of two duplicates, the rule that shadows another),
+    /// printed after it as swiftc prints `note:`.
+    public struct Note: Sendable, Hashable {
+        public var message: String
+        public var location: SourceLocation
+
+        public init(_ message: String, at location: SourceLocation) {
+            self.message = message
+            self.location = location
+        }
+    }
+
     public var severity: Severity
     public var rule: LintRule
     public var message: String
     public var location: SourceLocation
     /// The file the finding is in, when known (the linter fills it in).
     public var file: String?
+    public var notes: [Note] = []
 
     public init(
         _ severity: Severity, _ rule: LintRule, _ message: String, at location: SourceLocation,
@@ -33,6 +46,13 @@ public struct Diagnostic: Sendable, Hashable {
 
     public static func warning(_ rule: LintRule, _ message: String, at location: SourceLocation) -> Diagnostic {
         Diagnostic(.warning, rule, message, at: location)
+    }
+
+    /// The diagnostic with a note pointing at another place.
+    public func note(_ message: String, at location: SourceLocation) -> Diagnostic {
+        var copy = self
+        copy.notes.append(Note(message, at: location))
+        return copy
     }
 }
 

@@ -38,27 +38,36 @@ public struct DiagnosticFormatter: Sendable {
         var output = ""
         for diagnostic in report.diagnostics {
             let severity = diagnostic.severity == .error ? paint("error", "1;31") : paint("warning", "1;35")
-            output += paint("\(diagnostic.file ?? report.file):\(diagnostic.location):", "1")
+            let file = diagnostic.file ?? report.file
+            output += paint("\(file):\(diagnostic.location):", "1")
             output += " \(severity): \(diagnostic.message) [\(diagnostic.rule.rawValue)]\n"
-            let number = diagnostic.location.line
-            var scalars = prepared[number]
-            if scalars == nil, let source = lines?[number] {
-                // Keys pasted into the file are not echoed into terminals and CI logs.
-                var redacted = Array(SecretScanner.redact(source).unicodeScalars)
-                // Right to left, so masking one token keeps the columns of those before it.
-                for column in (secrets[number] ?? []).sorted(by: >) { redacted = SecretScanner.mask(redacted, at: column) }
-                scalars = redacted
-                prepared[number] = scalars
-            }
-            if let scalars {
-                let (line, caretColumn) = excerpt(scalars, column: diagnostic.location.column)
-                output += line + "\n"
-                let shown = Array(line.unicodeScalars)
-                let underline = "^" + String(repeating: "~", count: Self.tokenWidth(shown, column: caretColumn) - 1)
-                output += caretIndent(line, column: caretColumn) + paint(underline, "1;32") + "\n"
+            output += echo(diagnostic.location, lines: lines, secrets: secrets, prepared: &prepared)
+            for note in diagnostic.notes {
+                output += paint("\(file):\(note.location):", "1") + " " + paint("note", "1;36") + ": \(note.message)\n"
+                output += echo(note.location, lines: lines, secrets: secrets, prepared: &prepared)
             }
         }
         return output
+    }
+
+    /// The source line at `location` (redacted) and the underline under its token; empty without source.
+    private func echo(
+        _ location: SourceLocation, lines: SourceLines?, secrets: [Int: [Int]], prepared: inout [Int: [Unicode.Scalar]]
+    ) -> String {
+        let number = location.line
+        var scalars = prepared[number]
+        if scalars == nil, let source = lines?[number] {
+            // Keys pasted into the file are not echoed into terminals and CI logs.
+            var redacted = Array(SecretScanner.redact(source).unicodeScalars)
+            // Right to left, so masking one token keeps the columns of those before it.
+            for column in (secrets[number] ?? []).sorted(by: >) { redacted = SecretScanner.mask(redacted, at: column) }
+            scalars = redacted
+            prepared[number] = scalars
+        }
+        guard let scalars else { return "" }
+        let (line, caretColumn) = excerpt(scalars, column: location.column)
+        let underline = "^" + String(repeating: "~", count: Self.tokenWidth(Array(line.unicodeScalars), column: caretColumn) - 1)
+        return line + "\n" + caretIndent(line, column: caretColumn) + paint(underline, "1;32") + "\n"
     }
 
     /// Lines by number, found by one pass over the bytes (splitting a large file into Characters costs
@@ -154,8 +163,14 @@ public struct DiagnosticFormatter: Sendable {
 
     // MARK: - JSON
 
-    /// An array of `{column, file, line, message, rule, severity}`, keys sorted (SwiftLint's shape).
+    /// An array of `{column, file, line, message, notes?, rule, severity}`, keys sorted (SwiftLint's shape;
+    /// `notes`, each `{column, line, message}`, only when a finding has some).
     public func json(_ reports: [LintReport]) -> String {
+        struct Note: Encodable {
+            var line: Int
+            var column: Int
+            var message: String
+        }
         struct Entry: Encodable {
             var file: String
             var line: Int
@@ -163,11 +178,16 @@ public struct DiagnosticFormatter: Sendable {
             var severity: String
             var rule: String
             var message: String
+            /// Left out when there are none.
+            var notes: [Note]?
         }
         let entries = reports.flatMap { report in
             report.diagnostics.map {
                 Entry(file: $0.file ?? report.file, line: $0.location.line, column: $0.location.column,
-                      severity: $0.severity.rawValue, rule: $0.rule.rawValue, message: $0.message)
+                      severity: $0.severity.rawValue, rule: $0.rule.rawValue, message: $0.message,
+                      notes: $0.notes.isEmpty ? nil : $0.notes.map {
+                          Note(line: $0.location.line, column: $0.location.column, message: $0.message)
+                      })
             }
         }
         let encoder = JSONEncoder()

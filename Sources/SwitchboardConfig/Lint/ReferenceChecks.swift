@@ -91,7 +91,9 @@ struct ReferenceChecks {
                     .warning(.unreachableTarget,
                              "target '\(target.provider)' (priority \(target.priority)) in route '\(route.name)' is never "
                                  + "tried: '\(terminal.provider)' (priority \(terminal.priority)) before it always answers",
-                             at: target.source.nameLocation))
+                             at: target.source.nameLocation)
+                        .note("'\(terminal.provider)' always answers: the route stops here",
+                              at: terminal.source.value("provider")))
             }
         }
     }
@@ -179,7 +181,8 @@ struct ReferenceChecks {
                            "priority \(target.priority) in route '\(route.name)' is also given to the target at line "
                                + "\(first.source.range.start.line) (provider '\(first.provider)'): the order between "
                                + "them is undefined",
-                           at: target.source.value("priority")))
+                           at: target.source.value("priority"))
+                        .note("the other target with priority \(first.priority)", at: first.source.value("priority")))
             } else {
                 firstAtPriority[priority] = index
             }
@@ -194,7 +197,8 @@ struct ReferenceChecks {
                 .warning(.shadowedRule,
                          "error rule '\(rule.name)' can never match: rule '\(earlier.name)' at line "
                              + "\(earlier.source.range.start.line) matches everything it does, and the first match wins",
-                         at: rule.source.value("match")))
+                         at: rule.source.value("match"))
+                    .note("rule '\(earlier.name)' matches first", at: earlier.source.value("match")))
         }
     }
 
