@@ -45,10 +45,12 @@ struct LintRuleTests {
         LintFixture.expect(report, [.init(.error, .ioError, 1, 1, ["cannot read '\(path)'", "no such file"])])
     }
 
-    @Test func yamlSyntaxPointsAtTheBadToken() throws {
-        LintFixture.expect(
-            try LintFixture.lint("yaml-syntax"),
-            [.init(.error, .yamlSyntax, 11, 40, ["did not find expected ',' or '}'", "flow mapping at 11:7"])])
+    @Test func yamlSyntaxPointsAtTheBadTokenAndKeepsLibyamlsWordsAsANote() throws {
+        let report = try LintFixture.lint("yaml-syntax")
+        LintFixture.expect(report, [.init(.error, .yamlSyntax, 11, 40, ["'{' opened at 11:7 is closed with ']'"])])
+        let note = try #require(report.diagnostics.first?.notes.first)
+        #expect(note.location == SourceLocation(line: 11, column: 40))
+        #expect(note.message.contains("did not find expected ',' or '}'") && note.message.contains("flow mapping at 11:7"))
     }
 
     @Test func yamlSyntaxForAControlCharacterGivesItsLineAndColumn() {

@@ -418,23 +418,60 @@ struct YAMLParserTests {
         }
     }
 
-    @Test func badIndentationIsASyntaxError() {
-        expectError(.syntax, 3, 2, ["did not find expected key", "while parsing a block mapping at 1:1"]) {
+    // Retold in the user's terms, at the mistake; libyaml's words stay as a note where it noticed.
+
+    @Test func badIndentationIsASyntaxErrorAtTheMisindentedLine() {
+        expectError(
+            .syntax, 3, 2, ["indented by 1 space, the line before it (line 2) by 2"],
+            note: (3, 2, ["did not find expected key", "while parsing a block mapping at 1:1"])
+        ) {
             try YAMLParser.parse("a:\n  b: 1\n c: 2\n")
+        }
+        expectError(
+            .syntax, 3, 4, ["indented by 3 spaces, the line before it (line 2) by 2"],
+            note: (3, 5, ["mapping values are not allowed in this context"])
+        ) {
+            try YAMLParser.parse("a:\n  b: 1\n   c: 2\n")
         }
     }
 
-    @Test func tabIndentationIsASyntaxError() {
+    @Test func tabIndentationIsASyntaxErrorThatSaysTab() {
         expectError(
-            .syntax, 2, 1, ["found character that cannot start any token", "while scanning for the next token at 2:1"]
+            .syntax, 2, 1, ["a tab indents this line"],
+            note: (2, 1, ["found character that cannot start any token", "while scanning for the next token at 2:1"])
         ) {
             try YAMLParser.parse("a:\n\tb: 1\n")
         }
     }
 
-    @Test func unterminatedQuoteIsASyntaxError() {
-        expectError(.syntax, 2, 1, ["found unexpected end of stream", "while scanning a quoted scalar at 1:4"]) {
+    @Test func unterminatedQuoteIsASyntaxErrorAtTheQuote() {
+        expectError(
+            .syntax, 1, 4, ["unclosed double quote"],
+            note: (2, 1, ["found unexpected end of stream", "while scanning a quoted scalar at 1:4"])
+        ) {
             try YAMLParser.parse("a: \"unterminated\n")
+        }
+        // Closed by a later quote, the string swallows lines; libyaml notices two lines on.
+        expectError(
+            .syntax, 2, 6, ["unclosed single quote"], note: (3, 7, ["did not find expected key"])
+        ) {
+            try YAMLParser.parse("m:\n  a: 'it is\n  b: 'x'\n  c: 1\n")
+        }
+    }
+
+    @Test func aBracketClosedWithTheOtherKindIsSaidSo() {
+        expectError(
+            .syntax, 1, 11, ["'{' opened at 1:4 is closed with ']'"],
+            note: (1, 11, ["did not find expected ',' or '}'", "while parsing a flow mapping at 1:4"])
+        ) {
+            try YAMLParser.parse("a: { b: 1 ]\n")
+        }
+    }
+
+    @Test func aQuotedStringOverSeveralLinesIsNotBlamed() {
+        #expect(throws: Never.self) { try YAMLParser.parse("a: \"one\n  two\"\nb: 1\n") }
+        expectError(.syntax, 3, 5, ["mapping values are not allowed in this context"]) {
+            try YAMLParser.parse("a: \"one\n  two\"\nb: c: d\n")
         }
     }
 
@@ -606,6 +643,7 @@ private func span(_ startLine: Int, _ startColumn: Int, _ endLine: Int, _ endCol
 /// Expects `parse` to throw a `YAMLError` of `kind` at `line`:`column` whose message contains every phrase.
 private func expectError(
     _ kind: YAMLError.Kind, _ line: Int, _ column: Int, _ phrases: [String],
+    note: (line: Int, column: Int, phrases: [String])? = nil,
     sourceLocation: Testing.SourceLocation = #_sourceLocation,
     _ parse: () throws -> YAMLNode
 ) {
@@ -615,5 +653,12 @@ private func expectError(
     #expect(error.location == Location(line: line, column: column), "\(error)", sourceLocation: sourceLocation)
     for phrase in phrases {
         #expect(error.message.contains(phrase), "'\(error.message)' lacks '\(phrase)'", sourceLocation: sourceLocation)
+    }
+    guard let note else { return }
+    #expect(error.notes.count == 1, "\(error.notes)", sourceLocation: sourceLocation)
+    guard let found = error.notes.first else { return }
+    #expect(found.location == Location(line: note.line, column: note.column), "\(found)", sourceLocation: sourceLocation)
+    for phrase in note.phrases {
+        #expect(found.message.contains(phrase), "'\(found.message)' lacks '\(phrase)'", sourceLocation: sourceLocation)
     }
 }

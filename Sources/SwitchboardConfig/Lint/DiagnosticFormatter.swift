@@ -138,7 +138,7 @@ public struct DiagnosticFormatter: Sendable {
             }
             return 1  // closes on a later line: the caret alone
         }
-        if "{}[],-&*!|>%@`?".unicodeScalars.contains(first) { return 1 }
+        if "{}[],-&*!|>%@`? \t".unicodeScalars.contains(first) { return 1 }
         var end = start
         while end < scalars.count {
             let scalar = scalars[end]

@@ -30,7 +30,8 @@ public struct Linter: Sendable {
         do {
             root = try YAMLParser.parse(bytes)
         } catch {
-            let diagnostic = Diagnostic(.error, Self.rule(for: error.kind), error.message, at: error.location, file: file)
+            var diagnostic = Diagnostic(.error, Self.rule(for: error.kind), error.message, at: error.location, file: file)
+            diagnostic.notes = error.notes.map { Diagnostic.Note($0.message, at: $0.location) }
             return LintReport(file: file, sourceBytes: bytes, configuration: nil, diagnostics: [diagnostic])
         }
         var diagnostics = SecretScanner.scan(root)

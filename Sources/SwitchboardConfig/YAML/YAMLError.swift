@@ -13,14 +13,23 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
         case structure
     }
 
+    /// Another place that explains the error: for a syntax error retold in the user's terms, libyaml's
+    /// own words where libyaml noticed it.
+    public struct Note: Sendable, Hashable {
+        public var message: String
+        public var location: SourceLocation
+    }
+
     public var kind: Kind
     public var message: String
     public var location: SourceLocation
+    public var notes: [Note] = []
 
-    public init(_ kind: Kind, _ message: String, at location: SourceLocation) {
+    public init(_ kind: Kind, _ message: String, at location: SourceLocation, notes: [Note] = []) {
         self.kind = kind
         self.message = message
         self.location = location
+        self.notes = notes
     }
 
     public var description: String { "\(location): \(message)" }

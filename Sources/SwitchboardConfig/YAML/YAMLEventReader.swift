@@ -88,10 +88,16 @@ enum YAMLEventReader {
             return YAMLError(.syntax, message, at: location(ofByte: offset, in: bytes))
         }
         var message = problem
-        if let context = parser.context.map({ String(cString: $0) }) {
-            message += " (\(context) at \(location(parser.context_mark)))"
+        let context = parser.context.map { String(cString: $0) }
+        if let context { message += " (\(context) at \(location(parser.context_mark)))" }
+        let problemAt = location(parser.problem_mark)
+        let report = YAMLSyntaxHint.Report(
+            problem: problem, problemAt: problemAt, context: context,
+            contextAt: context == nil ? nil : location(parser.context_mark))
+        guard let hint = YAMLSyntaxHint.explain(report, in: Array(bytes)) else {
+            return YAMLError(.syntax, message, at: problemAt)
         }
-        return YAMLError(.syntax, message, at: location(parser.problem_mark))
+        return YAMLError(.syntax, hint.message, at: hint.location, notes: [.init(message: "libyaml: " + message, location: problemAt)])
     }
 
     /// Line and column (in Unicode scalars) of a byte offset, counting line breaks as libyaml does (LF,
