@@ -97,8 +97,11 @@ public final class Gateway: Sendable {
             let engine = try Switchboard(
                 configuration: configuration, registry: source.registry, environment: source.environment,
                 httpClient: source.httpClient, logger: logger, metricsFactory: metrics.factory, replacing: self.engine)
-            _ = replaceEngine(with: engine)
+            let previous = replaceEngine(with: engine)
             sharedState?.engineReplaced(reloaded: true)
+            if configuration.state != previous.configuration.state {
+                logger.warning("state: in \(source.path) changed: the shared-state connection changes at the next restart")
+            }
             let warnings = report.diagnostics.filter { $0.severity == .warning }
             logger.notice("configuration reloaded", metadata: ["file": "\(source.path)", "warnings": "\(warnings.count)"])
             return ReloadOutcome(applied: true, diagnostics: warnings, message: "reloaded \(source.path)")

@@ -70,7 +70,7 @@ public struct PostgresEndpoint: Sendable {
     }
 
     /// The connection settings for postgres-nio.
-    func connectionConfiguration(connectTimeout: Duration) throws(Problem) -> PostgresConnection.Configuration {
+    public func connectionConfiguration(connectTimeout: Duration) throws(Problem) -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: try connectionTLS())
         configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout.components.seconds * 1_000))

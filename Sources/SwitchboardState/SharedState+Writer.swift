@@ -191,64 +191,48 @@ extension SharedState {
         } while all
     }
 
+    /// One statement per table for the whole batch: each column travels as one array and UNNEST turns
+    /// them back into rows (a statement of 8,500 single parameters costs the gateway far more to build).
+    /// Arrays carry no NULLs here, so absent values travel as a value they can never take ('' for names,
+    /// -1 for counts and statuses, NaN for cost) and NULLIF restores them.
     private func insert(
         _ batch: [(request: UsageRequestRecord, attempts: [UsageAttemptRecord])], on connection: PostgresConnection
     ) async throws {
+        let requests = batch.map(\.request)
+        let attempts = batch.flatMap(\.attempts)
         guard !connection.isClosed else { throw SharedStateFailure("the connection to the database closed") }
         try await connection.withTransaction(logger: logger) { connection in
-            var requests = PostgresBindings(capacity: batch.count * 18)
-            var rows: [String] = []
-            for (request, _) in batch {
-                let first = requests.count
-                requests.append(replica)
-                requests.append(request.requestID)
-                requests.append(request.time)
-                requests.append(request.route)
-                requests.append(request.provider)
-                requests.append(request.model)
-                requests.append(request.keyLabel)
-                requests.append(request.outcome)
-                requests.append(request.status)
-                requests.append(request.latency.inMilliseconds)
-                requests.append(request.attempts)
-                requests.append(request.failovers)
-                requests.append(request.tokensIn)
-                requests.append(request.tokensOut)
-                requests.append(request.cost)
-                requests.append(request.cacheHit)
-                requests.append(request.streaming)
-                rows.append("(" + (first + 1...requests.count).map { "$\($0)" }.joined(separator: ",") + ")")
-            }
-            try await query(PostgresQuery(unsafeSQL: """
+            try await query("""
                 INSERT INTO switchboard_usage_requests (replica, request_id, time, route, provider, model, key_label,
                     outcome, status, latency_ms, attempts, failovers, tokens_in, tokens_out, cost, cache_hit, streaming)
-                VALUES \(rows.joined(separator: ","))
-                """, binds: requests), on: connection)
-            let attempts = batch.flatMap(\.attempts)
-            // 11 parameters a row, under PostgreSQL's 65,535 per statement.
-            for chunk in stride(from: 0, to: attempts.count, by: 5_000) {
-                var binds = PostgresBindings()
-                var rows: [String] = []
-                for attempt in attempts[chunk..<min(chunk + 5_000, attempts.count)] {
-                    let first = binds.count
-                    binds.append(replica)
-                    binds.append(attempt.requestID)
-                    binds.append(attempt.time)
-                    binds.append(attempt.route)
-                    binds.append(attempt.provider)
-                    binds.append(attempt.model)
-                    binds.append(attempt.keyLabel)
-                    binds.append(attempt.outcome)
-                    binds.append(attempt.upstreamStatus)
-                    binds.append(attempt.latency.inMilliseconds)
-                    rows.append("(" + (first + 1...binds.count).map { "$\($0)" }.joined(separator: ",") + ")")
-                }
-                try await query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO switchboard_usage_attempts (replica, request_id, time, route, provider, model, key_label,
-                        outcome, upstream_status, latency_ms)
-                    VALUES \(rows.joined(separator: ","))
-                    """, binds: binds), on: connection)
-            }
+                SELECT \(replica), r.id, r.time, r.route, NULLIF(r.provider, ''), NULLIF(r.model, ''),
+                    NULLIF(r.key_label, ''), r.outcome, r.status, r.latency_ms, r.attempts, r.failovers,
+                    NULLIF(r.tokens_in, -1), NULLIF(r.tokens_out, -1), NULLIF(r.cost, 'NaN'::float8), r.cache_hit,
+                    r.streaming
+                FROM UNNEST(\(requests.map(\.requestID))::text[], \(requests.map(\.time))::timestamptz[],
+                    \(requests.map(\.route))::text[], \(requests.map { $0.provider ?? "" })::text[],
+                    \(requests.map { $0.model ?? "" })::text[], \(requests.map { $0.keyLabel ?? "" })::text[],
+                    \(requests.map(\.outcome))::text[], \(requests.map(\.status))::int8[],
+                    \(requests.map(\.latency.inMilliseconds))::float8[], \(requests.map(\.attempts))::int8[],
+                    \(requests.map(\.failovers))::int8[], \(requests.map { $0.tokensIn ?? -1 })::int8[],
+                    \(requests.map { $0.tokensOut ?? -1 })::int8[], \(requests.map { $0.cost ?? .nan })::float8[],
+                    \(requests.map(\.cacheHit))::bool[], \(requests.map(\.streaming))::bool[])
+                    AS r(id, time, route, provider, model, key_label, outcome, status, latency_ms, attempts, failovers,
+                         tokens_in, tokens_out, cost, cache_hit, streaming)
+                """, on: connection)
+            guard !attempts.isEmpty else { return }
+            try await query("""
+                INSERT INTO switchboard_usage_attempts (replica, request_id, time, route, provider, model, key_label,
+                    outcome, upstream_status, latency_ms)
+                SELECT \(replica), a.id, a.time, a.route, a.provider, a.model, NULLIF(a.key_label, ''), a.outcome,
+                    NULLIF(a.upstream_status, -1), a.latency_ms
+                FROM UNNEST(\(attempts.map(\.requestID))::text[], \(attempts.map(\.time))::timestamptz[],
+                    \(attempts.map(\.route))::text[], \(attempts.map(\.provider))::text[],
+                    \(attempts.map(\.model))::text[], \(attempts.map { $0.keyLabel ?? "" })::text[],
+                    \(attempts.map(\.outcome))::text[], \(attempts.map { $0.upstreamStatus ?? -1 })::int8[],
+                    \(attempts.map(\.latency.inMilliseconds))::float8[])
+                    AS a(id, time, route, provider, model, key_label, outcome, upstream_status, latency_ms)
+                """, on: connection)
         }
     }
 }

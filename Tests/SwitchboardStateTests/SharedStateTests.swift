@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PostgresNIO
 import Switchboard
 import SwitchboardState
 import SwitchboardTestSupport
@@ -152,6 +153,19 @@ struct SharedStateTests {
         // Keys are tried in order and the first always answers.
         #expect(byKey.groups.map(\.name) == ["main#1"])
         #expect(byKey.groups.first?.successes == 12)
+        // What is absent is stored as NULL (no price: cost unknown; a success has no upstream status).
+        let configuration = try a.shared.endpoint.connectionConfiguration(connectTimeout: .seconds(5))
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: Replica.logger)
+        let rows = try await connection.query("""
+            SELECT count(*) FILTER (WHERE cost IS NULL AND provider = 'upstream' AND key_label = 'main#1'),
+                   (SELECT count(*) FROM switchboard_usage_attempts WHERE route = \(route) AND upstream_status IS NULL)
+            FROM switchboard_usage_requests WHERE route = \(route)
+            """, logger: Replica.logger)
+        for try await (requests, attempts) in rows.decode((Int, Int).self) {
+            #expect(requests == 12)
+            #expect(attempts == 12)
+        }
+        try await connection.close()
         try await upstream.shutdown()
     }
 
