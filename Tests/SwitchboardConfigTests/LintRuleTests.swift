@@ -106,13 +106,19 @@ struct LintRuleTests {
     @Test func missingFieldPointsAtTheEntity() throws {
         LintFixture.expect(
             try LintFixture.lint("missing-field"),
-            [.init(.error, .missingField, 13, 5, ["error rule", "missing required field 'action'"])])
+            [
+                .init(.error, .missingField, 5, 3, ["provider 'local'", "missing required field 'adapter'"]),
+                .init(.error, .missingField, 17, 5, ["error rule", "missing required field 'action'"]),
+            ])
     }
 
     @Test func invalidValueGivesTheAllowedRange() throws {
         LintFixture.expect(
             try LintFixture.lint("invalid-value"),
-            [.init(.error, .invalidValue, 10, 17, ["'max_attempts' in policy", "from 1 to 1000", "found 0"])])
+            [
+                .init(.error, .invalidValue, 4, 9, ["'host' in server carries a port", "'port: 8080'"]),
+                .init(.error, .invalidValue, 12, 17, ["'max_attempts' in policy", "from 1 to 1000", "found 0"]),
+            ])
     }
 
     @Test func unsupportedVersion() throws {
@@ -138,9 +144,14 @@ struct LintRuleTests {
     @Test func invalidURLWithoutAScheme() throws {
         LintFixture.expect(
             try LintFixture.lint("invalid-url"),
-            [.init(.error, .invalidURL, 8, 15, [
-                "provider 'openai'", "absolute http:// or https:// URL", "'api.openai.com/v1'",
-            ])])
+            [
+                .init(.error, .invalidURL, 8, 15, [
+                    "provider 'openai'", "absolute http:// or https:// URL", "'api.openai.com/v1'",
+                ]),
+                .init(.error, .invalidURL, 12, 15, [
+                    "provider 'router'", "already ends in '/chat/completions'", "('https://router.huggingface.co/v1')",
+                ]),
+            ])
     }
 
     @Test func insecureURLIsAWarning() throws {
