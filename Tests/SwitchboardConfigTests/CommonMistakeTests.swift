@@ -122,3 +122,39 @@ struct MeaningSuggestionTests {
         }
     }
 }
+
+/// Hugging Face's two APIs, mixed up.
+struct HuggingFaceMistakeTests {
+    static func lint(_ yaml: String) -> [String] {
+        Linter().lint(Array(yaml.utf8), file: "hf.yaml").diagnostics
+            .filter { $0.rule != .missingKeyPool }
+            .map { "\($0.location) \($0.severity) \($0.rule.rawValue)" }
+    }
+
+    @Test func theRouterWithoutV1IsAWarning() {
+        #expect(Self.lint("""
+            version: 1
+            providers:
+              router: { adapter: openai-chat, base_url: "https://router.huggingface.co" }
+            routes:
+              chat: [{ provider: router, model: "HuggingFaceH4/zephyr-7b-beta:featherless-ai", priority: 1 }]
+            """) == ["3:45 warning invalid-url"])
+        #expect(Self.lint("""
+            version: 1
+            providers:
+              router: { adapter: openai-chat, base_url: "https://router.huggingface.co/v1" }
+            routes:
+              chat: [{ provider: router, model: "HuggingFaceH4/zephyr-7b-beta:featherless-ai", priority: 1 }]
+            """).isEmpty)
+    }
+
+    @Test func aRouterModelIdOnTheTaskAPIIsAWarning() {
+        #expect(Self.lint("""
+            version: 1
+            providers:
+              hf: { adapter: hf-inference, base_url: "https://router.huggingface.co/hf-inference/models" }
+            routes:
+              chat: [{ provider: hf, model: "HuggingFaceH4/zephyr-7b-beta:featherless-ai", priority: 1 }]
+            """) == ["5:33 warning invalid-value"])
+    }
+}

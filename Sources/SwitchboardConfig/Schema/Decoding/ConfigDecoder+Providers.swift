@@ -80,6 +80,22 @@ extension ConfigDecoder {
         return provider
     }
 
+    /// The hosted OpenAI-compatible APIs operators name most serve it under `/v1`; a bare host sends every
+    /// request to a 404.
+    private mutating func checkVersionPrefix(of base: String, at location: SourceLocation, in what: String) {
+        let knownHosts = ["api.openai.com", "router.huggingface.co"]
+        guard let components = URLComponents(string: base), let host = components.host?.lowercased(),
+            knownHosts.contains(host)
+        else { return }
+        let path = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+        guard path.isEmpty else { return }
+        diagnostics.append(
+            .warning(.invalidURL,
+                     "'base_url' in \(what) has no path: \(host) serves its OpenAI-compatible API under /v1, so "
+                         + "requests would go to '\(host)/chat/completions'; use 'https://\(host)/v1'",
+                     at: location))
+    }
+
     /// A `base_url` that already ends in the path the adapter appends (`…/v1/chat/completions`, pasted from
     /// a provider's docs) would send every request to `…/chat/completions/chat/completions`.
     private mutating func checkRequestPath(
@@ -88,6 +104,7 @@ extension ConfigDecoder {
         guard let spec = declaration.options.first(where: { $0.name == "chat_path" }),
             let path = provider.options["chat_path"]?.string ?? spec.defaultValue?.string, path.count > 1
         else { return }
+        if path == "/chat/completions" { checkVersionPrefix(of: base, at: location, in: what) }
         let trimmedPath = path.hasSuffix("/") ? String(path.dropLast()) : path
         let trimmedBase = base.hasSuffix("/") ? String(base.dropLast()) : base
         guard trimmedBase.lowercased().hasSuffix(trimmedPath.lowercased()) else { return }

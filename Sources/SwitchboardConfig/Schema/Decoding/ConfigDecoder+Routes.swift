@@ -102,6 +102,16 @@ extension ConfigDecoder {
         var model: String?
         if let modelNode = reader.value("model") {
             model = string(modelNode, field: "model", in: what)
+            // `org/name:provider` picks an inference provider on the router; the task API reads the suffix
+            // as part of the model's name.
+            if let model, model.contains(":"), context?.declaration?.name == "hf-inference" {
+                diagnostics.append(.warning(
+                    .invalidValue,
+                    "model '\(Self.excerpt(model))' in \(what) has a ':provider' suffix, which only the Hugging Face "
+                        + "router understands (adapter openai-chat, base_url https://router.huggingface.co/v1); the "
+                        + "task API (hf-inference) takes 'org/name'",
+                    at: modelNode.location))
+            }
         } else if context?.declaration?.requiresModel ?? false {
             _ = reader.required("model", diagnostics: &diagnostics)
         }
