@@ -38,15 +38,23 @@ struct SharedStateTests {
         ).status
     }
 
-    static func uniqueRoute(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
-
-    @Test func aCooldownOnOneReplicaIsHonouredByTheOtherWithinASecond() async throws {
+    /// Replicas a and b, connected, on one upstream where key-one fails with `failure` when a uses it.
+    static func connectedReplicas(failingKeyOneWith failure: MockUpstream.Reply) async throws
+        -> (keys: [String: String], upstream: MockUpstream, a: Replica, b: Replica)
+    {
         let keys = Replica.uniqueKeys()
-        let upstream = try await Self.upstream(failing: keys, with: .status(429, headers: [("Retry-After", "30")]))
+        let upstream = try await Self.upstream(failing: keys, with: failure)
         let a = try Replica("a", upstream: upstream, keys: keys)
         let b = try Replica("b", upstream: upstream, keys: keys)
         try await a.waitUntilConnected()
         try await b.waitUntilConnected()
+        return (keys, upstream, a, b)
+    }
+
+    static func uniqueRoute(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())" }
+
+    @Test func aCooldownOnOneReplicaIsHonouredByTheOtherWithinASecond() async throws {
+        let (_, upstream, a, b) = try await Self.connectedReplicas(failingKeyOneWith: .status(429, headers: [("Retry-After", "30")]))
         try await a.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
         #expect(Self.keys(of: upstream, replica: "a") == ["one", "two"])
         guard case .cooling(_, let remaining)? = a.keyState(0) else {
@@ -71,12 +79,7 @@ struct SharedStateTests {
     }
 
     @Test func aKeyDisabledOnOneReplicaIsNeverTriedByTheOther() async throws {
-        let keys = Replica.uniqueKeys()
-        let upstream = try await Self.upstream(failing: keys, with: .status(401))
-        let a = try Replica("a", upstream: upstream, keys: keys)
-        let b = try Replica("b", upstream: upstream, keys: keys)
-        try await a.waitUntilConnected()
-        try await b.waitUntilConnected()
+        let (keys, upstream, a, b) = try await Self.connectedReplicas(failingKeyOneWith: .status(401))
         try await a.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
         #expect(Self.keys(of: upstream, replica: "a") == ["one", "two"])
         try await Replica.waitUntil(timeout: .seconds(1), "replica b to disable key-one") {
@@ -104,12 +107,7 @@ struct SharedStateTests {
     }
 
     @Test func aReloadGivesDisabledKeysTheirSecondChanceOnEveryReplica() async throws {
-        let keys = Replica.uniqueKeys()
-        let upstream = try await Self.upstream(failing: keys, with: .status(401))
-        let a = try Replica("a", upstream: upstream, keys: keys)
-        let b = try Replica("b", upstream: upstream, keys: keys)
-        try await a.waitUntilConnected()
-        try await b.waitUntilConnected()
+        let (keys, upstream, a, b) = try await Self.connectedReplicas(failingKeyOneWith: .status(401))
         try await a.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
         try await Replica.waitUntil(timeout: .seconds(1), "replica b to disable key-one") { b.keyState(0) != nil }
         // What a reload does to the shared state (the engine is rebuilt from the same configuration).

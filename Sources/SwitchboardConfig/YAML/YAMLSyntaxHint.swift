@@ -163,7 +163,7 @@ struct SourceText {
                 index += 1
                 continue
             }
-            guard let close = Self.closingQuote(line, from: index) else { return (index + 1, scalar) }
+            guard let close = Self.closingQuote(scalar, in: line, from: index + 1) else { return (index + 1, scalar) }
             index = close + 1
         }
         return nil
@@ -174,20 +174,8 @@ struct SourceText {
         var number = start.line
         var index = start.column  // the scalar after the opening quote (columns are 1-based)
         while let line = self[number] {
-            while index < line.count {
-                let scalar = line[index]
-                if quote == "\"", scalar == "\\" {
-                    index += 2
-                    continue
-                }
-                if scalar == quote {
-                    if quote == "'", index + 1 < line.count, line[index + 1] == "'" {
-                        index += 2
-                        continue
-                    }
-                    return SourceLocation(line: number, column: index + 1)
-                }
-                index += 1
+            if let close = Self.closingQuote(quote, in: line, from: index) {
+                return SourceLocation(line: number, column: close + 1)
             }
             number += 1
             index = 0
@@ -203,10 +191,10 @@ struct SourceText {
         return ":-?[{,".unicodeScalars.contains(line[before])
     }
 
-    /// The index of the quote closing the one at `start`, honouring `\"` and `''`; nil when the line ends first.
-    private static func closingQuote(_ line: [Unicode.Scalar], from start: Int) -> Int? {
-        let quote = line[start]
-        var index = start + 1
+    /// The index of the `quote` that closes a string, looking from `index` on, honouring `\"` and `''`;
+    /// nil when the line ends first.
+    private static func closingQuote(_ quote: Unicode.Scalar, in line: [Unicode.Scalar], from index: Int) -> Int? {
+        var index = index
         while index < line.count {
             let scalar = line[index]
             if quote == "\"", scalar == "\\" {
