@@ -170,6 +170,7 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardServer",
+                "SwitchboardState",
                 "SwitchboardUsage",
                 "SwitchboardTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -17,4 +17,21 @@ public struct SharedStateStatus: Sendable, Hashable, Codable {
     public var usageBuffered: Int
     public var usageWritten: Int
     public var usageDropped: Int
+
+    public init(
+        database: String, connected: Bool, since: Date, lastError: String? = nil, connectionFailures: Int = 0,
+        keyChangesSent: Int = 0, keyChangesReceived: Int = 0, usageBuffered: Int = 0, usageWritten: Int = 0,
+        usageDropped: Int = 0
+    ) {
+        self.database = database
+        self.connected = connected
+        self.since = since
+        self.lastError = lastError
+        self.connectionFailures = connectionFailures
+        self.keyChangesSent = keyChangesSent
+        self.keyChangesReceived = keyChangesReceived
+        self.usageBuffered = usageBuffered
+        self.usageWritten = usageWritten
+        self.usageDropped = usageDropped
+    }
 }

@@ -8,6 +8,7 @@ import Switchboard
 @testable import SwitchboardServer
 import SwitchboardUsage
 import SwitchboardConfig
+import SwitchboardState
 import SwitchboardTestSupport
 import Testing
 
@@ -202,6 +203,27 @@ import Testing
         }
         // No user request was made: every call was a probe.
         #expect(upstream.requests.allSatisfy { $0.method == "GET" })
+    }
+
+    @Test func theSharedStateSectionSaysWhetherTheDatabaseIsThereAndWhatWasLost() throws {
+        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        var snapshot = StatusSnapshot(
+            generatedAt: since, startedAt: since, hourSource: "memory", routes: [], keyUsage: [], probes: [],
+            sharedState: SharedStateStatus(
+                database: "db.internal:5432/switchboard", connected: false, since: since,
+                lastError: "connection refused <script>", connectionFailures: 4, keyChangesSent: 2,
+                keyChangesReceived: 3, usageBuffered: 10, usageWritten: 120, usageDropped: 7))
+        let down = StatusPage.render(snapshot)
+        #expect(down.contains("db.internal:5432/switchboard"))
+        #expect(down.contains("not connected"))
+        #expect(down.contains("connection refused &lt;script&gt;"))
+        #expect(down.contains("<dd>2 / 3</dd>") && down.contains("<dd>120</dd>") && down.contains("<dd>7</dd>"))
+        snapshot.sharedState?.connected = true
+        #expect(StatusPage.render(snapshot).contains(">connected</span>"))
+        snapshot.sharedState = nil
+        #expect(!StatusPage.render(snapshot).contains("Shared state"))
+        let json = String(decoding: try StatusSnapshot.encoder.encode(snapshot), as: UTF8.self)
+        #expect(!json.contains("shared_state"))
     }
 
     @Test func theScheduleProbesAtOnceThenEveryInterval() {
