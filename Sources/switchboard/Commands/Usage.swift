@@ -22,7 +22,7 @@ extension SwitchboardCommand {
                 """
         )
 
-        @Option(help: ArgumentHelp("Path to providers.yaml, whose usage.path names the database.", valueName: "file"))
+        @Option(help: ArgumentHelp("Path to providers.yaml, whose state: or usage.path names the log.", valueName: "file"))
         var config = "providers.yaml"
 
         @Option(help: ArgumentHelp("The usage database to read (instead of usage.path in providers.yaml).", valueName: "path"))
