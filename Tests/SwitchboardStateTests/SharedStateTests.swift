@@ -205,6 +205,12 @@ struct SharedStateTests {
         made += 20
         #expect(b.shared.status.usageBuffered == 5)
         #expect(b.shared.status.usageDropped == 5)
+        try await b.withClient { client async throws in
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("switchboard_state_connected 0"), "\(metrics)")
+            #expect(metrics.contains(#"switchboard_state_usage_records_total{result="dropped"} 5"#))
+            #expect(metrics.contains("switchboard_state_connection_failures_total"))
+        }
         // a cooled key-one while the database was away: shared once it is back.
         #expect(a.keyState(0) != nil)
 

@@ -50,8 +50,8 @@ final class Replica: Sendable {
         var environment = keys
         environment[TestPostgres.urlVariable] = TestPostgres.url
         let endpoint = try PostgresEndpoint(settings: settings, environment: environment, configurationFile: "providers.yaml")
-        let shared = SharedState(settings: settings, endpoint: endpoint, logger: Self.logger)
         let metrics = GatewayMetrics()
+        let shared = SharedState(settings: settings, endpoint: endpoint, logger: Self.logger, metricsFactory: metrics.factory)
         let engine = try Switchboard(
             configuration: configuration, environment: environment, httpClient: .shared, logger: Self.logger,
             metricsFactory: metrics.factory, keyHealthObserver: { shared.keyHealthChanged($0) })
