@@ -12,6 +12,7 @@ extension SharedState {
         while true {
             // The listener failed (the connection is gone): stop here, not at the next query.
             try Task.checkCancellation()
+            state.withLock { $0.busySince = .now }
             let stopping = isStopping
             let (resync, enable) = state.withLock { pending in
                 defer {
@@ -33,6 +34,7 @@ extension SharedState {
                 nextUsageFlush = ContinuousClock.now.advanced(by: Self.usageFlushInterval)
             }
             if stopping { return }
+            state.withLock { $0.busySince = nil }
             await sleep(for: ContinuousClock.now.duration(to: min(nextSync, nextUsageFlush)))
         }
     }

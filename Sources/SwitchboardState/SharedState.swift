@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 import Switchboard
@@ -22,6 +23,9 @@ public final class SharedState: Service, Sendable {
     public let replica: String
     let logger: Logger
     let metrics: SharedStateMetrics
+    /// How long a query, or the work at connect, may go unanswered before the connection is given up
+    /// (a database that stops answering without closing the socket, as in a network partition).
+    let queryTimeout: Duration
     let engine = Mutex<(@Sendable () -> Switchboard?)>({ nil })
     let state: Mutex<Pending>
 
@@ -46,10 +50,16 @@ public final class SharedState: Service, Sendable {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
         var stopping = false
+        /// Since when the writer has been waiting on the database; nil while it sleeps.
+        var busySince: ContinuousClock.Instant?
     }
 
-    public init(settings: StateSettings, endpoint: PostgresEndpoint, logger: Logger, metricsFactory: (any MetricsFactory)? = nil) {
+    public init(
+        settings: StateSettings, endpoint: PostgresEndpoint, logger: Logger, metricsFactory: (any MetricsFactory)? = nil,
+        queryTimeout: Duration = .seconds(15)
+    ) {
         self.settings = settings
+        self.queryTimeout = queryTimeout
         self.endpoint = endpoint
         self.replica = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)-\(UInt16.random(in: 0...UInt16.max))"
         var logger = logger
@@ -194,8 +204,29 @@ public final class SharedState: Service, Sendable {
         return "\(error)"
     }
 
-    /// Connected: migrate, listen, and write what is queued until the connection fails or the service stops.
+    /// Connected: the work below, under a watchdog that gives the connection up when the database stops
+    /// answering (a closed connection fails the query in flight, and the service reconnects).
     private func session(on connection: PostgresConnection) async throws {
+        state.withLock { $0.busySince = .now }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.watch(connection) }
+            group.addTask { try await self.work(on: connection) }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func watch(_ connection: PostgresConnection) async throws {
+        while true {
+            try await Task.sleep(for: min(queryTimeout / 4, .seconds(1)))
+            guard let busy = state.withLock({ $0.busySince }), busy.duration(to: .now) > queryTimeout else { continue }
+            let _: EventLoopFuture<Void> = connection.close()
+            throw SharedStateFailure("the database did not answer for \(queryTimeout)")
+        }
+    }
+
+    /// Migrate, listen, and write what is queued until the connection fails or the service stops.
+    private func work(on connection: PostgresConnection) async throws {
         try await SharedStateSchema.migrate(connection, logger: logger)
         let fingerprinter = KeyFingerprinter(secret: try await SharedStateSchema.fingerprintSecret(connection, logger: logger))
         state.withLock { pending in

@@ -167,6 +167,38 @@ struct SharedStateTests {
         try await upstream.shutdown()
     }
 
+    @Test func aDatabaseThatStopsAnsweringIsGivenUpAndRejoined() async throws {
+        let keys = Replica.uniqueKeys()
+        let route = Self.uniqueRoute("paused")
+        let upstream = try await Self.upstream(failing: keys, on: "nobody", with: .status(500))
+        let a = try Replica("a", upstream: upstream, keys: keys, route: route, queryTimeout: .seconds(1))
+        try await a.waitUntilConnected()
+        // The server stops answering but keeps its sockets open, as behind a network partition.
+        try TestPostgres.run("pause")
+        do {
+            try await a.withClient { client async throws in
+                for _ in 0..<5 {
+                    let start = ContinuousClock.now
+                    #expect(try await Self.chat(client, route: route) == .ok)
+                    #expect(ContinuousClock.now - start < .seconds(1))
+                }
+            }
+            try await Replica.waitUntil(timeout: .seconds(10), "the replica to give the connection up") {
+                !a.shared.status.connected
+            }
+            #expect(a.shared.status.lastError?.contains("did not answer") == true)
+        } catch {
+            try TestPostgres.run("resume")
+            throw error
+        }
+        try TestPostgres.run("resume")
+        try await a.waitUntilConnected(timeout: .seconds(30))
+        try await a.stop()
+        #expect(a.shared.status.usageDropped == 0)
+        #expect(a.shared.status.usageWritten == 5)
+        try await upstream.shutdown()
+    }
+
     @Test func theDatabaseGoingAwayMidTrafficFailsNoRequestAndLosesNoRecordUncounted() async throws {
         let started = Date().addingTimeInterval(-1)
         let route = Self.uniqueRoute("fault")

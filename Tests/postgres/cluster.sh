@@ -26,8 +26,11 @@ postgres_cluster_start() {
         --pwfile="$PG_DIR/password" >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
     cat > "$PG_DIR/control" <<SCRIPT
 #!/usr/bin/env bash
-# stop | start the test cluster
+# stop | start | pause | resume the test cluster (pause: SIGSTOP, a database that stops answering)
+pids() { head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null | { read -r pid && echo "\$pid \$(pgrep -P "\$pid" | tr '\\n' ' ')"; }; }
 case "\$1" in
+    pause) kill -STOP \$(pids) ;;
+    resume) kill -CONT \$(pids) 2>/dev/null || true ;;
     stop) ${run[*]} "$bin/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null ;;
     start) ${run[*]} "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
         -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1" start >/dev/null ;;
@@ -43,6 +46,7 @@ SCRIPT
 
 postgres_cluster_stop() {
     if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ]; then
+        "$PG_DIR/control" resume 2>/dev/null || true
         "$PG_DIR/control" stop 2>/dev/null || true
         rm -rf "$PG_DIR"
     fi

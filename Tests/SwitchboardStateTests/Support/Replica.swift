@@ -31,7 +31,10 @@ final class Replica: Sendable {
 
     /// Starts a replica whose route `route` has one provider on `upstream` with pool `main` (two keys,
     /// always tried in order: key-one first).
-    init(_ name: String, upstream: MockUpstream, keys: [String: String], route: String = "chat", usageBuffer: Int = 10_000) throws {
+    init(
+        _ name: String, upstream: MockUpstream, keys: [String: String], route: String = "chat", usageBuffer: Int = 10_000,
+        queryTimeout: Duration = .seconds(15)
+    ) throws {
         self.name = name
         self.keys = keys
         let yaml = """
@@ -51,7 +54,9 @@ final class Replica: Sendable {
         environment[TestPostgres.urlVariable] = TestPostgres.url
         let endpoint = try PostgresEndpoint(settings: settings, environment: environment, configurationFile: "providers.yaml")
         let metrics = GatewayMetrics()
-        let shared = SharedState(settings: settings, endpoint: endpoint, logger: Self.logger, metricsFactory: metrics.factory)
+        let shared = SharedState(
+            settings: settings, endpoint: endpoint, logger: Self.logger, metricsFactory: metrics.factory,
+            queryTimeout: queryTimeout)
         let engine = try Switchboard(
             configuration: configuration, environment: environment, httpClient: .shared, logger: Self.logger,
             metricsFactory: metrics.factory, keyHealthObserver: { shared.keyHealthChanged($0) })
