@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// `--check-env`: the configuration against the environment it will run in. Keys are named by their
 /// `pool#index` label and variable, never by value.
 struct EnvironmentChecks {
@@ -58,18 +64,36 @@ struct EnvironmentChecks {
         return diagnostics
     }
 
-    /// The state database's variable: `serve` refuses to start without a usable URL in it. The value is
-    /// never echoed (it holds a password).
+    /// The state database's variable, checked as `serve` reads it: `serve` refuses to start without a
+    /// usable URL there. The value is never echoed (it holds a password).
     private func stateChecks(_ state: StateSettings) -> [Diagnostic] {
         let location = state.source.value("postgres_env")
-        guard let url = environment[state.postgresEnv], !url.isEmpty else {
-            return [.warning(.envUnset, "state.postgres_env names \(state.postgresEnv), which is not set: serve will refuse to start",
+        let variable = state.postgresEnv
+        guard let url = environment[variable] else {
+            return [.warning(.envUnset, "state.postgres_env names \(variable), which is not set: serve will refuse to start",
                              at: location)]
         }
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            return [.warning(.envUnset, "\(state.postgresEnv) does not hold a postgres:// or postgresql:// URL: serve will "
-                                 + "refuse to start", at: location)]
-        }
-        return []
+        guard let problem = Self.connectionURLProblem(url, tlsInFile: state.tls != nil) else { return [] }
+        return [.warning(.envUnset, "\(variable) \(problem): serve will refuse to start", at: location)]
     }
+
+    /// What `serve` would reject in the URL, in words that quote no part of it; nil when it would accept it.
+    static func connectionURLProblem(_ url: String, tlsInFile: Bool) -> String? {
+        if url.isEmpty { return "is set but empty" }
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "postgres" || scheme == "postgresql"
+        else { return "does not hold a postgres:// or postgresql:// URL" }
+        if components.host?.isEmpty ?? true { return "holds a URL that names no host" }
+        if components.user?.isEmpty ?? true { return "holds a URL that names no user" }
+        // `tls:` in the file wins over sslmode, which is then never read.
+        if !tlsInFile, let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value,
+            !Self.sslModes.contains(mode)
+        {
+            return "holds a URL whose sslmode is not one of " + Self.sslModes.joined(separator: ", ")
+        }
+        return nil
+    }
+
+    /// The `sslmode` values `serve` understands (libpq's, `allow` read as `prefer`, `verify-ca` as `verify-full`).
+    static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 }
