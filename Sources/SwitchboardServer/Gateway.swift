@@ -123,6 +123,14 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Hands a finished request to every usage sink: the status page's live windows, the SQLite
+    /// recorder and the replicas' shared log. None of them waits.
+    func recordUsage(_ request: UsageRequestRecord, attempts: [UsageAttemptRecord]) {
+        live.record(request, attempts: attempts)
+        usage?.record(request, attempts: attempts)
+        sharedState?.record(request, attempts: attempts)
+    }
+
     /// The background health probes' latest findings, for the status page.
     func probeFindings() -> [StatusSnapshot.ProbeFinding] {
         health.all.map { .init(subject: $0.subject, provider: $0.provider, result: $0.result, detail: $0.detail, at: $0.at) }

@@ -1,5 +1,6 @@
 import Foundation
 import Switchboard
+import SwitchboardUsage
 
 /// A key health change as it travels between replicas (a NOTIFY payload, JSON): the key's fingerprint,
 /// never its value. Cooldowns travel as time left, so that replicas' clocks never have to agree.
@@ -20,22 +21,32 @@ struct KeyHealthMessage: Codable, Sendable, Hashable {
     var reason: String
     var status: Int?
 
-    init(change: KeyHealthChange, fingerprint: String, replica: String) {
+    init(
+        replica: String, fingerprint: String, state: State, scope: String? = nil, remainingMilliseconds: Int64? = nil,
+        since: Double? = nil, reason: String, status: Int? = nil
+    ) {
         self.replica = replica
         self.fingerprint = fingerprint
-        self.reason = change.reason
-        self.status = change.status
+        self.state = state
+        self.scope = scope
+        self.remainingMilliseconds = remainingMilliseconds
+        self.since = since
+        self.reason = reason
+        self.status = status
+    }
+
+    init(change: KeyHealthChange, fingerprint: String, replica: String) {
+        self.init(replica: replica, fingerprint: fingerprint, state: .enabled, reason: change.reason, status: change.status)
         switch change.state {
         case .cooling(let scope, let remaining):
             state = .cooling
             self.scope = scope
-            remainingMilliseconds = Int64(remaining.components.seconds) * 1_000
-                + Int64(remaining.components.attoseconds / 1_000_000_000_000_000)
+            remainingMilliseconds = Int64(remaining.inMilliseconds)
         case .disabled(let since):
             state = .disabled
             self.since = since.timeIntervalSince1970
         case .enabled:
-            state = .enabled
+            break
         }
     }
 

@@ -120,23 +120,8 @@ public struct DiagnosticFormatter: Sendable {
         guard start >= 0, start < scalars.count else { return 1 }
         let first = scalars[start]
         if first == "\"" || first == "'" {
-            var index = start + 1
-            while index < scalars.count {
-                if scalars[index] == "\\", first == "\"" {
-                    index += 2
-                    continue
-                }
-                if scalars[index] == first {
-                    // '' inside single quotes is an escaped quote, not the end.
-                    if first == "'", index + 1 < scalars.count, scalars[index + 1] == "'" {
-                        index += 2
-                        continue
-                    }
-                    return index - start + 1
-                }
-                index += 1
-            }
-            return 1  // closes on a later line: the caret alone
+            // To the closing quote; one that closes on a later line gets the caret alone.
+            return SourceText.closingQuote(first, in: scalars, from: start + 1).map { $0 - start + 1 } ?? 1
         }
         if "{}[],-&*!|>%@`? \t".unicodeScalars.contains(first) { return 1 }
         var end = start

@@ -50,8 +50,7 @@ struct ChatCompletionsController<Context: RequestContext> {
                 message: "no route or model named '\(body.model)'; available: " + Self.unique(models).joined(separator: ", "),
                 type: "invalid_request_error", code: "model_not_found"), requestID: requestID)
         }
-        let usage = RequestUsage(
-            recorder: gateway.usage, live: gateway.live, shared: gateway.sharedState, requestID: requestID, route: selection.route, streaming: body.stream)
+        let usage = RequestUsage(gateway: gateway, requestID: requestID, route: selection.route, streaming: body.stream)
         do {
             if body.stream {
                 return try await stream(body, selection: selection, engine: engine, usage: usage)
@@ -93,9 +92,7 @@ struct ChatCompletionsController<Context: RequestContext> {
         let record = UsageRequestRecord(
             requestID: requestID, time: Date(), route: "", outcome: error.code ?? "invalid_request",
             status: Int(error.status.code), latency: .zero, attempts: 0)
-        gateway.live.record(record, attempts: [])
-        gateway.usage?.record(record)
-        gateway.sharedState?.record(record, attempts: [])
+        gateway.recordUsage(record, attempts: [])
         return error
     }
 

@@ -1,29 +1,20 @@
 import Foundation
 import Switchboard
 import SwitchboardConfig
-import SwitchboardState
 import SwitchboardUsage
 
 /// One chat request's entry in the usage log: started when the request arrives, finished once its
-/// answer (or error) is known, then handed to the live windows of the status page, to the store's
-/// recorder and to the shared log of the replicas, none of which blocks the request.
+/// answer (or error) is known, then handed to the gateway's usage sinks (`Gateway.recordUsage`).
 struct RequestUsage: Sendable {
-    let recorder: UsageRecorder?
-    let live: LiveUsage?
-    let shared: SharedState?
+    let gateway: Gateway
     let requestID: String
     let route: String
     let streaming: Bool
     private let arrived = Date()
     private let started = ContinuousClock.now
 
-    init(
-        recorder: UsageRecorder?, live: LiveUsage?, shared: SharedState? = nil, requestID: String, route: String,
-        streaming: Bool
-    ) {
-        self.recorder = recorder
-        self.live = live
-        self.shared = shared
+    init(gateway: Gateway, requestID: String, route: String, streaming: Bool) {
+        self.gateway = gateway
         self.requestID = requestID
         self.route = route
         self.streaming = streaming
@@ -56,7 +47,6 @@ struct RequestUsage: Sendable {
         status: Int, outcome: String, trace: AttemptTrace, answered: Bool, usage: Usage?, provider: String?,
         model: String?, cacheHit: Bool = false, cost: Double? = nil
     ) {
-        guard recorder != nil || live != nil || shared != nil else { return }
         let calls = trace.entries.filter(\.outcome.isCall)
         let last = trace.entries.last
         let request = UsageRequestRecord(
@@ -81,9 +71,7 @@ struct RequestUsage: Sendable {
                 requestID: requestID, time: arrived, route: route, provider: entry.provider, model: entry.model ?? "",
                 keyLabel: entry.key, outcome: outcome, upstreamStatus: upstreamStatus, latency: entry.latency)
         }
-        live?.record(request, attempts: attempts)
-        recorder?.record(request, attempts: attempts)
-        shared?.record(request, attempts: attempts)
+        gateway.recordUsage(request, attempts: attempts)
     }
 
     /// The client's `x-request-id` when it is a sane token, else a new one.
