@@ -61,10 +61,9 @@ extension SharedState {
             """, on: connection)
         for try await fingerprint in rows.decode(String.self) { enabled.append(fingerprint) }
         for fingerprint in enabled {
-            let message = KeyHealthMessage(
-                change: KeyHealthChange(key: KeyReference(pool: "", index: 0), state: .enabled, reason: "configuration reloaded"),
-                fingerprint: fingerprint, replica: replica)
-            try await notify(message, on: connection)
+            try await notify(
+                KeyHealthMessage(replica: replica, fingerprint: fingerprint, state: .enabled, reason: "configuration reloaded"),
+                on: connection)
         }
         if !enabled.isEmpty {
             logger.notice("shared state: disabled keys get their second chance on every replica", metadata: ["keys": "\(enabled.count)"])
@@ -92,7 +91,7 @@ extension SharedState {
         switch change.state {
         case .cooling(let scope, let remaining):
             guard remaining > .zero else { return }
-            let milliseconds = Double(remaining.components.seconds) * 1_000 + Double(remaining.components.attoseconds) / 1e15
+            let milliseconds = remaining.inMilliseconds
             // A cooldown never shortens one already running (the same rule as on one replica).
             try await query("""
                 INSERT INTO switchboard_key_health (fingerprint, scope, disabled, until, since, reason, status, replica)
@@ -145,14 +144,9 @@ extension SharedState {
         for try await (fingerprint, scope, disabled, remaining, since, reason, status)
             in rows.decode((String, String, Bool, Double?, Double, String, Int?).self)
         {
-            var message = KeyHealthMessage(
-                change: KeyHealthChange(key: KeyReference(pool: "", index: 0), state: .enabled, reason: reason, status: status),
-                fingerprint: fingerprint, replica: "")
-            message.state = disabled ? .disabled : .cooling
-            message.scope = disabled ? nil : scope
-            message.remainingMilliseconds = remaining.map { Int64($0) }
-            message.since = since
-            messages.append(message)
+            messages.append(KeyHealthMessage(
+                replica: "", fingerprint: fingerprint, state: disabled ? .disabled : .cooling, scope: disabled ? nil : scope,
+                remainingMilliseconds: remaining.map { Int64($0) }, since: since, reason: reason, status: status))
         }
         guard let engine = engine.withLock({ $0 })() else { return }
         let references = state.withLock { $0.references }
@@ -161,6 +155,7 @@ extension SharedState {
                 if let change = message.change(for: reference) { engine.applySharedKeyHealth(change) }
             }
         }
+        changed()
     }
 
     /// Writes buffered usage, a batch at a time (every batch when `all`). A batch that fails goes back to
@@ -190,6 +185,7 @@ extension SharedState {
             }
             state.withLock { $0.status.usageWritten += batch.count }
             metrics.usageWritten(batch.count)
+            changed()
         } while all
     }
 

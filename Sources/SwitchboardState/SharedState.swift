@@ -27,6 +27,8 @@ public final class SharedState: Service, Sendable {
     /// (a database that stops answering without closing the socket, as in a network partition).
     let queryTimeout: Duration
     let engine = Mutex<(@Sendable () -> Switchboard?)>({ nil })
+    /// Who is told of changes (`changes()`), by subscription.
+    private let watchers = Mutex<(next: Int, all: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
     let state: Mutex<Pending>
 
     /// Most key changes held while the database is unreachable (the oldest go first).
@@ -156,6 +158,7 @@ public final class SharedState: Service, Sendable {
             metrics.usageDropped(left)
             logger.error("shared state: stopped with usage records the database never got", metadata: ["dropped": "\(left)"])
         }
+        for continuation in watchers.withLock({ Array($0.all.values) }) { continuation.finish() }
     }
 
     /// Stops the service: the usage still buffered is written if the database is there, and `run()` returns.
@@ -186,6 +189,7 @@ public final class SharedState: Service, Sendable {
         }
         metrics.connected(false)
         metrics.connectionFailed()
+        changed()
         // Every failure while it lasts would flood the log: the first of a series is a warning, the rest debug.
         if wasConnected || failures == 1 {
             logger.warning("shared state: database unreachable; requests go on with local key state", metadata: ["error": "\(text)"])
@@ -236,6 +240,7 @@ public final class SharedState: Service, Sendable {
             pending.status.lastError = nil
         }
         metrics.connected(true)
+        changed()
         logger.notice("shared state: connected", metadata: ["replica": "\(replica)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -263,7 +268,28 @@ public final class SharedState: Service, Sendable {
             if let change = message.change(for: reference) { engine.applySharedKeyHealth(change) }
         }
         state.withLock { $0.status.keyChangesReceived += 1 }
+        changed()
         metrics.keyChange(received: true)
+    }
+
+    // MARK: - Telling watchers
+
+    /// An element each time the status changes or shared key state is applied here: connected or lost,
+    /// usage written, a change received, the state in force read. What waits for one of these (a test, a
+    /// status push) checks its condition again on each instead of polling. Ends when the service stops.
+    package func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = watchers.withLock { watchers in
+            defer { watchers.next += 1 }
+            watchers.all[watchers.next] = continuation
+            return watchers.next
+        }
+        continuation.onTermination = { [weak self] _ in self?.watchers.withLock { _ = $0.all.removeValue(forKey: id) } }
+        return stream
+    }
+
+    func changed() {
+        for continuation in watchers.withLock({ Array($0.all.values) }) { continuation.yield() }
     }
 
     // MARK: - Waking the writer

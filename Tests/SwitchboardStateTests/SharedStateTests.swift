@@ -11,7 +11,9 @@ import Testing
 
 /// Two gateways, one PostgreSQL (Tests/postgres/run.sh starts it): key state and usage shared between
 /// them, and what happens when the database goes away in the middle of traffic.
-@Suite(.serialized, .enabled(if: TestPostgres.isAvailable, "needs SWITCHBOARD_TEST_POSTGRES_URL (Tests/postgres/run.sh)"))
+@Suite(
+    .serialized, .enabled(if: TestPostgres.isAvailable, "needs SWITCHBOARD_TEST_POSTGRES_URL (Tests/postgres/run.sh)"),
+    .timeLimit(.minutes(1)))
 struct SharedStateTests {
     /// Calls with `keys`' first key answer `failure` on replica `a`; everything else answers.
     static func upstream(failing keys: [String: String], on replica: String = "a", with failure: MockUpstream.Reply)
@@ -63,7 +65,7 @@ struct SharedStateTests {
         }
         #expect(remaining > .seconds(29))
         let shared = ContinuousClock.now
-        try await Replica.waitUntil(timeout: .seconds(1), "replica b to cool key-one") { b.keyState(0) != nil }
+        try await b.waitUntil("replica b to cool key-one") { b.keyState(0) != nil }
         #expect(ContinuousClock.now - shared < .seconds(1))
         guard case .cooling(let scope, let remainingOnB)? = b.keyState(0) else {
             Issue.record("replica b has key-one in another state: \(String(describing: b.keyState(0)))")
@@ -82,10 +84,12 @@ struct SharedStateTests {
         let (keys, upstream, a, b) = try await Self.connectedReplicas(failingKeyOneWith: .status(401))
         try await a.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
         #expect(Self.keys(of: upstream, replica: "a") == ["one", "two"])
-        try await Replica.waitUntil(timeout: .seconds(1), "replica b to disable key-one") {
+        let disabledOnA = ContinuousClock.now
+        try await b.waitUntil("replica b to disable key-one") {
             if case .disabled? = b.keyState(0) { return true }
             return false
         }
+        #expect(ContinuousClock.now - disabledOnA < .seconds(1))
         try await b.withClient { client async throws in
             for _ in 0..<3 { #expect(try await Self.chat(client) == .ok) }
         }
@@ -96,10 +100,12 @@ struct SharedStateTests {
         // A replica that starts later finds the key disabled; a reload elsewhere gives it its second chance.
         let c = try Replica("c", upstream: upstream, keys: keys)
         try await c.waitUntilConnected()
-        try await Replica.waitUntil(timeout: .seconds(2), "replica c to read the key state in force") {
+        let connected = ContinuousClock.now
+        try await c.waitUntil("replica c to read the key state in force") {
             if case .disabled? = c.keyState(0) { return true }
             return false
         }
+        #expect(ContinuousClock.now - connected < .seconds(2))
         try await a.stop()
         try await b.stop()
         try await c.stop()
@@ -109,7 +115,7 @@ struct SharedStateTests {
     @Test func aReloadGivesDisabledKeysTheirSecondChanceOnEveryReplica() async throws {
         let (keys, upstream, a, b) = try await Self.connectedReplicas(failingKeyOneWith: .status(401))
         try await a.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
-        try await Replica.waitUntil(timeout: .seconds(1), "replica b to disable key-one") { b.keyState(0) != nil }
+        try await b.waitUntil("replica b to disable key-one") { b.keyState(0) != nil }
         // What a reload does to the shared state (the engine is rebuilt from the same configuration).
         let reloaded = try Switchboard(
             configuration: a.gateway.engine.configuration, environment: keys, httpClient: .shared,
@@ -117,7 +123,9 @@ struct SharedStateTests {
         let replaced = a.gateway.replaceEngine(with: reloaded)
         a.shared.engineReplaced(reloaded: true)
         try await replaced.shutdown()
-        try await Replica.waitUntil(timeout: .seconds(1), "replica b to enable key-one again") { b.keyState(0) == nil }
+        let reloadedAt = ContinuousClock.now
+        try await b.waitUntil("replica b to enable key-one again") { b.keyState(0) == nil }
+        #expect(ContinuousClock.now - reloadedAt < .seconds(1))
         #expect(a.keyState(0) == nil)
         try await a.stop()
         try await b.stop()
@@ -183,7 +191,7 @@ struct SharedStateTests {
                     #expect(ContinuousClock.now - start < .seconds(1))
                 }
             }
-            try await Replica.waitUntil(timeout: .seconds(10), "the replica to give the connection up") {
+            try await a.waitUntil("the replica to give the connection up") {
                 !a.shared.status.connected
             }
             #expect(a.shared.status.lastError?.contains("did not answer") == true)
@@ -192,7 +200,7 @@ struct SharedStateTests {
             throw error
         }
         try TestPostgres.run("resume")
-        try await a.waitUntilConnected(timeout: .seconds(30))
+        try await a.waitUntilConnected()
         try await a.stop()
         #expect(a.shared.status.usageDropped == 0)
         #expect(a.shared.status.usageWritten == 5)
@@ -214,12 +222,11 @@ struct SharedStateTests {
             for _ in 0..<3 { #expect(try await Self.chat(client, route: route) == .ok) }
         }
         made += 3
-        try await Replica.waitUntil(timeout: .seconds(5), "b's first records written") { b.shared.status.usageWritten == 3 }
+        try await b.waitUntil("b's first records written") { b.shared.status.usageWritten == 3 }
 
         try TestPostgres.run("stop")
-        try await Replica.waitUntil(timeout: .seconds(5), "both replicas to notice") {
-            !a.shared.status.connected && !b.shared.status.connected
-        }
+        try await a.waitUntil("replica a to notice") { !a.shared.status.connected }
+        try await b.waitUntil("replica b to notice") { !b.shared.status.connected }
         // Traffic without the database: every request answered, none waiting on it.
         for replica in [a, b] {
             try await replica.withClient { client async throws in
@@ -247,9 +254,9 @@ struct SharedStateTests {
         #expect(a.keyState(0) != nil)
 
         try TestPostgres.run("start")
-        try await a.waitUntilConnected(timeout: .seconds(20))
-        try await b.waitUntilConnected(timeout: .seconds(20))
-        try await Replica.waitUntil(timeout: .seconds(3), "replica b to learn of key-one's cooldown") { b.keyState(0) != nil }
+        try await a.waitUntilConnected()
+        try await b.waitUntilConnected()
+        try await b.waitUntil("replica b to learn of key-one's cooldown") { b.keyState(0) != nil }
         try await a.stop()
         try await b.stop()
         let lost = a.shared.status.usageDropped + b.shared.status.usageDropped

@@ -67,9 +67,9 @@ final class Replica: Sendable {
         self.service = Task { await shared.run() }
     }
 
-    /// Waits until the replica is connected (at most `timeout`).
-    func waitUntilConnected(timeout: Duration = .seconds(10)) async throws {
-        try await Self.waitUntil(timeout: timeout, "\(name) connected") { self.shared.status.connected }
+    /// Waits until the replica is connected.
+    func waitUntilConnected() async throws {
+        try await waitUntil("\(name) connected") { self.shared.status.connected }
     }
 
     /// Stops the shared-state service after it wrote the usage it holds.
@@ -88,16 +88,14 @@ final class Replica: Sendable {
         gateway.engine.keyHealthInForce().first { $0.key == KeyReference(pool: "main", index: index) }?.state
     }
 
-    /// Polls `condition` until it holds; fails after `timeout`. What is awaited crosses a database and
-    /// another connection, so there is no clock to move instead.
-    static func waitUntil(
-        timeout: Duration, _ what: String, _ condition: @escaping @Sendable () -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw ReplicaError(description: "timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+    /// Returns once `condition` holds, checking it again each time this replica's shared state changes
+    /// (connected or lost, usage written, key state received or read): an event, not the clock. A wait
+    /// that never ends is cut by the suite's time limit.
+    func waitUntil(_ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
+        let changes = shared.changes()
+        if condition() { return }
+        for await _ in changes where condition() { return }
+        throw ReplicaError(description: "\(name) stopped before \(what)")
     }
 }
 
