@@ -59,20 +59,21 @@ struct SharedStateTests {
         let (_, upstream, a, b) = try await Self.connectedReplicas(failingKeyOneWith: .status(429, headers: [("Retry-After", "30")]))
         try await a.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
         #expect(Self.keys(of: upstream, replica: "a") == ["one", "two"])
-        guard case .cooling(_, let remaining)? = a.keyState(0) else {
+        guard case .cooling(let until, let reasonOnA, _)? = a.keyState(0) else {
             Issue.record("replica a did not cool key-one")
             return
         }
-        #expect(remaining > .seconds(29))
+        #expect(until.timeIntervalSinceNow > 29)
         let shared = ContinuousClock.now
         try await b.waitUntil("replica b to cool key-one") { b.keyState(0) != nil }
         #expect(ContinuousClock.now - shared < .seconds(1))
-        guard case .cooling(let scope, let remainingOnB)? = b.keyState(0) else {
+        // For the same target (the route's only one), with A's reason and what is left of its 30 s.
+        guard case .cooling(let untilOnB, let reason, let status)? = b.keyState(0) else {
             Issue.record("replica b has key-one in another state: \(String(describing: b.keyState(0)))")
             return
         }
-        #expect(scope == "upstream/mock-model")
-        #expect(remainingOnB > .seconds(28) && remainingOnB <= .seconds(30))
+        #expect(status == 429 && reason == reasonOnA)
+        #expect(untilOnB.timeIntervalSinceNow > 28 && untilOnB.timeIntervalSinceNow <= 30)
         try await b.withClient { client async throws in #expect(try await Self.chat(client) == .ok) }
         #expect(Self.keys(of: upstream, replica: "b") == ["two"])
         try await a.stop()

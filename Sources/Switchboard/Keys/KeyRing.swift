@@ -168,27 +168,6 @@ final class KeyRing: Sendable {
         }
     }
 
-    /// Every cooldown running and every disabled key, as changes to share (`remaining` from `now`).
-    func healthInForce(now: ContinuousClock.Instant? = nil) -> [KeyHealthChange] {
-        let now = now ?? clock.now
-        return health.withLock { state in
-            let disabled = state.disabled.sorted { $0.key < $1.key }.map { key, value in
-                KeyHealthChange(
-                    key: KeyReference(pool: pool.name, index: key), state: .disabled(since: value.since),
-                    reason: value.reason.text, status: value.reason.status)
-            }
-            let cooling = state.coolingUntil.filter { $0.value.until > now }
-                .sorted { ($0.key.key, $0.key.target) < ($1.key.key, $1.key.target) }
-                .map { scope, value in
-                    KeyHealthChange(
-                        key: KeyReference(pool: pool.name, index: scope.key),
-                        state: .cooling(scope: scope.target, remaining: now.duration(to: value.until)),
-                        reason: value.reason.text, status: value.reason.status)
-                }
-            return disabled + cooling
-        }
-    }
-
     /// The targets (`provider/model` scopes) that draw from this ring, in the order they were compiled.
     var scopes: [String] {
         health.withLock { state in state.slots.sorted { $0.value < $1.value }.map(\.key) }

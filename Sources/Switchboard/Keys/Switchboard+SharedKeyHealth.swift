@@ -12,11 +12,6 @@ extension Switchboard {
         return fingerprints
     }
 
-    /// The cooldowns running and the keys disabled now, to share with a gateway that starts later.
-    public func keyHealthInForce() -> [KeyHealthChange] {
-        rings.keys.sorted().flatMap { rings[$0]?.healthInForce() ?? [] }
-    }
-
     /// Applies key state another gateway shared, without reporting it back to the observer. Cooldowns
     /// never shorten one running here; a key unknown here is ignored.
     public func applySharedKeyHealth(_ change: KeyHealthChange) {

@@ -83,9 +83,11 @@ final class Replica: Sendable {
         try await buildApplication(gateway: gateway).test(.router) { client in try await body(client) }
     }
 
-    /// Whether this replica's engine has `key` (index in pool `main`) cooling or disabled.
-    func keyState(_ index: Int) -> KeyHealthChange.State? {
-        gateway.engine.keyHealthInForce().first { $0.key == KeyReference(pool: "main", index: index) }?.state
+    /// Key `index` of pool `main` as the route's only target sees it: cooling or disabled, nil when ready.
+    func keyState(_ index: Int) -> KeyStatus.State? {
+        guard let keys = gateway.engine.status().first?.targets.first?.keys, keys.indices.contains(index) else { return nil }
+        if case .ready = keys[index].state { return nil }
+        return keys[index].state
     }
 
     /// Returns once `condition` holds, checking it again each time this replica's shared state changes
