@@ -26,9 +26,11 @@
 #     --warmup S          warm-up seconds before each case (default 3)
 #     --startup-runs N    starts timed for the start-up figure (default 5)
 #     --lint-runs N       runs of the 10,000-target lint (default 5; 0 skips it)
-#     --floor             also measure the framework floor (bench/floor, built in release): Hummingbird
-#                         answering a fixed body, and Hummingbird relaying to the mock through
-#                         AsyncHTTPClient, at 1 and 32 connections with their CPU per request
+#     --floor             also measure the floor (bench/floor, built in release) at 1 and 32 connections
+#                         with CPU per request: Hummingbird answering a fixed body, Hummingbird relaying
+#                         to the mock through AsyncHTTPClient, a minimal SwiftNIO relay (NIORelay), and
+#                         nginx as a keep-alive reverse proxy (bench/nginx/proxy.conf); the gateway's
+#                         figures are also given as ratios to the NIO relay's (issue 16's targets)
 #     --usage-runs N      1 (default) measures plain 1 and 32 connections again with usage recording on; 0 skips it
 #     --state-runs N      1 measures plain 1 and 32 connections again with state: (PostgreSQL) on; 0 (default) skips it
 #     --soak [S]          also run S seconds (default 300) of mixed load (plain, streaming, failover) and
@@ -190,7 +192,11 @@ sanity() {  # sanity URL MODEL STREAM EXPECTED_PROVIDER
     rm -f "$headers" "$body"
 }
 
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+cpu_ticks() {  # cpu_ticks PID…: user + system clock ticks, summed
+    local pid total=0
+    for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
+    echo "$total"
+}
 rss_kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 clk_tck=$(getconf CLK_TCK)
@@ -274,7 +280,7 @@ first_rss_kb=$(rss_kb "$gw_pid" VmRSS)
 # --- load ---------------------------------------------------------------------------------------------------
 declare -A rps p50 p90 p99 cpu conns
 cases=()
-bench() {  # bench NAME TARGET(direct|gateway|floor-fixed|floor-relay) MODEL STREAM THREADS CONNS
+bench() {  # bench NAME TARGET(direct|gateway|floor-fixed|floor-relay|nio-relay|nginx-proxy) MODEL STREAM THREADS CONNS
     local name="$1@$6" target=$2 model=$3 stream=$4 threads=$5 connections=$6 url result line before after cpu_pid=""
     case $target in
         direct)
@@ -283,15 +289,17 @@ bench() {  # bench NAME TARGET(direct|gateway|floor-fixed|floor-relay) MODEL STR
         gateway) url=$gateway/v1/chat/completions cpu_pid=$gw_pid ;;
         floor-fixed) url=$floor_url/fixed cpu_pid=$floor_pid ;;
         floor-relay) url=$floor_url/proxy cpu_pid=$floor_pid ;;
+        nio-relay) url=$nio_url/v1/chat/completions cpu_pid=$nio_pid ;;
+        nginx-proxy) url=$proxy_url/v1/chat/completions cpu_pid="$proxy_pids" ;;
     esac
     # One connection per thread: chat.lua times each request itself (see there why wrk's own
     # percentiles are not used then).
     local raw=-; ((threads == connections)) && raw=raw
     echo "  ${name%@*}: wrk -t$threads -c$connections, ${warmup}s warm-up + ${duration}s" >&2
     wrk -t"$threads" -c"$connections" -d"${warmup}s" -s bench/chat.lua "$url" -- "$model" "${stream:--}" >/dev/null
-    [[ -n $cpu_pid ]] && before=$(cpu_ticks "$cpu_pid")
+    [[ -n $cpu_pid ]] && before=$(cpu_ticks $cpu_pid)
     result=$(wrk -t"$threads" -c"$connections" -d"${duration}s" -s bench/chat.lua "$url" -- "$model" "${stream:--}" $raw)
-    [[ -n $cpu_pid ]] && after=$(cpu_ticks "$cpu_pid")
+    [[ -n $cpu_pid ]] && after=$(cpu_ticks $cpu_pid)
     printf '%s\n' "$result" >"$out/wrk-${name//[^a-zA-Z0-9@]/_}.txt"
     line=$(grep '^BENCH' <<<"$result") || fail "$name: no result line from wrk: $result"
     get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" ${line#BENCH}"; }
@@ -378,6 +386,36 @@ if ((floor > 0)); then
     kill -TERM "$floor_pid" 2>/dev/null || true
     wait "$floor_pid" 2>/dev/null || true
     forget "$floor_pid"
+
+    # The minimal SwiftNIO relay and nginx as a reverse proxy, both to the same mock.
+    nio_port=18483 proxy_port=18484
+    for port in $nio_port $proxy_port; do port_busy $port && fail "port $port is in use"; done
+    "$(dirname "$floor_bin")/NIORelay" "$nio_port" "$direct/v1/chat/completions" 2 >>"$out/floor.log" 2>&1 &
+    nio_pid=$!
+    pids+=("$nio_pid")
+    wait_port $nio_port "$nio_pid" 30 || fail "NIORelay did not start: $(tail -5 "$out/floor.log")"
+    nio_url=http://127.0.0.1:$nio_port
+    mkdir -p "$out/nginx-proxy/tmp"
+    sed "s/@LISTEN@/$proxy_port/; s/@UPSTREAM@/$nginx_port/" bench/nginx/proxy.conf >"$out/nginx-proxy/proxy.conf"
+    : > "$out/nginx-proxy/error.log"
+    nginx -p "$out/nginx-proxy/" -c "$out/nginx-proxy/proxy.conf" -e "$out/nginx-proxy/error.log" &
+    proxy_master=$!
+    pids+=("$proxy_master")
+    wait_port $proxy_port "$proxy_master" 10 || fail "nginx proxy did not start: $(tail -5 "$out/nginx-proxy/error.log")"
+    proxy_url=http://127.0.0.1:$proxy_port
+    sleep 0.2
+    proxy_pids="$proxy_master $(pgrep -P "$proxy_master" | tr '\n' ' ')"
+    sanity "$nio_url" plain "" ""
+    sanity "$proxy_url" plain "" ""
+    bench "floor: minimal NIO relay" nio-relay plain "" 1 1
+    bench "floor: nginx reverse proxy" nginx-proxy plain "" 1 1
+    bench "floor: minimal NIO relay" nio-relay plain "" 2 32
+    bench "floor: nginx reverse proxy" nginx-proxy plain "" 2 32
+    for pid in $nio_pid $proxy_master; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        forget "$pid"
+    done
 fi
 
 # --- usage recording on: the same plain cases against a gateway that records every request -------------------
@@ -473,6 +511,17 @@ idle_mb=$(mb "$idle_rss_kb") peak_mb=$(mb "$peak_rss_kb")
         row "floor: relay added latency p50, 1 conn (us)" "$(sub "${p50[floor: Hummingbird + AHC relay@1]}" "${p50[direct plain@1]}")" "-"
         row "floor: relay throughput / direct, 32 conns" "$(div "${rps[floor: Hummingbird + AHC relay@32]}" "${rps[direct plain@32]}")" "-"
         row "gateway CPU per request / relay floor, 1 / 32 conns" "$(div "${cpu[gateway plain@1]}" "${cpu[floor: Hummingbird + AHC relay@1]}") / $(div "${cpu[gateway plain@32]}" "${cpu[floor: Hummingbird + AHC relay@32]}")" "-"
+        for relay in "minimal NIO relay" "nginx reverse proxy"; do
+            row "floor: $relay added p50, 1 conn (us)" "$(sub "${p50[floor: $relay@1]}" "${p50[direct plain@1]}")" "-"
+            row "floor: $relay CPU per request, 1 / 32 conns (us)" "${cpu[floor: $relay@1]} / ${cpu[floor: $relay@32]}" "-"
+            row "floor: $relay throughput / direct, 32 conns" "$(div "${rps[floor: $relay@32]}" "${rps[direct plain@32]}")" "-"
+        done
+        nio_cpu=$(div "${cpu[gateway plain@1]}" "${cpu[floor: minimal NIO relay@1]}")
+        nio_cpu32=$(div "${cpu[gateway plain@32]}" "${cpu[floor: minimal NIO relay@32]}")
+        nio_tput=$(div "${rps[gateway plain@32]}" "${rps[floor: minimal NIO relay@32]}")
+        row "gateway CPU per request / NIO relay's, 1 conn" "$nio_cpu" "<= 1.5" "$(check "$nio_cpu" '<=' 1.5)"
+        row "gateway CPU per request / NIO relay's, 32 conns" "$nio_cpu32" "<= 1.5" "$(check "$nio_cpu32" '<=' 1.5)"
+        row "gateway throughput / NIO relay's, 32 conns" "$nio_tput" ">= 0.8" "$(check "$nio_tput" '>=' 0.8)"
     fi
     if ((usage_runs > 0)); then
         row "usage recording: CPU per request on / off, 1 conn" "$(div "${cpu[gateway plain, usage on@1]}" "${cpu[gateway plain@1]}")" "-"

@@ -1,7 +1,8 @@
 // swift-tools-version: 6.2
-// The framework floor for bench/overhead.sh --floor: Hummingbird answering a fixed body, and Hummingbird
-// relaying the request to the mock upstream through AsyncHTTPClient, with none of Switchboard's own work.
-// A package of its own so that the root package never builds it.
+// The floor for bench/overhead.sh --floor and bench/streams.sh: Hummingbird answering a fixed body,
+// Hummingbird relaying through AsyncHTTPClient, and a minimal SwiftNIO relay, with none of Switchboard's
+// own work; and the two ends of the streaming benchmark (a paced SSE upstream, a load client holding
+// thousands of streams). A package of its own so that the root package never builds it.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,33 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // A minimal SwiftNIO relay: NIOHTTP1 server, keep-alive upstream connections per event loop.
+        .executableTarget(
+            name: "NIORelay",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // An OpenAI-compatible upstream that streams chat.completion.chunk events paced like tokens.
+        .executableTarget(
+            name: "PacedUpstream",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Opens N concurrent streamed requests and reports time to first event and gaps between events.
+        .executableTarget(
+            name: "StreamLoad",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
