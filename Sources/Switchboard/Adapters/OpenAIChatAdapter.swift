@@ -53,66 +53,8 @@ public struct OpenAIChatAdapter: ProviderAdapter {
                 continuation.finish()
             }
         }
-        let body = response.body
-        let limit = http.maxResponseBytes
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await Self.relay(body, limit: limit, to: continuation)
-                } catch {
-                    continuation.finish(throwing: UpstreamHTTP.failure(for: error))
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        return OpenAIEventReader.stream(response.body, limit: http.maxResponseBytes)
     }
-
-    /// Reads SSE events until `[DONE]`, each becoming one chunk that keeps the event's bytes. Leading
-    /// events that add nothing (the role-only first chunk) are held back until one that does, so that a
-    /// stream that dies before its first token can still fail over. A stream that ends without `[DONE]`
-    /// or a finish reason, or whose events are not chunks, is an error: never a silent clean finish.
-    private static func relay(
-        _ body: HTTPClientResponse.Body, limit: Int, to continuation: AsyncThrowingStream<ChatChunk, any Error>.Continuation
-    ) async throws {
-        var parser = SSEParser()
-        var received = 0
-        var finished = false
-        var heldBack: [ChatChunk]? = []
-        for try await buffer in body {
-            received += buffer.readableBytes
-            if received > limit { throw UpstreamFailure.malformed("the stream is larger than \(limit) bytes") }
-            for event in parser.feed(buffer.readableBytesView) {
-                if event == Self.done {
-                    for chunk in heldBack ?? [] { continuation.yield(chunk) }
-                    continuation.finish()
-                    return
-                }
-                guard let chunk = Self.chunk(event) else {
-                    throw UpstreamFailure.malformed("a streamed event is not a chat.completion.chunk")
-                }
-                if chunk.choices.contains(where: { $0.finishReason != nil }) { finished = true }
-                if var held = heldBack {
-                    held.append(chunk)
-                    guard chunk.usage == nil, chunk.choices.allSatisfy(\.isEmpty) else {
-                        for chunk in held { continuation.yield(chunk) }
-                        heldBack = nil
-                        continue
-                    }
-                    heldBack = held
-                } else {
-                    continuation.yield(chunk)
-                }
-            }
-        }
-        // Servers that end with a finish reason but no [DONE] (some local ones) still finished cleanly.
-        if finished && !parser.hasPartialEvent {
-            continuation.finish()
-        } else {
-            throw UpstreamFailure.transport(.connectionReset, "the stream ended before [DONE]")
-        }
-    }
-
-    private static let done = Array("[DONE]".utf8)
 
     // MARK: - Probe
 
