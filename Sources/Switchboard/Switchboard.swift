@@ -296,6 +296,10 @@ public final class Switchboard: Sendable {
 
     /// The HTTP client the engine would make for itself: share one between engines that replace each
     /// other (hot reload), and shut it down when the last is done.
+    /// Upstream connections per host the shared client may open: enough for thousands of concurrent
+    /// streams to one provider (bounded in practice by the process's file-descriptor limit).
+    static let connectionsPerHost = 16_384
+
     public static func makeHTTPClient(for configuration: SwitchboardConfiguration) -> HTTPClient {
         // One client for the process; the engine is the only retry loop, and keys never follow a redirect.
         let connect = configuration.providers.map(\.timeouts.connect).max() ?? .seconds(10)
@@ -305,9 +309,11 @@ public final class Switchboard: Sendable {
         clientConfiguration.decompression = .enabled(limit: .ratio(50))
         // A refused connection is a failure for the engine to classify, not something to retry quietly.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        // Keep-alive connections per upstream host: the default of 8 queues requests behind each other
-        // as soon as more than 8 are in flight to one provider.
-        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        // Connections per upstream host. Over HTTP/1.1 each request in flight holds one for its whole
+        // answer, and a streamed answer lasts seconds: a cap here (AsyncHTTPClient's default is 8) would
+        // make every stream past it wait for a free connection and time out, however idle the provider.
+        // A provider's concurrency is capped where the operator says so, in its `limits:`.
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerHost
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     }
 

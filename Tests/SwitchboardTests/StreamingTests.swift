@@ -27,6 +27,36 @@ import Testing
         #expect((sent.json["stream_options"] as? [String: Bool])?["include_usage"] == true)
     }
 
+    @Test func aHundredStreamsToOneProviderAreAllOpenAtOnce() async throws {
+        // Each stream holds its upstream connection until its answer ends: a per-host connection cap
+        // (AsyncHTTPClient's, 64 here once) would hold every stream past it back until others finish.
+        let gate = MockUpstream.MockGate()
+        let upstream = try await MockUpstream { _ in
+            var reply = MockUpstream.Reply.sse(["Hel", "lo"])
+            reply.gate = gate
+            reply.gatedFromPart = 1
+            return reply
+        }
+        defer { gate.open(); upstream.syncShutdown() }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
+        let streams = 100
+        try await EngineHarness.withEngine(yaml) { engine in
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<streams {
+                    group.addTask {
+                        try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat").collectText()
+                    }
+                }
+                #expect(await gate.waitForHeld(streams) == streams)
+                gate.open()
+                var texts: [String] = []
+                for try await text in group { texts.append(text) }
+                #expect(texts == Array(repeating: "Hello", count: streams))
+            }
+        }
+        #expect(upstream.requests.count == streams)
+    }
+
     @Test func failsOverUntilTheFirstChunk() async throws {
         let limited = try await MockUpstream { _ in .status(429) }
         let silent = try await MockUpstream { _ in
