@@ -10,7 +10,8 @@
 # all in the same run, on this machine, sharing its cores. For each relay and stream count it reports the
 # relay's CPU per relayed event and per stream (/proc/PID/stat), its RSS per open stream (peak VmRSS
 # during the run minus VmRSS before it, divided by the streams), the added time to first event p50/p99
-# and the added gap between events p99 (relay minus direct), and errors.
+# and first token (the first event with text), the added gap between events p99 (relay minus direct), and
+# errors.
 #
 # The ends are in bench/floor: PacedUpstream streams N chat.completion.chunk events G ms apart (each its
 # own write), StreamLoad opens the streams spread over the ramp and times every event as it arrives.
@@ -199,8 +200,10 @@ path, events, interval, ramp, cores, load_before, load_after = sys.argv[1:]
 rows = [json.loads(line) for line in open(path)]
 print(f"\nStreaming at scale - {cores} cores, {events} events per answer every {interval} ms, streams started over {ramp} ms")
 print(f"load average before: {load_before}; after: {load_after}")
-print("added = relay minus direct, same stream count, same run; CPU and RSS are the relay's own processes\n")
-header = f"{'relay':<12} {'streams':>7} {'ok':>6} {'errors':>6} {'events':>9} {'CPU us/event':>12} {'CPU ms/stream':>13} {'RSS KB/stream':>13} {'+TTFE p50 us':>12} {'+TTFE p99 us':>12} {'+gap p99 us':>11} {'gap p99 us':>10}"
+print("added (+, µs) = relay minus direct, same stream count, same run; TTFE = time to first event, TTFT = to the")
+print("first event with text (a gateway that holds the role-only first event back for failover adds a gap to")
+print("TTFE, not to TTFT); CPU and RSS are the relay's own processes\n")
+header = f"{'relay':<12} {'streams':>7} {'ok':>6} {'errors':>6} {'events':>9} {'CPU us/event':>12} {'CPU ms/stream':>13} {'RSS KB/stream':>13} {'+TTFE p50':>10} {'+TTFE p99':>10} {'+TTFT p50':>10} {'+TTFT p99':>10} {'+gap p99':>9} {'gap p99':>8}"
 print(header)
 direct = {r["count"]: r["load"] for r in rows if r["relay"] == "direct"}
 by = {}
@@ -215,7 +218,7 @@ for r in rows:
     rss = f"{(r['rss_peak_kb'] - r['rss_before_kb']) / count:.1f}" if own else "-"
     added = lambda key: f"{load[key] - base[key]}" if (own and base) else "-"
     print(f"{relay:<12} {count:>7} {load['ok']:>6} {load['errors']:>6} {load['events']:>9} {cpu_event:>12} {cpu_stream:>13} {rss:>13} "
-          f"{added('ttfe_p50_us'):>12} {added('ttfe_p99_us'):>12} {added('gap_p99_us'):>11} {load['gap_p99_us']:>10}")
+          f"{added('ttfe_p50_us'):>10} {added('ttfe_p99_us'):>10} {added('ttft_p50_us'):>10} {added('ttft_p99_us'):>10} {added('gap_p99_us'):>9} {load['gap_p99_us']:>8}")
     if load["errors"]:
         print(f"{'':<12} errors: {json.dumps(load.get('error_kinds', {}))}")
     by[(relay, count)] = r

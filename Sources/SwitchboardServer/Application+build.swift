@@ -13,6 +13,10 @@ public func buildApplication(gateway: Gateway) -> some ApplicationProtocol {
     StatusController(gateway: gateway).addRoutes(to: router)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(gateway.settings.host, port: gateway.settings.port), serverName: "switchboard"),
+        // A deep accept queue (the kernel caps it at net.core.somaxconn): at Hummingbird's 256, a burst of
+        // new clients on a busy gateway overflows it and their connections wait for SYN retransmits.
+        configuration: .init(
+            address: .hostname(gateway.settings.host, port: gateway.settings.port), serverName: "switchboard",
+            backlog: 4_096),
         logger: gateway.logger)
 }

@@ -9,7 +9,8 @@ import Synchronization
 /// `StreamLoad --url http://127.0.0.1:PORT/PATH --streams C [--ramp-ms R] [--model M] [--header "n: v"]…
 ///  [--timeout-s S] [--threads T]`: holds C streamed chat requests open at once, one connection each,
 /// started evenly over R ms, and times every server-sent event as it arrives. Prints one JSON line:
-/// streams, ok, errors (by kind), events, time to first event and gaps between events (p50/p99/max, µs).
+/// streams, ok, errors (by kind), events, time to first event, time to first token (the first event with
+/// text) and gaps between events (p50/p99/max, µs).
 ///
 /// Every stream lives on one event loop (by default), so the client's own cost stays small and its
 /// timing is not disturbed by locks. The caller needs a file-descriptor limit above C.
@@ -96,6 +97,7 @@ final class LoadTally: Sendable {
         var events = 0
         var eventsPerStream: [Int] = []
         var firstEvent: [Int] = []
+        var firstToken: [Int] = []
         var gaps: [Int] = []
         var errorKinds: [String: Int] = [:]
         var firstErrors: [String] = []
@@ -119,6 +121,7 @@ final class LoadTally: Sendable {
             state.events += stream.events
             state.eventsPerStream.append(stream.events)
             if let first = stream.firstEvent { state.firstEvent.append(first) }
+            if let first = stream.firstToken { state.firstToken.append(first) }
             state.gaps.append(contentsOf: stream.gaps)
             if let error {
                 state.errorKinds[error.kind, default: 0] += 1
@@ -142,6 +145,7 @@ final class LoadTally: Sendable {
             return "{\"streams\":\(streams),\"ok\":\(state.ok),\"errors\":\(streams - state.ok),\"error_kinds\":{\(kinds)},"
                 + "\"events\":\(state.events),\"events_per_stream_p50\":\(percentile(state.eventsPerStream, 0.5)),"
                 + "\"ttfe_p50_us\":\(percentile(state.firstEvent, 0.5)),\"ttfe_p99_us\":\(percentile(state.firstEvent, 0.99)),"
+                + "\"ttft_p50_us\":\(percentile(state.firstToken, 0.5)),\"ttft_p99_us\":\(percentile(state.firstToken, 0.99)),"
                 + "\"gap_p50_us\":\(percentile(state.gaps, 0.5)),\"gap_p99_us\":\(percentile(state.gaps, 0.99)),"
                 + "\"gap_max_us\":\(state.gaps.max() ?? 0),\"wall_ms\":\(wallMilliseconds)}"
         }
@@ -152,6 +156,8 @@ final class LoadTally: Sendable {
 struct StreamMeasure {
     var events = 0
     var firstEvent: Int?
+    /// Until the first event with text in it (`"content":"` and a character): what a reader waits for.
+    var firstToken: Int?
     var gaps: [Int] = []
 }
 
@@ -172,6 +178,9 @@ final class LoadStream: ChannelInboundHandler, @unchecked Sendable {
     /// The bytes of the current event seen so far (its start only, to recognise `data: [DONE]`).
     private var eventStart: [UInt8] = []
     private var previousNewline = false
+    /// How much of `"content":"` the current event has matched, and whether it carried text.
+    private var contentMatch = 0
+    private var eventHasToken = false
 
     init(tally: LoadTally) {
         self.tally = tally
@@ -253,15 +262,33 @@ final class LoadStream: ChannelInboundHandler, @unchecked Sendable {
             default:
                 previousNewline = false
                 if eventStart.count < 12 { eventStart.append(byte) }
+                if measure.firstToken == nil && !eventHasToken { matchContent(byte) }
             }
         }
     }
 
     private static let doneEvent = Array("data: [DONE]".utf8)
+    private static let contentKey = Array(#""content":""#.utf8)
+
+    private func matchContent(_ byte: UInt8) {
+        if contentMatch == Self.contentKey.count {
+            eventHasToken = byte != UInt8(ascii: "\"")
+            contentMatch = 0
+        } else if byte == Self.contentKey[contentMatch] {
+            contentMatch += 1
+        } else {
+            contentMatch = byte == Self.contentKey[0] ? 1 : 0
+        }
+    }
 
     private func eventEnded(at now: NIODeadline) {
-        defer { eventStart.removeAll(keepingCapacity: true) }
+        defer {
+            eventStart.removeAll(keepingCapacity: true)
+            contentMatch = 0
+            eventHasToken = false
+        }
         guard !eventStart.isEmpty else { return }
+        if eventHasToken && measure.firstToken == nil { measure.firstToken = Int((now - sentAt).nanoseconds / 1_000) }
         if eventStart == Self.doneEvent { done = true }
         measure.events += 1
         if let last = lastEvent {
