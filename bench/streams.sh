@@ -9,7 +9,7 @@
 #   - switchboard: `switchboard serve` with bench/streams-providers.yaml
 # all in the same run, on this machine, sharing its cores. For each relay and stream count it reports the
 # relay's CPU per relayed event and per stream (/proc/PID/stat), its RSS per open stream (peak VmRSS
-# during the run minus VmRSS before it, divided by the streams), the added time to first event p50/p99
+# during the run minus VmRSS after the warm-up, divided by the streams), the added time to first event p50/p99
 # and first token (the first event with text), the added gap between events p99 (relay minus direct), and
 # errors.
 #
@@ -163,6 +163,15 @@ for relay in $relays; do
 done
 
 # --- load ---------------------------------------------------------------------------------------------------
+# RSS per stream is measured from each relay's RSS after the warm-up: memory a relay keeps after a run
+# (allocator caches, pooled connections) counts against the next, larger run too, not for free.
+declare -A rss_start
+for relay in $relays; do
+    # shellcheck disable=SC2086
+    set -- ${cpu_pids[$relay]}
+    rss_start[$relay]=0
+    (($#)) && rss_start[$relay]=$(rss_kb "$@")
+done
 clk_tck=$(getconf CLK_TCK)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for count in $streams; do
@@ -170,8 +179,8 @@ for count in $streams; do
         echo "  $relay: $count streams × $events events every ${interval} ms, ramp ${ramp} ms" >&2
         # shellcheck disable=SC2086
         set -- ${cpu_pids[$relay]}
-        rss_before=0 before=0
-        if (($#)); then rss_before=$(rss_kb "$@"); before=$(cpu_ticks "$@"); fi
+        rss_before=${rss_start[$relay]} before=0
+        if (($#)); then before=$(cpu_ticks "$@"); fi
         peak_file=$out/peak-$relay-$count
         echo "$rss_before" >"$peak_file"
         sampler=""
@@ -203,7 +212,7 @@ print(f"load average before: {load_before}; after: {load_after}")
 print("added (+, µs) = relay minus direct, same stream count, same run; TTFE = time to first event, TTFT = to the")
 print("first event with text (a gateway that holds the role-only first event back for failover adds a gap to")
 print("TTFE, not to TTFT); CPU and RSS are the relay's own processes\n")
-header = f"{'relay':<12} {'streams':>7} {'ok':>6} {'errors':>6} {'events':>9} {'CPU us/event':>12} {'CPU ms/stream':>13} {'RSS KB/stream':>13} {'+TTFE p50':>10} {'+TTFE p99':>10} {'+TTFT p50':>10} {'+TTFT p99':>10} {'+gap p99':>9} {'gap p99':>8}"
+header = f"{'relay':<12} {'streams':>7} {'ok':>6} {'errors':>6} {'events':>9} {'CPU us/event':>12} {'CPU ms/stream':>13} {'RSS KB/stream':>13} {'peak MB':>7} {'+TTFE p50':>10} {'+TTFE p99':>10} {'+TTFT p50':>10} {'+TTFT p99':>10} {'+gap p99':>9} {'gap p99':>8}"
 print(header)
 direct = {r["count"]: r["load"] for r in rows if r["relay"] == "direct"}
 by = {}
@@ -216,8 +225,9 @@ for r in rows:
     cpu_event = f"{r['cpu_s'] * 1e6 / events_total:.1f}" if own else "-"
     cpu_stream = f"{r['cpu_s'] * 1e3 / count:.2f}" if own else "-"
     rss = f"{(r['rss_peak_kb'] - r['rss_before_kb']) / count:.1f}" if own else "-"
+    peak = f"{r['rss_peak_kb'] / 1024:.0f}" if own else "-"
     added = lambda key: f"{load[key] - base[key]}" if (own and base) else "-"
-    print(f"{relay:<12} {count:>7} {load['ok']:>6} {load['errors']:>6} {load['events']:>9} {cpu_event:>12} {cpu_stream:>13} {rss:>13} "
+    print(f"{relay:<12} {count:>7} {load['ok']:>6} {load['errors']:>6} {load['events']:>9} {cpu_event:>12} {cpu_stream:>13} {rss:>13} {peak:>7} "
           f"{added('ttfe_p50_us'):>10} {added('ttfe_p99_us'):>10} {added('ttft_p50_us'):>10} {added('ttft_p99_us'):>10} {added('gap_p99_us'):>9} {load['gap_p99_us']:>8}")
     if load["errors"]:
         print(f"{'':<12} errors: {json.dumps(load.get('error_kinds', {}))}")
