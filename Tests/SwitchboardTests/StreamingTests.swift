@@ -61,7 +61,7 @@ import Testing
         let limited = try await MockUpstream { _ in .status(429) }
         let silent = try await MockUpstream { _ in
             // Headers arrive at once, the first token never does: a first-token timeout.
-            var reply = MockUpstream.Reply.sse(["late"], delay: .seconds(5))
+            var reply = MockUpstream.Reply.sse(["late"], delay: .seconds(10))
             reply.headDelay = .zero
             return reply
         }
@@ -69,7 +69,9 @@ import Testing
         defer { limited.syncShutdown(); silent.syncShutdown(); healthy.syncShutdown() }
         let yaml = EngineHarness.chain(
             [("limited", limited.url("/v1"), ["K1"]), ("silent", silent.url("/v1"), []), ("healthy", healthy.url("/v1"), [])],
-            withTemplate: false, policy: "{ deadline: 10s, attempt_timeout: 1s }")
+            // The attempt timeout is what ends the silent attempt; it is long enough for the 429 to arrive
+            // in time on a machine loaded by the whole suite (at 1 s it once did not).
+            withTemplate: false, policy: "{ deadline: 20s, attempt_timeout: 3s }")
         try await EngineHarness.withEngine(yaml, environment: ["K1": "limited-key"]) { engine in
             let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
             #expect(stream.provider == "healthy")
@@ -99,6 +101,47 @@ import Testing
             }
             #expect(received == "partial answer")
             #expect(error?.kind == .streamInterrupted)
+        }
+    }
+
+    @Test func theEventsOfOneReadAreMarkedToLeaveTogether() async throws {
+        // One write upstream: three events in one read. A relay writes them together, so all but the last
+        // say another follows; the next read starts afresh.
+        let event = MockUpstream.Reply.sseEvent
+        let upstream = try await MockUpstream { _ in
+            .sseRaw([(.zero, event("a", nil) + event("b", nil) + event("c", nil)),
+                     (.milliseconds(30), event("d", nil) + event(nil, "stop") + "data: [DONE]\n\n")])
+        }
+        defer { upstream.syncShutdown() }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            var marks: [String] = []
+            var iterator = stream.makeAsyncIterator()
+            while let chunk = try await iterator.next() {
+                marks.append((chunk.finishReason == nil ? chunk.delta : "stop") + (chunk.moreFollows ? "+" : ""))
+            }
+            #expect(marks == ["a+", "b+", "c", "d+", "stop"])
+        }
+    }
+
+    @Test func eventsBeforeABrokenOneInTheSameReadStillArrive() async throws {
+        let event = MockUpstream.Reply.sseEvent
+        let upstream = try await MockUpstream { _ in
+            .sseRaw([(.zero, event("first", nil) + event(" second", nil) + "data: {\"not\": \"a chunk\"}\n\n")])
+        }
+        defer { upstream.syncShutdown() }
+        let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
+        try await EngineHarness.withEngine(yaml) { engine in
+            let stream = try await engine.stream(ChatRequest(messages: [.user("x")]), route: "chat")
+            var received = ""
+            let error = await #expect(throws: SwitchboardError.self) {
+                var iterator = stream.makeAsyncIterator()
+                while let chunk = try await iterator.next() { received += chunk.delta }
+            }
+            #expect(received == "first second")
+            #expect(error?.kind == .streamInterrupted)
+            #expect(error?.message.contains("not a chat.completion.chunk") == true)
         }
     }
 

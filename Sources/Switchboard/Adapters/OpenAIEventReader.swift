@@ -1,15 +1,14 @@
 import AsyncHTTPClient
 import NIOCore
 
-/// Reads an OpenAI-compatible SSE answer one chunk at a time, in the reader's own task: the body is
-/// pulled as the consumer asks for chunks, so an event costs no hop through a relaying task of its own.
+/// Reads an OpenAI-compatible SSE answer into chunks, the chunks of one upstream read together.
 ///
 /// Each event becomes one chunk that keeps the event's bytes, until `[DONE]`. Leading events that add
 /// nothing (the role-only first chunk) are held back until one that does, so that a stream that dies
 /// before its first token can still fail over. A stream that ends without `[DONE]` or a finish reason,
 /// or whose events are not chunks, is an error: never a silent clean finish.
 final class OpenAIEventReader: @unchecked Sendable {
-    // Unchecked: an unfolding stream calls `next()` for one consumer at a time, never concurrently.
+    // Unchecked: only the task of `stream(_:limit:)` calls `next()`.
     private var body: HTTPClientResponse.Body.AsyncIterator
     private let limit: Int
     private var parser = SSEParser()
@@ -19,16 +18,30 @@ final class OpenAIEventReader: @unchecked Sendable {
     private var heldBack: [ChatChunk]? = []
     private var ready: [ChatChunk] = []
     private var readyIndex = 0
+    /// What broke the stream, raised once the chunks before it in the same read are out.
+    private var failure: UpstreamFailure?
 
     init(_ body: HTTPClientResponse.Body, limit: Int) {
         self.body = body.makeAsyncIterator()
         self.limit = limit
     }
 
-    /// The chunks as a stream that reads the body only when asked.
+    /// The chunks as a stream. The body is read by a task of its own as fast as the upstream sends,
+    /// not as the consumer asks: read lazily, the last events before an upstream cuts the connection were
+    /// seen lost under load.
     static func stream(_ body: HTTPClientResponse.Body, limit: Int) -> AsyncThrowingStream<ChatChunk, any Error> {
         let reader = OpenAIEventReader(body, limit: limit)
-        return AsyncThrowingStream(unfolding: { try await reader.next() })
+        let (stream, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
+        let task = Task {
+            do {
+                while let chunk = try await reader.next() { continuation.yield(chunk) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
     }
 
     func next() async throws(UpstreamFailure) -> ChatChunk? {
@@ -39,6 +52,10 @@ final class OpenAIEventReader: @unchecked Sendable {
             }
             ready.removeAll(keepingCapacity: true)
             readyIndex = 0
+            if let failure {
+                self.failure = nil
+                throw failure
+            }
             if ended { return nil }
             let buffer: ByteBuffer?
             do {
@@ -53,7 +70,13 @@ final class OpenAIEventReader: @unchecked Sendable {
                 if finished && !parser.hasPartialEvent { return nil }
                 throw .transport(.connectionReset, "the stream ended before [DONE]")
             }
-            try read(buffer)
+            do {
+                try read(buffer)
+            } catch {
+                failure = error
+            }
+            // The chunks of one read leave together: all but the last say that another follows.
+            for index in ready.indices.dropLast() { ready[index].moreFollows = true }
         }
     }
 

@@ -135,6 +135,9 @@ public struct ChatChunk: Sendable, Hashable {
     /// Where the event's `usage` member lies in `event`, with the comma that separates it from its
     /// neighbour: what is cut for a client that did not ask for usage.
     package var usageMember: Range<Int>?
+    /// Set when the upstream's same read already holds the next chunk: a relay writes the chunks of one
+    /// read together, flushing after the last, rather than one write per chunk.
+    package var moreFollows = false
 
     public init(delta: String, finishReason: FinishReason? = nil, usage: Usage? = nil) {
         self.init(choices: [ChoiceDelta(content: delta, finishReason: finishReason)], usage: usage)

@@ -114,8 +114,10 @@ struct ChatCompletionsController<Context: RequestContext> {
         let logger = gateway.logger
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             // Events that carry nothing a reader shows (the role-only first chunk, a finish reason, usage)
-            // wait for the next one and go out in the same write: fewer writes, no token later.
+            // wait for the next one and go out in the same write, and the events of one upstream read
+            // go out in one write: fewer writes, no token later.
             var pending = ByteBuffer()
+            var pendingShows = false
             func add(_ json: some Collection<UInt8>, _ more: ArraySlice<UInt8> = []) {
                 pending.reserveCapacity(pending.readableBytes + json.count + more.count + 8)
                 pending.writeString("data: ")
@@ -127,6 +129,7 @@ struct ChatCompletionsController<Context: RequestContext> {
                 guard pending.readableBytes > 0 else { return }
                 try await writer.write(pending)
                 pending = ByteBuffer()
+                pendingShows = false
             }
             func send(_ json: some Collection<UInt8>) async throws {
                 add(json)
@@ -149,7 +152,8 @@ struct ChatCompletionsController<Context: RequestContext> {
                         add(ChatCompletionResponse.chunk(
                             id: id, created: created, model: model, choices: chunk.choices, first: first))
                     }
-                    if chunk.carriesContent { try await flush() }
+                    if chunk.carriesContent { pendingShows = true }
+                    if pendingShows && !chunk.moreFollows { try await flush() }
                     first = false
                 }
                 if includeUsage, !relayedAny, let usage {
