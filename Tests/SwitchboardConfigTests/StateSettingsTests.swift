@@ -152,6 +152,10 @@ struct StateSettingsTests {
         let report = Linter().lint(Array(yaml.utf8), file: "state.yaml")
         #expect(report.diagnostics.map { "\($0.location) \($0.rule.rawValue)" } == ["2:24 literal-secret"])
         #expect(report.diagnostics.allSatisfy { !$0.message.contains("hunter2") && !$0.message.contains(value) })
+        // Nor echoed with the source line, spaces and all, quoted or plain, in a block or a flow mapping.
+        #expect(!Self.printed(yaml).contains("hunter2"))
+        #expect(!Self.printed("version: 1\nstate:\n  postgres_env: \(value) # the URL\n" + Self.rest).contains("hunter2"))
+        #expect(!Self.printed("version: 1\nstate: { postgres_env: \(value), tls: require }\n" + Self.rest).contains("hunter2"))
     }
 
     @Test func anEmptyVariableNameIsItsOwnError() throws {

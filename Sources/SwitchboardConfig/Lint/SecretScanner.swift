@@ -35,18 +35,52 @@ public enum SecretScanner {
 
     /// `scalars` with the token starting at `column` (1-based) replaced by `********`: the text of a
     /// `literal-secret` finding, whatever its shape, is never echoed.
+    ///
+    /// The whole scalar is masked, spaces included (`"host=db password=x"`): a quoted one up to its closing
+    /// quote, a plain one up to a comment, or in a flow collection up to the `,`, `]` or `}` that ends it.
     static func mask(_ scalars: [Unicode.Scalar], at column: Int) -> [Unicode.Scalar] {
         var start = column - 1
         guard start >= 0, start < scalars.count else { return scalars }
-        // A quoted value starts at its quote.
-        if scalars[start] == "\"" || scalars[start] == "'" { start += 1 }
-        var end = start
-        let stops: Set<Unicode.Scalar> = [" ", "\t", ",", "]", "}", "\"", "'", "#"]
-        while end < scalars.count, !stops.contains(scalars[end]) { end += 1 }
+        var end: Int
+        if let quote = scalars[start] == "\"" || scalars[start] == "'" ? scalars[start] : nil {
+            start += 1
+            end = start
+            while end < scalars.count, scalars[end] != quote || (quote == "\"" && end > start && scalars[end - 1] == "\\") {
+                end += 1
+            }
+        } else {
+            let inFlow = Self.opensFlowCollection(scalars[..<start])
+            end = start
+            while end < scalars.count {
+                let scalar = scalars[end]
+                if inFlow && (scalar == "," || scalar == "]" || scalar == "}") { break }
+                if scalar == "#" && end > start && (scalars[end - 1] == " " || scalars[end - 1] == "\t") { break }
+                end += 1
+            }
+            while end > start && (scalars[end - 1] == " " || scalars[end - 1] == "\t") { end -= 1 }
+        }
         guard end > start else { return scalars }
         // Already redacted by `redact` (its known prefix stays readable).
         if String(String.UnicodeScalarView(scalars[start..<end])).contains("********") { return scalars }
         return Array(scalars[..<start]) + Array("********".unicodeScalars) + Array(scalars[end...])
+    }
+
+    /// Whether `prefix` (a line up to a scalar) leaves a `[` or `{` open outside quotes.
+    private static func opensFlowCollection(_ prefix: ArraySlice<Unicode.Scalar>) -> Bool {
+        var depth = 0
+        var quote: Unicode.Scalar?
+        for scalar in prefix {
+            if let open = quote {
+                if scalar == open { quote = nil }
+            } else if scalar == "\"" || scalar == "'" {
+                quote = scalar
+            } else if scalar == "[" || scalar == "{" {
+                depth += 1
+            } else if scalar == "]" || scalar == "}" {
+                depth = max(0, depth - 1)
+            }
+        }
+        return depth > 0
     }
 
     /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.
