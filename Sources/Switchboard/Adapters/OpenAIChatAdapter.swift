@@ -37,11 +37,11 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {
-        let response = try await http.post(url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline)
-        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
-        if !contentType.contains("text/event-stream") {
+        switch try await http.stream(url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline) {
+        case .stream(let chunks):
+            return chunks
+        case .whole(let buffer):
             // Some servers ignore `stream: true` and answer with one JSON completion.
-            let buffer = try await http.readBody(response, deadline: call.deadline)
             let output: AdapterOutput
             do {
                 output = try Self.output(Array(buffer: buffer))
@@ -53,7 +53,6 @@ public struct OpenAIChatAdapter: ProviderAdapter {
                 continuation.finish()
             }
         }
-        return OpenAIEventReader.stream(response.body, limit: http.maxResponseBytes)
     }
 
     // MARK: - Probe

@@ -33,6 +33,35 @@ struct UpstreamHTTP: Sendable {
         return response
     }
 
+    /// Sends `body` for a streamed answer: the delegate reads the answer on the connection's event loop,
+    /// and its outcome (the chunk stream, a whole non-SSE body, or a failure) comes back once the head —
+    /// for non-SSE answers the body — has arrived, before `deadline`.
+    func stream(
+        _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant
+    ) async throws(UpstreamFailure) -> OpenAIStreamDelegate.Outcome {
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
+        } catch {
+            throw Self.failure(for: error)
+        }
+        let delegate = OpenAIStreamDelegate(limit: maxResponseBytes)
+        let task = client.execute(request: request, delegate: delegate)
+        let timer = task.eventLoop.scheduleTask(deadline: EventLoopTimers.nioDeadline(deadline)) {
+            task.fail(reason: HTTPClientError.deadlineExceeded)
+        }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler {
+                try await delegate.result()
+            } onCancel: {
+                task.cancel()
+            }
+        } catch {
+            throw Self.failure(for: error)
+        }
+    }
+
     /// A GET whatever its status (probes read 401s and 404s as answers): the status, the headers and
     /// up to `limit` bytes of the body. Transport failures throw.
     func get(
