@@ -23,6 +23,8 @@
 #     --ramp-ms R         streams start spread over R ms (default 2000)
 #     --relays "…"        which relays (default "direct nginx nio-relay switchboard")
 #     --bin PATH          use this switchboard binary instead of building one
+#     --baseline-bin PATH also run this other switchboard binary as relay "baseline", in the same run
+#                         (an A/B of two builds: its figures beside the new one's, and the ratio)
 #     --scratch-path DIR  SwiftPM build folder for switchboard (default .build)
 #     --floor-scratch-path DIR  SwiftPM build folder for bench/floor (default bench/floor/.build)
 #     --log-level L       switchboard's --log-level (default info)
@@ -36,7 +38,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 out=$root/bench/out/streams
 streams="100 1000 2000" events=300 interval=33 ramp=2000 relays="direct nginx nio-relay switchboard"
-bin="" scratch=.build floor_scratch=bench/floor/.build log_level=info
+bin="" baseline_bin="" scratch=.build floor_scratch=bench/floor/.build log_level=info
 fail() { echo "streams.sh: $*" >&2; exit 1; }
 while (($#)); do
     case $1 in
@@ -46,6 +48,7 @@ while (($#)); do
         --ramp-ms) ramp=$2; shift ;;
         --relays) relays=$2; shift ;;
         --bin) bin=$2; shift ;;
+        --baseline-bin) baseline_bin=$2; shift ;;
         --scratch-path) scratch=$2; shift ;;
         --floor-scratch-path) floor_scratch=$2; shift ;;
         --log-level) log_level=$2; shift ;;
@@ -55,7 +58,8 @@ while (($#)); do
     shift
 done
 
-upstream_port=18490 proxy_port=18491 nio_port=18492 gw_port=18493
+upstream_port=18490 proxy_port=18491 nio_port=18492 gw_port=18493 baseline_port=18494
+[[ -n $baseline_bin ]] && relays="$relays baseline"
 largest=$(tr ' ' '\n' <<<"$streams" | sort -n | tail -1)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (($(ulimit -n) >= 3 * largest + 100)) || fail "the file-descriptor limit $(ulimit -n) is too low for $largest streams"
@@ -111,7 +115,7 @@ if [[ -z $bin && $relays == *switchboard* ]]; then
     swift build -c release --product switchboard --scratch-path "$scratch" >&2
     bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/switchboard
 fi
-for port in $upstream_port $proxy_port $nio_port $gw_port; do port_busy $port && fail "port $port is in use"; done
+for port in $upstream_port $proxy_port $nio_port $gw_port $baseline_port; do port_busy $port && fail "port $port is in use"; done
 mkdir -p "$out/nginx/tmp"
 : > "$out/results.jsonl"
 
@@ -141,18 +145,20 @@ for relay in $relays; do
             wait_port $nio_port "${pids[-1]}" 10 || fail "NIORelay did not start: $(tail -5 "$out/nio-relay.log")"
             cpu_pids[nio-relay]=${pids[-1]}
             url[nio-relay]=http://127.0.0.1:$nio_port/v1/chat/completions ;;
-        switchboard)
-            BENCH_PACED_KEY=sk-bench-paced "$bin" serve --config bench/streams-providers.yaml --port $gw_port \
-                --log-level "$log_level" >"$out/switchboard.log" 2>&1 &
+        switchboard|baseline)
+            serve_bin=$bin port=$gw_port
+            [[ $relay == baseline ]] && serve_bin=$baseline_bin port=$baseline_port
+            BENCH_PACED_KEY=sk-bench-paced "$serve_bin" serve --config bench/streams-providers.yaml --port $port \
+                --log-level "$log_level" >"$out/$relay.log" 2>&1 &
             pids+=($!)
             for _ in $(seq 3000); do
-                [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$gw_port/readyz") == 200 ]] && break
-                kill -0 "${pids[-1]}" 2>/dev/null || fail "switchboard exited: $(tail -5 "$out/switchboard.log")"
+                [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz") == 200 ]] && break
+                kill -0 "${pids[-1]}" 2>/dev/null || fail "$relay exited: $(tail -5 "$out/$relay.log")"
                 sleep 0.02
             done
-            cpu_pids[switchboard]=${pids[-1]}
-            url[switchboard]=http://127.0.0.1:$gw_port/v1/chat/completions ;;
-        *) fail "unknown relay $relay (direct, nginx, nio-relay, switchboard)" ;;
+            cpu_pids[$relay]=${pids[-1]}
+            url[$relay]=http://127.0.0.1:$port/v1/chat/completions ;;
+        *) fail "unknown relay $relay (direct, nginx, nio-relay, switchboard; baseline with --baseline-bin)" ;;
     esac
 done
 
@@ -238,6 +244,10 @@ for count in sorted({r["count"] for r in rows}):
     if sb and nio and nio["cpu_s"] > 0:
         per = lambda r: r["cpu_s"] / max(r["load"]["events"], 1)
         print(f"switchboard CPU per event / NIO relay's, {count} streams: {per(sb) / per(nio):.2f} (target <= 2)")
+    base = by.get(("baseline", count))
+    if sb and base and base["cpu_s"] > 0:
+        per = lambda r: r["cpu_s"] / max(r["load"]["events"], 1)
+        print(f"switchboard CPU per event / baseline's, {count} streams: {per(sb) / per(base):.2f}")
     if sb and count == 2000:
         mb = sb["rss_peak_kb"] / 1024
         ok = sb["load"]["errors"] == 0 and mb < 200
