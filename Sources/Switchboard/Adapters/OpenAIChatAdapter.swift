@@ -37,22 +37,30 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {
-        switch try await http.stream(url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline) {
+        switch try await http.stream(url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline).outcome {
         case .stream(let chunks):
             return chunks
+        case .pushed:
+            throw .malformed("the answer went to a sink nobody gave")
         case .whole(let buffer):
-            // Some servers ignore `stream: true` and answer with one JSON completion.
-            let output: AdapterOutput
-            do {
-                output = try Self.output(Array(buffer: buffer))
-            } catch {
-                throw .malformed("the streamed answer is neither SSE nor a chat completion")
-            }
+            let chunk = try Self.wholeChunk(buffer)
             return AsyncThrowingStream { continuation in
-                continuation.yield(ChatChunk(choices: output.choices.map(ChoiceDelta.init(whole:)), usage: output.usage))
+                continuation.yield(chunk)
                 continuation.finish()
             }
         }
+    }
+
+    /// A chunk holding the whole answer of a server that ignored `stream: true` and answered with one JSON
+    /// completion.
+    private static func wholeChunk(_ buffer: ByteBuffer) throws(UpstreamFailure) -> ChatChunk {
+        let output: AdapterOutput
+        do {
+            output = try Self.output(Array(buffer: buffer))
+        } catch {
+            throw .malformed("the streamed answer is neither SSE nor a chat completion")
+        }
+        return ChatChunk(choices: output.choices.map(ChoiceDelta.init(whole:)), usage: output.usage)
     }
 
     // MARK: - Probe
@@ -157,5 +165,32 @@ public struct OpenAIChatAdapter: ProviderAdapter {
             usage: Usage(openAI: document["usage"]), event: event)
         chunk.usageMember = document.memberWithSeparator("usage")
         return chunk
+    }
+}
+
+extension OpenAIChatAdapter: ChunkPushingAdapter {
+    /// The stream's chunks go to `sink` from the connection's event loop as each upstream read arrives.
+    package func push(_ call: AdapterCall, into sink: ChunkSink) async throws(UpstreamFailure) -> @Sendable () -> Void {
+        let (outcome, stop) = try await http.stream(
+            url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline, into: sink)
+        switch outcome {
+        case .pushed:
+            return stop
+        case .stream(let chunks):
+            // Not reached: with a sink the delegate pushes. Pumped all the same rather than lost.
+            let pump = Task {
+                do {
+                    for try await chunk in chunks { sink.yield(chunk) }
+                    sink.finish()
+                } catch {
+                    sink.finish(throwing: UpstreamHTTP.failure(for: error))
+                }
+            }
+            return { pump.cancel() }
+        case .whole(let buffer):
+            sink.yield(try Self.wholeChunk(buffer))
+            sink.finish()
+            return {}
+        }
     }
 }

@@ -17,15 +17,40 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
 
     /// What the head and (for non-SSE answers) the body amount to.
     enum Outcome: Sendable {
+        /// SSE, into a stream of its own.
         case stream(AsyncThrowingStream<ChatChunk, any Error>)
+        /// SSE, into the sink the delegate was given.
+        case pushed
         case whole(ByteBuffer)
+    }
+
+    /// Where SSE chunks go.
+    private enum Output {
+        case stream(AsyncThrowingStream<ChatChunk, any Error>.Continuation)
+        case sink(ChunkSink)
+
+        func yield(_ chunk: ChatChunk) {
+            switch self {
+            case .stream(let continuation): continuation.yield(chunk)
+            case .sink(let sink): sink.yield(chunk)
+            }
+        }
+
+        func finish(throwing failure: UpstreamFailure? = nil) {
+            switch self {
+            case .stream(let continuation):
+                if let failure { continuation.finish(throwing: failure) } else { continuation.finish() }
+            case .sink(let sink):
+                sink.finish(throwing: failure)
+            }
+        }
     }
 
     private enum Body {
         case waiting
         case failure(status: Int, reason: String, headers: HTTPHeaders, text: ByteBuffer)
         case whole(ByteBuffer)
-        case streaming(OpenAIEventParser, AsyncThrowingStream<ChatChunk, any Error>.Continuation)
+        case streaming(OpenAIEventParser, Output)
         case over
     }
 
@@ -35,11 +60,16 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
     }
 
     private let limit: Int
+    private let sink: ChunkSink?
     private var body = Body.waiting
     private let outcome = Mutex(Waiter())
     private static let errorTextLimit = 8_192
 
-    init(limit: Int) { self.limit = limit }
+    /// With a `sink`, SSE chunks go there (`.pushed`), else to a stream of their own (`.stream`).
+    init(limit: Int, sink: ChunkSink? = nil) {
+        self.limit = limit
+        self.sink = sink
+    }
 
     /// The outcome once the head (and, for non-SSE answers, the body) has arrived.
     func result() async throws -> Outcome {
@@ -71,12 +101,15 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
             body = .failure(status: status, reason: head.status.reasonPhrase, headers: head.headers, text: ByteBuffer())
         } else if !(head.headers.first(name: "content-type")?.lowercased().contains("text/event-stream") ?? false) {
             body = .whole(ByteBuffer())
+        } else if let sink {
+            body = .streaming(OpenAIEventParser(limit: limit), .sink(sink))
+            resolve(.success(.pushed))
         } else {
             let (stream, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
             continuation.onTermination = { termination in
                 if case .cancelled = termination { task.cancel() }
             }
-            body = .streaming(OpenAIEventParser(limit: limit), continuation)
+            body = .streaming(OpenAIEventParser(limit: limit), .stream(continuation))
             resolve(.success(.stream(stream)))
         }
         return task.eventLoop.makeSucceededVoidFuture()
@@ -99,17 +132,17 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
                 collected.writeImmutableBuffer(buffer)
                 body = .whole(collected)
             }
-        case .streaming(var parser, let continuation):
+        case .streaming(var parser, let output):
             body = .over
             let (chunks, failure) = parser.feed(buffer)
-            for chunk in chunks { continuation.yield(chunk) }
+            for chunk in chunks { output.yield(chunk) }
             if let failure {
-                continuation.finish(throwing: failure)
+                output.finish(throwing: failure)
                 task.cancel()
             } else if parser.done {
-                continuation.finish()
+                output.finish()
             } else {
-                body = .streaming(parser, continuation)
+                body = .streaming(parser, output)
             }
         case .waiting, .over:
             break
@@ -123,8 +156,8 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
             resolve(.failure(UpstreamHTTP.failure(status: status, reason: reason, headers: headers, body: String(buffer: text))))
         case .whole(let collected):
             resolve(.success(.whole(collected)))
-        case .streaming(let parser, let continuation):
-            if let failure = parser.end() { continuation.finish(throwing: failure) } else { continuation.finish() }
+        case .streaming(let parser, let output):
+            output.finish(throwing: parser.end())
         case .waiting:
             resolve(.failure(.malformed("the upstream answered without a head")))
         case .over:
@@ -135,7 +168,7 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
         let failure = UpstreamHTTP.failure(for: error)
-        if case .streaming(_, let continuation) = body { continuation.finish(throwing: failure) }
+        if case .streaming(_, let output) = body { output.finish(throwing: failure) }
         body = .over
         resolve(.failure(failure))
     }

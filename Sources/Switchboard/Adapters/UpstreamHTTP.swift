@@ -37,26 +37,27 @@ struct UpstreamHTTP: Sendable {
     /// and its outcome (the chunk stream, a whole non-SSE body, or a failure) comes back once the head —
     /// for non-SSE answers the body — has arrived, before `deadline`.
     func stream(
-        _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant
-    ) async throws(UpstreamFailure) -> OpenAIStreamDelegate.Outcome {
+        _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant, into sink: ChunkSink? = nil
+    ) async throws(UpstreamFailure) -> (outcome: OpenAIStreamDelegate.Outcome, stop: @Sendable () -> Void) {
         let request: HTTPClient.Request
         do {
             request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
         } catch {
             throw Self.failure(for: error)
         }
-        let delegate = OpenAIStreamDelegate(limit: maxResponseBytes)
+        let delegate = OpenAIStreamDelegate(limit: maxResponseBytes, sink: sink)
         let task = client.execute(request: request, delegate: delegate)
         let timer = task.eventLoop.scheduleTask(deadline: EventLoopTimers.nioDeadline(deadline)) {
             task.fail(reason: HTTPClientError.deadlineExceeded)
         }
         defer { timer.cancel() }
         do {
-            return try await withTaskCancellationHandler {
+            let outcome = try await withTaskCancellationHandler {
                 try await delegate.result()
             } onCancel: {
                 task.cancel()
             }
+            return (outcome, { task.cancel() })
         } catch {
             throw Self.failure(for: error)
         }

@@ -8,7 +8,8 @@ import SwitchboardConfig
 /// timeout when the upstream sends nothing for `idleTimeout` (which also frees its connection).
 ///
 /// The provider's slot (`lease`) is held while the upstream stream runs, and released when it ends:
-/// finished, failed, timed out, or cancelled because the client went away.
+/// finished, failed, timed out, or cancelled because the client went away. An adapter that pushes its
+/// chunks (`ChunkPushingAdapter`) feeds the sink from its event loop; any other is pumped by a task.
 enum StreamOpener {
     struct Opened: Sendable {
         var first: ChatChunk
@@ -19,47 +20,53 @@ enum StreamOpener {
         _ adapter: any ProviderAdapter, _ call: AdapterCall, idleTimeout: Duration, lease: LimitLease? = nil,
         timers: EventLoopTimers
     ) async throws(UpstreamFailure) -> Opened {
-        let upstream = try await adapter.stream(call)
         let watchdog = StreamWatchdog(idleTimeout: idleTimeout, timers: timers)
         let (firstSignal, firstContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let (rest, restContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
-        let pump = Task {
-            defer { lease?.release() }
-            var isFirst = true
+        let sink = ChunkSink(first: firstContinuation, rest: restContinuation, watchdog: watchdog, lease: lease)
+        // How to stop the upstream: the adapter's own way when it pushes, else cancelling the pump.
+        let stop: @Sendable () -> Void
+        if let pushing = adapter as? any ChunkPushingAdapter {
             do {
-                for try await chunk in upstream {
-                    watchdog.chunkArrived()
-                    if isFirst {
-                        isFirst = false
-                        firstContinuation.yield(chunk)
-                        firstContinuation.finish()
-                    } else {
-                        restContinuation.yield(chunk)
-                    }
-                }
-                if isFirst {
-                    firstContinuation.finish(throwing: UpstreamFailure.malformed("the stream ended before any content"))
-                }
-                restContinuation.finish()
+                stop = try await pushing.push(call, into: sink)
             } catch {
-                let failure = UpstreamHTTP.failure(for: error)
-                if isFirst { firstContinuation.finish(throwing: failure) }
-                restContinuation.finish(throwing: failure)
+                watchdog.stop()
+                throw error
             }
+        } else {
+            let upstream: AsyncThrowingStream<ChatChunk, any Error>
+            do {
+                upstream = try await adapter.stream(call)
+            } catch {
+                watchdog.stop()
+                throw error
+            }
+            let pump = Task {
+                do {
+                    for try await chunk in upstream { sink.yield(chunk) }
+                    sink.finish()
+                } catch {
+                    sink.finish(throwing: UpstreamHTTP.failure(for: error))
+                }
+            }
+            stop = { pump.cancel() }
         }
         // The first-token timer, then the idle watchdog: timers on an event loop, not sleeping tasks.
         let timer = timers.schedule(at: call.deadline) {
-            firstContinuation.finish(throwing: UpstreamFailure.transport(.timeout, "no first token before the attempt deadline"))
-            pump.cancel()
+            sink.finish(throwing: .transport(.timeout, "no first token before the attempt deadline"))
+            stop()
         }
         watchdog.start {
-            restContinuation.finish(throwing: UpstreamFailure.transport(
+            sink.finish(throwing: .transport(
                 .timeout, "the upstream sent nothing for \(DurationParser.format(idleTimeout)) after the stream started"))
-            pump.cancel()
+            stop()
         }
         restContinuation.onTermination = { termination in
             watchdog.stop()
-            if case .cancelled = termination { pump.cancel() }
+            if case .cancelled = termination {
+                sink.finish(throwing: .transport(.timeout, "the reader went away"))
+                stop()
+            }
         }
         do {
             for try await first in firstSignal {
@@ -68,12 +75,12 @@ enum StreamOpener {
             }
         } catch {
             timer.cancel()
-            pump.cancel()
+            stop()
             watchdog.stop()
             throw UpstreamHTTP.failure(for: error)
         }
         timer.cancel()
-        pump.cancel()
+        stop()
         watchdog.stop()
         throw .malformed("the stream ended before any content")
     }
@@ -82,7 +89,7 @@ enum StreamOpener {
 /// Ends a stream whose upstream went quiet: armed at the first chunk, it checks when the idle timeout
 /// after the last chunk comes due, and re-arms for the new due time while chunks keep arriving (one timer
 /// per idle period, not one per chunk).
-private final class StreamWatchdog: Sendable {
+final class StreamWatchdog: Sendable {
     private struct State {
         var lastChunk: ContinuousClock.Instant?
         var timer: Scheduled<Void>?
