@@ -42,20 +42,16 @@ public enum SecretScanner {
         var start = column - 1
         guard start >= 0, start < scalars.count else { return scalars }
         var end: Int
-        if let quote = scalars[start] == "\"" || scalars[start] == "'" ? scalars[start] : nil {
+        let first = scalars[start]
+        if first == "\"" || first == "'" {
             start += 1
-            end = start
-            while end < scalars.count, scalars[end] != quote || (quote == "\"" && end > start && scalars[end - 1] == "\\") {
-                end += 1
-            }
+            end = SourceText.closingQuote(first, in: scalars, from: start) ?? scalars.count
         } else {
-            let inFlow = Self.opensFlowCollection(scalars[..<start])
-            end = start
-            while end < scalars.count {
-                let scalar = scalars[end]
-                if inFlow && (scalar == "," || scalar == "]" || scalar == "}") { break }
-                if scalar == "#" && end > start && (scalars[end - 1] == " " || scalars[end - 1] == "\t") { break }
-                end += 1
+            end = SourceText.commentStart(scalars).flatMap { $0 > start ? $0 : nil } ?? scalars.count
+            if SourceText.opensFlowCollection(scalars, before: start),
+                let close = scalars[start..<end].firstIndex(where: { $0 == "," || $0 == "]" || $0 == "}" })
+            {
+                end = close
             }
             while end > start && (scalars[end - 1] == " " || scalars[end - 1] == "\t") { end -= 1 }
         }
@@ -63,24 +59,6 @@ public enum SecretScanner {
         // Already redacted by `redact` (its known prefix stays readable).
         if String(String.UnicodeScalarView(scalars[start..<end])).contains("********") { return scalars }
         return Array(scalars[..<start]) + Array("********".unicodeScalars) + Array(scalars[end...])
-    }
-
-    /// Whether `prefix` (a line up to a scalar) leaves a `[` or `{` open outside quotes.
-    private static func opensFlowCollection(_ prefix: ArraySlice<Unicode.Scalar>) -> Bool {
-        var depth = 0
-        var quote: Unicode.Scalar?
-        for scalar in prefix {
-            if let open = quote {
-                if scalar == open { quote = nil }
-            } else if scalar == "\"" || scalar == "'" {
-                quote = scalar
-            } else if scalar == "[" || scalar == "{" {
-                depth += 1
-            } else if scalar == "]" || scalar == "}" {
-                depth = max(0, depth - 1)
-            }
-        }
-        return depth > 0
     }
 
     /// Every scalar (keys included) that looks like a key, as `literal-secret` errors.

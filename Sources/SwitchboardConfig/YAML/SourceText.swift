@@ -36,7 +36,8 @@ struct SourceText {
         return text.last == ":" || text.last == "-" || text.last == "|" || text.last == ">"
     }
 
-    private static func commentStart(_ line: [Unicode.Scalar]) -> Int? {
+    /// Where a comment starts on the line (a `#` at its start or after a space, outside quotes).
+    static func commentStart(_ line: [Unicode.Scalar]) -> Int? {
         var quote: Unicode.Scalar?
         for index in line.indices {
             let scalar = line[index]
@@ -49,6 +50,28 @@ struct SourceText {
             }
         }
         return nil
+    }
+
+    /// Whether the line leaves a `[` or `{` open (outside quotes) before index `end`: a scalar there is
+    /// inside a flow collection, where `,`, `]` and `}` end it.
+    static func opensFlowCollection(_ line: [Unicode.Scalar], before end: Int) -> Bool {
+        var depth = 0
+        var index = 0
+        while index < end {
+            let scalar = line[index]
+            if scalar == "\"" || scalar == "'" {
+                guard let close = closingQuote(scalar, in: line, from: index + 1) else { break }
+                index = close + 1
+                continue
+            }
+            if scalar == "[" || scalar == "{" {
+                depth += 1
+            } else if scalar == "]" || scalar == "}" {
+                depth = max(0, depth - 1)
+            }
+            index += 1
+        }
+        return depth > 0
     }
 
     /// The column and character of a quote that starts a value on this line and is not closed on it.
