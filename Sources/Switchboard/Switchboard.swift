@@ -294,12 +294,12 @@ public final class Switchboard: Sendable {
 
     // MARK: - Loading
 
-    /// The HTTP client the engine would make for itself: share one between engines that replace each
-    /// other (hot reload), and shut it down when the last is done.
     /// Upstream connections per host the shared client may open: enough for thousands of concurrent
     /// streams to one provider (bounded in practice by the process's file-descriptor limit).
     static let connectionsPerHost = 16_384
 
+    /// The HTTP client the engine would make for itself: share one between engines that replace each
+    /// other (hot reload), and shut it down when the last is done.
     public static func makeHTTPClient(for configuration: SwitchboardConfiguration) -> HTTPClient {
         // One client for the process; the engine is the only retry loop, and keys never follow a redirect.
         let connect = configuration.providers.map(\.timeouts.connect).max() ?? .seconds(10)

@@ -37,18 +37,17 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {
-        switch try await http.stream(url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline).outcome {
-        case .stream(let chunks):
-            return chunks
-        case .pushed:
-            throw .malformed("the answer went to a sink nobody gave")
-        case .whole(let buffer):
-            let chunk = try Self.wholeChunk(buffer)
-            return AsyncThrowingStream { continuation in
-                continuation.yield(chunk)
-                continuation.finish()
-            }
+        let (chunks, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
+        let (outcome, stop) = try await http.stream(
+            url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline, into: .stream(continuation))
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { stop() }
         }
+        if case .whole(let buffer) = outcome {
+            continuation.yield(try Self.wholeChunk(buffer))
+            continuation.finish()
+        }
+        return chunks
     }
 
     /// A chunk holding the whole answer of a server that ignored `stream: true` and answered with one JSON
@@ -172,25 +171,11 @@ extension OpenAIChatAdapter: ChunkPushingAdapter {
     /// The stream's chunks go to `sink` from the connection's event loop as each upstream read arrives.
     package func push(_ call: AdapterCall, into sink: ChunkSink) async throws(UpstreamFailure) -> @Sendable () -> Void {
         let (outcome, stop) = try await http.stream(
-            url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline, into: sink)
-        switch outcome {
-        case .pushed:
-            return stop
-        case .stream(let chunks):
-            // Not reached: with a sink the delegate pushes. Pumped all the same rather than lost.
-            let pump = Task {
-                do {
-                    for try await chunk in chunks { sink.yield(chunk) }
-                    sink.finish()
-                } catch {
-                    sink.finish(throwing: UpstreamHTTP.failure(for: error))
-                }
-            }
-            return { pump.cancel() }
-        case .whole(let buffer):
+            url, headers: headers(call), body: body(call, stream: true), deadline: call.deadline, into: .sink(sink))
+        if case .whole(let buffer) = outcome {
             sink.yield(try Self.wholeChunk(buffer))
             sink.finish()
-            return {}
         }
+        return stop
     }
 }

@@ -7,8 +7,8 @@ import Synchronization
 /// an event reaches the stream's reader with no task of its own in between.
 ///
 /// The head decides what the body is: a non-2xx answer is read (its start) into an `.http` failure; a
-/// body that is not SSE (a server that ignored `stream: true`) is read whole; SSE goes to the chunk
-/// stream as it arrives. The whole body is always read as fast as the upstream sends it, so the events
+/// body that is not SSE (a server that ignored `stream: true`) is read whole; SSE goes to the output
+/// (a chunk stream, or the stream opener's sink) as it arrives. The whole body is always read as fast as the upstream sends it, so the events
 /// just before an upstream cuts the connection are never lost.
 final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
     // Unchecked: AsyncHTTPClient calls the delegate on the connection's event loop, one call at a time;
@@ -17,15 +17,14 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
 
     /// What the head and (for non-SSE answers) the body amount to.
     enum Outcome: Sendable {
-        /// SSE, into a stream of its own.
-        case stream(AsyncThrowingStream<ChatChunk, any Error>)
-        /// SSE, into the sink the delegate was given.
-        case pushed
+        /// SSE: the chunks go to the delegate's output as they arrive.
+        case streaming
+        /// Not SSE (a server that ignored `stream: true`): the whole body.
         case whole(ByteBuffer)
     }
 
-    /// Where SSE chunks go.
-    private enum Output {
+    /// Where SSE chunks go: a stream of their own, or the stream opener's sink.
+    enum Output: Sendable {
         case stream(AsyncThrowingStream<ChatChunk, any Error>.Continuation)
         case sink(ChunkSink)
 
@@ -60,15 +59,14 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
     }
 
     private let limit: Int
-    private let sink: ChunkSink?
+    private let output: Output
     private var body = Body.waiting
     private let outcome = Mutex(Waiter())
     private static let errorTextLimit = 8_192
 
-    /// With a `sink`, SSE chunks go there (`.pushed`), else to a stream of their own (`.stream`).
-    init(limit: Int, sink: ChunkSink? = nil) {
+    init(limit: Int, output: Output) {
         self.limit = limit
-        self.sink = sink
+        self.output = output
     }
 
     /// The outcome once the head (and, for non-SSE answers, the body) has arrived.
@@ -101,16 +99,9 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
             body = .failure(status: status, reason: head.status.reasonPhrase, headers: head.headers, text: ByteBuffer())
         } else if !(head.headers.first(name: "content-type")?.lowercased().contains("text/event-stream") ?? false) {
             body = .whole(ByteBuffer())
-        } else if let sink {
-            body = .streaming(OpenAIEventParser(limit: limit), .sink(sink))
-            resolve(.success(.pushed))
         } else {
-            let (stream, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
-            continuation.onTermination = { termination in
-                if case .cancelled = termination { task.cancel() }
-            }
-            body = .streaming(OpenAIEventParser(limit: limit), .stream(continuation))
-            resolve(.success(.stream(stream)))
+            body = .streaming(OpenAIEventParser(limit: limit), output)
+            resolve(.success(.streaming))
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }
@@ -118,11 +109,12 @@ final class OpenAIStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendabl
     func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         switch body {
         case .failure(let status, let reason, let headers, var text):
+            body = .over
             let room = Self.errorTextLimit - text.readableBytes
             if room > 0 {
                 text.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) ?? buffer)
-                body = .failure(status: status, reason: reason, headers: headers, text: text)
             }
+            body = .failure(status: status, reason: reason, headers: headers, text: text)
         case .whole(var collected):
             body = .over
             if collected.readableBytes + buffer.readableBytes > limit {

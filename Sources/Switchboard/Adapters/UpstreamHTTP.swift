@@ -33,11 +33,13 @@ struct UpstreamHTTP: Sendable {
         return response
     }
 
-    /// Sends `body` for a streamed answer: the delegate reads the answer on the connection's event loop,
-    /// and its outcome (the chunk stream, a whole non-SSE body, or a failure) comes back once the head —
-    /// for non-SSE answers the body — has arrived, before `deadline`.
+    /// Sends `body` for a streamed answer: the delegate reads the answer on the connection's event loop
+    /// and sends SSE chunks to `output`. The outcome (streaming, a whole non-SSE body, or a failure) comes
+    /// back once the head — for non-SSE answers the body — has arrived, before `deadline`, with a way to
+    /// stop the request.
     func stream(
-        _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant, into sink: ChunkSink? = nil
+        _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant,
+        into output: OpenAIStreamDelegate.Output
     ) async throws(UpstreamFailure) -> (outcome: OpenAIStreamDelegate.Outcome, stop: @Sendable () -> Void) {
         let request: HTTPClient.Request
         do {
@@ -45,7 +47,7 @@ struct UpstreamHTTP: Sendable {
         } catch {
             throw Self.failure(for: error)
         }
-        let delegate = OpenAIStreamDelegate(limit: maxResponseBytes, sink: sink)
+        let delegate = OpenAIStreamDelegate(limit: maxResponseBytes, output: output)
         let task = client.execute(request: request, delegate: delegate)
         let timer = task.eventLoop.scheduleTask(deadline: EventLoopTimers.nioDeadline(deadline)) {
             task.fail(reason: HTTPClientError.deadlineExceeded)

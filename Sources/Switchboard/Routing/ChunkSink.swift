@@ -45,6 +45,20 @@ package final class ChunkSink: Sendable {
         }
     }
 
+    /// Feeds the sink from `upstream` in a task of its own (an adapter that does not push); returns a
+    /// way to stop it.
+    func pump(_ upstream: AsyncThrowingStream<ChatChunk, any Error>) -> @Sendable () -> Void {
+        let task = Task {
+            do {
+                for try await chunk in upstream { yield(chunk) }
+                finish()
+            } catch {
+                finish(throwing: UpstreamHTTP.failure(for: error))
+            }
+        }
+        return { task.cancel() }
+    }
+
     /// Ends the stream: cleanly without a failure (an answer with no chunk at all is still an error).
     package func finish(throwing failure: UpstreamFailure? = nil) {
         let wasFirst = state.withLock { state -> Bool? in
@@ -57,13 +71,4 @@ package final class ChunkSink: Sendable {
         if wasFirst { first.finish(throwing: failure ?? .malformed("the stream ended before any content")) }
         if let failure { rest.finish(throwing: failure) } else { rest.finish() }
     }
-}
-
-/// An adapter that hands a streamed answer's chunks to a sink as they arrive, rather than as a stream
-/// the engine must pump through a task of its own: one task hop less per chunk.
-package protocol ChunkPushingAdapter: ProviderAdapter {
-    /// Sends the call. Once the answer has started, returns a way to stop it (the sink then gets a
-    /// failure or nothing more); before that it fails as `stream(_:)` does. Every later chunk, the end and
-    /// a failure after the start go to `sink`.
-    func push(_ call: AdapterCall, into sink: ChunkSink) async throws(UpstreamFailure) -> @Sendable () -> Void
 }

@@ -24,33 +24,7 @@ enum StreamOpener {
         let (firstSignal, firstContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let (rest, restContinuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
         let sink = ChunkSink(first: firstContinuation, rest: restContinuation, watchdog: watchdog, lease: lease)
-        // How to stop the upstream: the adapter's own way when it pushes, else cancelling the pump.
-        let stop: @Sendable () -> Void
-        if let pushing = adapter as? any ChunkPushingAdapter {
-            do {
-                stop = try await pushing.push(call, into: sink)
-            } catch {
-                watchdog.stop()
-                throw error
-            }
-        } else {
-            let upstream: AsyncThrowingStream<ChatChunk, any Error>
-            do {
-                upstream = try await adapter.stream(call)
-            } catch {
-                watchdog.stop()
-                throw error
-            }
-            let pump = Task {
-                do {
-                    for try await chunk in upstream { sink.yield(chunk) }
-                    sink.finish()
-                } catch {
-                    sink.finish(throwing: UpstreamHTTP.failure(for: error))
-                }
-            }
-            stop = { pump.cancel() }
-        }
+        let stop = try await Self.start(adapter, call, into: sink)
         // The first-token timer, then the idle watchdog: timers on an event loop, not sleeping tasks.
         let timer = timers.schedule(at: call.deadline) {
             sink.finish(throwing: .transport(.timeout, "no first token before the attempt deadline"))
@@ -63,8 +37,9 @@ enum StreamOpener {
         }
         restContinuation.onTermination = { termination in
             watchdog.stop()
+            // The reader left: the slot is released and the upstream stopped.
             if case .cancelled = termination {
-                sink.finish(throwing: .transport(.timeout, "the reader went away"))
+                sink.finish()
                 stop()
             }
         }
@@ -83,6 +58,15 @@ enum StreamOpener {
         stop()
         watchdog.stop()
         throw .malformed("the stream ended before any content")
+    }
+
+    /// Starts the upstream into `sink`: pushed by the adapter when it can, else pumped by a task. Returns
+    /// how to stop it.
+    private static func start(
+        _ adapter: any ProviderAdapter, _ call: AdapterCall, into sink: ChunkSink
+    ) async throws(UpstreamFailure) -> @Sendable () -> Void {
+        if let pushing = adapter as? any ChunkPushingAdapter { return try await pushing.push(call, into: sink) }
+        return sink.pump(try await adapter.stream(call))
     }
 }
 
