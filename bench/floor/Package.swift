@@ -5,6 +5,14 @@
 // thousands of streams). A package of its own so that the root package never builds it.
 import PackageDescription
 
+/// The dependencies of a tool on SwiftNIO's HTTP/1 server and client alone.
+let nioTool: [Target.Dependency] = [
+    "BenchSupport",
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+
 let package = Package(
     name: "SwitchboardFloor",
     platforms: [.macOS(.v15)],
@@ -23,33 +31,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // What the three NIO tools share: standard error, the descriptor limit, `http://` URLs, usage exits.
+        .target(name: "BenchSupport"),
         // A minimal SwiftNIO relay: NIOHTTP1 server, keep-alive upstream connections per event loop.
-        .executableTarget(
-            name: "NIORelay",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
+        .executableTarget(name: "NIORelay", dependencies: nioTool),
         // An OpenAI-compatible upstream that streams chat.completion.chunk events paced like tokens.
-        .executableTarget(
-            name: "PacedUpstream",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
+        .executableTarget(name: "PacedUpstream", dependencies: nioTool),
         // Opens N concurrent streamed requests and reports time to first event and gaps between events.
-        .executableTarget(
-            name: "StreamLoad",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
+        .executableTarget(name: "StreamLoad", dependencies: nioTool),
     ],
     swiftLanguageModes: [.v6]
 )

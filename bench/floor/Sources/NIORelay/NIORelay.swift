@@ -1,3 +1,4 @@
+import BenchSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -13,7 +14,7 @@ import NIOPosix
 struct NIORelay {
     static func main() throws {
         let arguments = CommandLine.arguments
-        guard arguments.count >= 3, let port = Int(arguments[1]), let upstream = Upstream(url: arguments[2]) else {
+        guard arguments.count >= 3, let port = Int(arguments[1]), let upstream = try? HTTPURL(arguments[2]) else {
             print("usage: NIORelay PORT http://HOST:PORT/PATH [THREADS]")
             return
         }
@@ -45,24 +46,6 @@ struct NIORelay {
 }
 
 enum RelayError: Error { case noPool, upstreamClosed }
-
-/// Where requests go: host, port and path of an `http://` URL.
-struct Upstream: Sendable {
-    let host: String
-    let port: Int
-    let path: String
-
-    init?(url: String) {
-        guard url.hasPrefix("http://") else { return nil }
-        let rest = url.dropFirst("http://".count)
-        let authority = rest.prefix { $0 != "/" }
-        path = rest.dropFirst(authority.count).isEmpty ? "/" : String(rest.dropFirst(authority.count))
-        let parts = authority.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { return nil }
-        host = String(parts[0])
-        self.port = port
-    }
-}
 
 /// Serves one client connection: collects a request, sends it upstream on a pooled connection, and relays
 /// the answer back as it arrives.
@@ -144,10 +127,10 @@ final class RelayHandler: ChannelInboundHandler, RemovableChannelHandler {
 /// Keep-alive connections to the upstream owned by one event loop; only touched on that loop.
 final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
-    let upstream: Upstream
+    let upstream: HTTPURL
     private var idle: [UpstreamConnection] = []
 
-    init(eventLoop: any EventLoop, upstream: Upstream) {
+    init(eventLoop: any EventLoop, upstream: HTTPURL) {
         self.eventLoop = eventLoop
         self.upstream = upstream
     }
@@ -190,13 +173,13 @@ final class UpstreamConnection: @unchecked Sendable {
 
     /// Writes the request as one flush (head, body, end) and sends each answer part to `onPart`.
     func send(
-        _ body: ByteBuffer, to upstream: Upstream, onPart: @escaping (HTTPClientResponsePart) -> Void,
+        _ body: ByteBuffer, to upstream: HTTPURL, onPart: @escaping (HTTPClientResponsePart) -> Void,
         onAbort: @escaping () -> Void
     ) {
         handler.onPart = onPart
         handler.onAbort = onAbort
         var headers = HTTPHeaders()
-        headers.add(name: "host", value: "\(upstream.host):\(upstream.port)")
+        headers.add(name: "host", value: upstream.authority)
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: "\(body.readableBytes)")
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: upstream.path, headers: headers)

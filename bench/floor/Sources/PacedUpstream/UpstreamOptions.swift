@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import BenchSupport
 
 /// PacedUpstream's command line.
 struct UpstreamOptions {
@@ -44,18 +40,11 @@ struct UpstreamOptions {
         return options
     }
 
-    private static func integer(_ value: String, _ option: String) -> Int {
-        guard let number = Int(value) else { usage("\(option) takes a whole number, not \"\(value)\"") }
-        return number
-    }
+    private static let commandLine = CommandLineUsage(
+        tool: "PacedUpstream",
+        text: "usage: PacedUpstream --port P [--events N (300)] [--interval-ms G (33, fractions allowed)] [--threads T (1)]\n")
 
-    static func usage(_ problem: String?) -> Never {
-        let text = "usage: PacedUpstream --port P [--events N (300)] [--interval-ms G (33, fractions allowed)] [--threads T (1)]\n"
-        if let problem {
-            StandardError.write("PacedUpstream: \(problem)\n" + text)
-            exit(2)
-        }
-        print(text, terminator: "")
-        exit(0)
-    }
+    private static func integer(_ value: String, _ option: String) -> Int { commandLine.integer(value, option) }
+
+    static func usage(_ problem: String?) -> Never { commandLine.fail(problem) }
 }

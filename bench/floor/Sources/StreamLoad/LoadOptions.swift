@@ -1,14 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import BenchSupport
 
 /// StreamLoad's command line.
 struct LoadOptions: Sendable {
-    var host = "127.0.0.1"
-    var port = 80
-    var path = "/"
+    var target = HTTPURL(host: "127.0.0.1", port: 80, path: "/")
     var streams = 0
     var rampMilliseconds = 1_000
     var model = "bench-stream"
@@ -48,26 +42,12 @@ struct LoadOptions: Sendable {
         guard options.threads > 0 else { usage("--threads must be positive") }
         guard !options.model.contains("\""), !options.model.contains("\\") else { usage("--model must not contain quotes or backslashes") }
         options.streams = streams
-        options.setURL(url)
+        do {
+            options.target = try HTTPURL(url)
+        } catch {
+            usage("--url \(error.message)")
+        }
         return options
-    }
-
-    /// `http://HOST[:PORT][/PATH]`: plain HTTP only, an IPv4 address or a name, the path kept whole.
-    private mutating func setURL(_ url: String) {
-        guard url.hasPrefix("http://") else { Self.usage("--url must start with http:// (got \"\(url)\")") }
-        let rest = url.dropFirst("http://".count)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
-        let pathPart = rest.dropFirst(authority.count)
-        let hostAndPort = authority.split(separator: ":", omittingEmptySubsequences: false)
-        guard let host = hostAndPort.first, !host.isEmpty, hostAndPort.count <= 2 else {
-            Self.usage("--url needs a host, like http://127.0.0.1:8080/v1/chat/completions")
-        }
-        if hostAndPort.count == 2 {
-            guard let port = Int(hostAndPort[1]), (1...65535).contains(port) else { Self.usage("--url has a bad port \"\(hostAndPort[1])\"") }
-            self.port = port
-        }
-        self.host = String(host)
-        path = pathPart.isEmpty ? "/" : (pathPart.hasPrefix("/") ? String(pathPart) : "/" + pathPart)
     }
 
     private static func trimmed(_ text: Substring) -> String? {
@@ -75,18 +55,11 @@ struct LoadOptions: Sendable {
         return result.isEmpty ? nil : String(result)
     }
 
-    private static func integer(_ value: String, _ option: String) -> Int {
-        guard let number = Int(value) else { usage("\(option) takes a whole number, not \"\(value)\"") }
-        return number
-    }
+    private static let commandLine = CommandLineUsage(
+        tool: "StreamLoad",
+        text: "usage: StreamLoad --url http://HOST:PORT/PATH --streams C [--ramp-ms R (1000)] [--model M (bench-stream)] [--header \"name: value\"]... [--timeout-s S (120)] [--threads T (1)]\n")
 
-    static func usage(_ problem: String?) -> Never {
-        let text = "usage: StreamLoad --url http://HOST:PORT/PATH --streams C [--ramp-ms R (1000)] [--model M (bench-stream)] [--header \"name: value\"]... [--timeout-s S (120)] [--threads T (1)]\n"
-        if let problem {
-            StandardError.write("StreamLoad: \(problem)\n" + text)
-            exit(2)
-        }
-        print(text, terminator: "")
-        exit(0)
-    }
+    private static func integer(_ value: String, _ option: String) -> Int { commandLine.integer(value, option) }
+
+    static func usage(_ problem: String?) -> Never { commandLine.fail(problem) }
 }

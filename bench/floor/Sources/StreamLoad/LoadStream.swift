@@ -1,3 +1,4 @@
+import BenchSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -14,12 +15,12 @@ struct LoadRequest: Sendable {
         self.address = address
         body = ByteBuffer(string: #"{"model":"\#(options.model)","messages":[{"role":"user","content":"Explain server-sent events"}],"stream":true}"#)
         var headers = HTTPHeaders()
-        headers.add(name: "host", value: options.port == 80 ? options.host : "\(options.host):\(options.port)")
+        headers.add(name: "host", value: options.target.authority)
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "accept", value: "text/event-stream")
         headers.add(name: "content-length", value: "\(body.readableBytes)")
         for header in options.headers { headers.add(name: header.name, value: header.value) }
-        head = HTTPRequestHead(version: .http1_1, method: .POST, uri: options.path, headers: headers)
+        head = HTTPRequestHead(version: .http1_1, method: .POST, uri: options.target.path, headers: headers)
         timeout = .seconds(Int64(options.timeoutSeconds))
         timeoutSeconds = options.timeoutSeconds
     }

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BenchSupport
 import NIOCore
 import NIOPosix
 
@@ -26,10 +27,10 @@ struct StreamLoad {
         }
         let address: SocketAddress
         do {
-            address = try (try? SocketAddress(ipAddress: options.host, port: options.port))
-                ?? SocketAddress.makeAddressResolvingHost(options.host, port: options.port)
+            address = try (try? SocketAddress(ipAddress: options.target.host, port: options.target.port))
+                ?? SocketAddress.makeAddressResolvingHost(options.target.host, port: options.target.port)
         } catch {
-            LoadOptions.usage("cannot resolve \(options.host): \(error)")
+            LoadOptions.usage("cannot resolve \(options.target.host): \(error)")
         }
         let request = LoadRequest(options: options, address: address)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Writes to standard error without buffering.
-enum StandardError {
-    static func write(_ text: String) {
+public enum StandardError {
+    public static func write(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { raw in
             #if canImport(Glibc)
@@ -19,9 +19,10 @@ enum StandardError {
 }
 
 /// Thousands of held connections need as many descriptors: lift the soft limit to the hard one.
-enum FileLimit {
+public enum FileLimit {
     /// The soft limit in force afterwards, where it can be read.
-    static func raise() -> UInt64? {
+    @discardableResult
+    public static func raise() -> UInt64? {
         #if os(Linux)
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
