@@ -4,20 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes to standard error without buffering.
-public enum StandardError {
-    public static func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { raw in
-            #if canImport(Glibc)
-            Glibc.write(2, raw.baseAddress, raw.count)
-            #else
-            Darwin.write(2, raw.baseAddress, raw.count)
-            #endif
-        }
-    }
-}
-
 /// Thousands of held connections need as many descriptors: lift the soft limit to the hard one.
 public enum FileLimit {
     /// The soft limit in force afterwards, where it can be read.
