@@ -83,35 +83,8 @@ case $profile in ""|callgrind|perf) ;; *) echo "overhead.sh: --profile takes cal
 
 fail() { echo "overhead.sh: FAILED: $*" >&2; exit 1; }
 
-# --- processes: every one started is recorded and stopped by PID on exit ------------------------------
-pids=()
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if declare -F postgres_cluster_stop >/dev/null; then postgres_cluster_stop; fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-forget() { local keep=() p; for p in "${pids[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done; pids=("${keep[@]}"); }
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() {  # wait_port PORT PID SECONDS
-    local i
-    for i in $(seq $(($3 * 50))); do
-        port_busy "$1" && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.02
-    done
-    return 1
-}
+source bench/processes.sh
+on_cleanup() { if declare -F postgres_cluster_stop >/dev/null; then postgres_cluster_stop; fi; }
 
 # --- tools ------------------------------------------------------------------------------------------------
 if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
@@ -192,11 +165,6 @@ sanity() {  # sanity URL MODEL STREAM EXPECTED_PROVIDER
     rm -f "$headers" "$body"
 }
 
-cpu_ticks() {  # cpu_ticks PID…: user + system clock ticks, summed
-    local pid total=0
-    for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
-    echo "$total"
-}
 rss_kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 clk_tck=$(getconf CLK_TCK)

@@ -64,37 +64,7 @@ largest=$(tr ' ' '\n' <<<"$streams" | sort -n | tail -1)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (($(ulimit -n) >= 3 * largest + 100)) || fail "the file-descriptor limit $(ulimit -n) is too low for $largest streams"
 
-# --- processes: every one started is recorded and stopped by PID on exit ------------------------------
-pids=()
-cleanup() {
-    local status=$? pid
-    trap - EXIT INT TERM
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() {  # wait_port PORT PID SECONDS
-    local i
-    for i in $(seq $(($3 * 50))); do
-        port_busy "$1" && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.02
-    done
-    return 1
-}
-cpu_ticks() {  # cpu_ticks PID…: user + system clock ticks, summed
-    local pid total=0
-    for pid in "$@"; do total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'))); done
-    echo "$total"
-}
+source bench/processes.sh
 rss_kb() {  # rss_kb PID…: VmRSS summed
     local pid total=0
     for pid in "$@"; do total=$((total + $(awk '$1 == "VmRSS:" {print $2}' "/proc/$pid/status"))); done
