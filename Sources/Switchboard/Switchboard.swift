@@ -18,6 +18,9 @@ public final class Switchboard: Sendable {
     private let router: Router
     private let httpClient: HTTPClient
     private let ownsHTTPClient: Bool
+    /// The built-in adapters' keep-alive pools, on the HTTP client's event loops; an engine that replaces
+    /// another on the same HTTP client keeps its connections.
+    private let upstreamClient: UpstreamClient
     /// Every pool's key ring, so that a reload can carry cooldowns over.
     private let keyRings: [String: KeyRing]
     /// What each route name and model id selects, resolved once at load.
@@ -38,6 +41,8 @@ public final class Switchboard: Sendable {
     /// - Parameters:
     ///   - environment: where key variables are read (the process environment by default).
     ///   - httpClient: a shared client to use; by default the engine creates one and `shutdown()` closes it.
+    ///     The built-in adapters call upstreams over the engine's own keep-alive connections on this
+    ///     client's event loops; adapters you register may use the client itself.
     ///   - metricsFactory: where the engine's metrics go; by default the process's bootstrapped factory.
     ///   - clock: the engine's time for cooldowns, cache expiry, queue waits, deadlines and backoffs; by
     ///     default the wall clock, or the clock of the engine this one replaces.
@@ -62,13 +67,17 @@ public final class Switchboard: Sendable {
         let client = httpClient ?? Self.makeHTTPClient(for: configuration)
         self.httpClient = client
         self.ownsHTTPClient = httpClient == nil
+        let upstreamClient = previous.flatMap { $0.httpClient === client ? $0.upstreamClient : nil }
+            ?? UpstreamClient(group: client.eventLoopGroup)
+        self.upstreamClient = upstreamClient
         self.configuration = configuration
         do {
             let metrics = EngineMetrics(factory: metricsFactory)
             let limiters = Self.limiters(for: configuration, registry: registry, previous: previous?.limiters ?? [:],
                                          metrics: metrics, clock: clock)
             let compiled = try Self.compile(configuration, registry: registry, environment: environment,
-                                            httpClient: client, logger: logger, previousRings: previous?.keyRings ?? [:],
+                                            httpClient: client, upstreamClient: upstreamClient, logger: logger,
+                                            previousRings: previous?.keyRings ?? [:],
                                             limiters: limiters, clock: clock, observer: keyHealthObserver)
             // Only now that the engine can be built: apply the new limits to carried-over limiters and lift
             // those of providers that no longer have any.
@@ -113,8 +122,9 @@ public final class Switchboard: Sendable {
                       httpClient: httpClient, logger: logger, metricsFactory: metricsFactory)
     }
 
-    /// Closes the HTTP client if the engine created it.
+    /// Closes the idle upstream connections, and the HTTP client if the engine created it.
     public func shutdown() async throws {
+        upstreamClient.closeIdleConnections()
         if ownsHTTPClient { try await httpClient.shutdown() }
     }
 
@@ -337,10 +347,10 @@ public final class Switchboard: Sendable {
 
     private static func compile(
         _ configuration: SwitchboardConfiguration, registry: AdapterRegistry, environment: [String: String],
-        httpClient: HTTPClient, logger: Logger, previousRings: [String: KeyRing], limiters: [String: ProviderLimiter],
+        httpClient: HTTPClient, upstreamClient: UpstreamClient, logger: Logger, previousRings: [String: KeyRing], limiters: [String: ProviderLimiter],
         clock: any EngineClock, observer: (@Sendable (KeyHealthChange) -> Void)?
     ) throws -> (routes: [String: CompiledRoute], notes: [String], rings: [String: KeyRing]) {
-        let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, logger: logger)
+        let adapterEnvironment = AdapterEnvironment(httpClient: httpClient, upstreamClient: upstreamClient, logger: logger)
         var rings: [String: KeyRing] = [:]
         var notes: [String] = []
         for pool in configuration.keyPools {

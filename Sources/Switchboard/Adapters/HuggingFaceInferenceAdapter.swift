@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import SwitchboardConfig
@@ -37,20 +36,21 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         self.waitForModel = provider.options["wait_for_model"]?.boolean ?? false
         self.useCache = provider.options["use_cache"]?.boolean ?? true
         self.hubURL = provider.options["hub_url"]?.string ?? "https://huggingface.co"
-        self.http = UpstreamHTTP(client: environment.httpClient, maxResponseBytes: environment.maxResponseBytes)
+        self.http = UpstreamHTTP(
+            client: environment.upstreamClient, maxResponseBytes: environment.maxResponseBytes,
+            connectTimeout: provider.timeouts.connect)
     }
 
     public func complete(_ call: AdapterCall) async throws(UpstreamFailure) -> AdapterOutput {
         let task = Task(rawValue: call.target.parameters["task"]?.string ?? "") ?? .textGeneration
         let url = UpstreamHTTP.join(baseURL, call.target.model ?? "")
-        let response: HTTPClientResponse
+        let response: WholeResponseReader.Answer
         do {
             response = try await http.post(url, headers: headers(call), body: body(call, task: task), deadline: call.deadline)
         } catch let failure {
             throw Self.withLoadEstimate(failure)
         }
-        let buffer = try await http.readBody(response, deadline: call.deadline)
-        let text = try Self.text(in: buffer.withUnsafeReadableBytes { try? JSONParser.parse($0) }, task: task)
+        let text = try Self.text(in: response.body.withUnsafeReadableBytes { try? JSONParser.parse($0) }, task: task)
         // The task API reports no finish reason; a capped answer is indistinguishable from a finished one.
         return AdapterOutput(text: text, finishReason: .stop, usage: nil, model: call.target.model)
     }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import SwitchboardConfig
@@ -27,13 +26,14 @@ public struct OpenAIChatAdapter: ProviderAdapter {
         self.authScheme = provider.options["auth_scheme"]?.string ?? "Bearer"
         self.streamUsage = provider.options["stream_usage"]?.boolean ?? true
         self.modelsURL = UpstreamHTTP.join(baseURL, provider.options["models_path"]?.string ?? "/models")
-        self.http = UpstreamHTTP(client: environment.httpClient, maxResponseBytes: environment.maxResponseBytes)
+        self.http = UpstreamHTTP(
+            client: environment.upstreamClient, maxResponseBytes: environment.maxResponseBytes,
+            connectTimeout: provider.timeouts.connect)
     }
 
     public func complete(_ call: AdapterCall) async throws(UpstreamFailure) -> AdapterOutput {
         let response = try await http.post(url, headers: headers(call), body: body(call, stream: false), deadline: call.deadline)
-        let buffer = try await http.readBody(response, deadline: call.deadline)
-        return try Self.output(Array(buffer: buffer))
+        return try Self.output(Array(buffer: response.body))
     }
 
     public func stream(_ call: AdapterCall) async throws(UpstreamFailure) -> AsyncThrowingStream<ChatChunk, any Error> {

@@ -1,65 +1,51 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SwitchboardConfig
 
-/// The HTTP plumbing adapters share: one POST with a deadline, a bounded body read, and the mapping of
-/// client errors and non-2xx answers onto `UpstreamFailure`.
+/// The HTTP plumbing adapters share: one call with a deadline over the engine's `UpstreamClient`, a
+/// bounded body read, and the mapping of client errors and non-2xx answers onto `UpstreamFailure`.
 struct UpstreamHTTP: Sendable {
-    let client: HTTPClient
+    let client: UpstreamClient
     let maxResponseBytes: Int
+    /// The provider's `timeouts.connect`.
+    let connectTimeout: TimeAmount
 
-    /// Sends `body` and returns the response head; a non-2xx status becomes an `.http` failure (with
-    /// the start of the body for rules to match).
-    func post(
-        _ url: String, headers: HTTPHeaders, body: some Sequence<UInt8>, deadline: ContinuousClock.Instant
-    ) async throws(UpstreamFailure) -> HTTPClientResponse {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers = headers
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: EventLoopTimers.nioDeadline(deadline))
-        } catch {
-            throw Self.failure(for: error)
-        }
-        guard (200..<300).contains(response.status.code) else {
-            let text = (try? await readText(response, limit: 8_192, deadline: deadline)) ?? ""
-            throw Self.failure(status: Int(response.status.code), reason: response.status.reasonPhrase,
-                               headers: response.headers, body: text)
-        }
-        return response
+    init(client: UpstreamClient, maxResponseBytes: Int, connectTimeout: Duration) {
+        self.client = client
+        self.maxResponseBytes = maxResponseBytes
+        self.connectTimeout = TimeAmount(connectTimeout)
     }
 
-    /// Sends `body` for a streamed answer: the delegate reads the answer on the connection's event loop
+    /// Sends `body` and returns the 2xx answer, read whole; a non-2xx status becomes an `.http` failure
+    /// (with the start of the body for rules to match).
+    func post(
+        _ url: String, headers: HTTPHeaders, body: some Sequence<UInt8>, deadline: ContinuousClock.Instant
+    ) async throws(UpstreamFailure) -> WholeResponseReader.Answer {
+        let reader = WholeResponseReader(limit: maxResponseBytes)
+        return try await run(.POST, url, headers: headers, body: ByteBuffer(bytes: body), deadline: deadline, reader: reader)
+    }
+
+    /// Sends `body` for a streamed answer: the reader reads the answer on the connection's event loop
     /// and sends SSE chunks to `output`. The outcome (streaming, a whole non-SSE body, or a failure) comes
     /// back once the head — for non-SSE answers the body — has arrived, before `deadline`, with a way to
     /// stop the request.
     func stream(
         _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant,
-        into output: OpenAIStreamDelegate.Output
-    ) async throws(UpstreamFailure) -> (outcome: OpenAIStreamDelegate.Outcome, stop: @Sendable () -> Void) {
-        let request: HTTPClient.Request
-        do {
-            request = try HTTPClient.Request(url: url, method: .POST, headers: headers, body: .bytes(body))
-        } catch {
-            throw Self.failure(for: error)
-        }
-        let delegate = OpenAIStreamDelegate(limit: maxResponseBytes, output: output)
-        let task = client.execute(request: request, delegate: delegate)
-        let timer = task.eventLoop.scheduleTask(deadline: EventLoopTimers.nioDeadline(deadline)) {
-            task.fail(reason: HTTPClientError.deadlineExceeded)
-        }
-        defer { timer.cancel() }
+        into output: OpenAIStreamReader.Output
+    ) async throws(UpstreamFailure) -> (outcome: OpenAIStreamReader.Outcome, stop: @Sendable () -> Void) {
+        let reader = OpenAIStreamReader(limit: maxResponseBytes, output: output)
+        let exchange = client.execute(
+            .POST, url, headers: headers, body: ByteBuffer(bytes: body), connectTimeout: connectTimeout,
+            deadline: EventLoopTimers.nioDeadline(deadline), consumer: reader)
         do {
             let outcome = try await withTaskCancellationHandler {
-                try await delegate.result()
+                try await reader.result.value()
             } onCancel: {
-                task.cancel()
+                exchange.cancel()
             }
-            return (outcome, { task.cancel() })
+            return (outcome, { exchange.cancel() })
         } catch {
             throw Self.failure(for: error)
         }
@@ -70,16 +56,24 @@ struct UpstreamHTTP: Sendable {
     func get(
         _ url: String, headers: HTTPHeaders, deadline: ContinuousClock.Instant, limit: Int = 4 << 20
     ) async throws(UpstreamFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        request.headers = headers
+        let reader = WholeResponseReader(limit: limit, acceptsAnyStatus: true)
+        let answer = try await run(.GET, url, headers: headers, body: nil, deadline: deadline, reader: reader)
+        return (answer.status, answer.headers, Array(buffer: answer.body))
+    }
+
+    private func run(
+        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: ByteBuffer?, deadline: ContinuousClock.Instant,
+        reader: WholeResponseReader
+    ) async throws(UpstreamFailure) -> WholeResponseReader.Answer {
+        let exchange = client.execute(
+            method, url, headers: headers, body: body, connectTimeout: connectTimeout,
+            deadline: EventLoopTimers.nioDeadline(deadline), consumer: reader)
         do {
-            let response = try await client.execute(request, deadline: EventLoopTimers.nioDeadline(deadline))
-            let body = try await response.body.collect(upTo: limit)
-            return (Int(response.status.code), response.headers, Array(buffer: body))
-        } catch let error as NIOTooManyBytesError {
-            _ = error
-            throw .malformed("the answer is larger than \(limit) bytes")
+            return try await withTaskCancellationHandler {
+                try await reader.result.value()
+            } onCancel: {
+                exchange.cancel()
+            }
         } catch {
             throw Self.failure(for: error)
         }
@@ -95,29 +89,6 @@ struct UpstreamHTTP: Sendable {
         }
     }
 
-    /// The whole body, refusing more than `maxResponseBytes`.
-    func readBody(_ response: HTTPClientResponse, deadline: ContinuousClock.Instant) async throws(UpstreamFailure) -> ByteBuffer {
-        do {
-            return try await response.body.collect(upTo: maxResponseBytes)
-        } catch let error as NIOTooManyBytesError {
-            _ = error
-            throw .malformed("the response is larger than \(maxResponseBytes) bytes")
-        } catch {
-            throw Self.failure(for: error)
-        }
-    }
-
-    private func readText(_ response: HTTPClientResponse, limit: Int, deadline: ContinuousClock.Instant) async throws -> String {
-        var collected = ByteBuffer()
-        for try await var chunk in response.body {
-            let room = limit - collected.readableBytes
-            if room <= 0 { break }
-            if chunk.readableBytes > room { chunk = chunk.getSlice(at: chunk.readerIndex, length: room) ?? chunk }
-            collected.writeBuffer(&chunk)
-        }
-        return String(buffer: collected)
-    }
-
     // MARK: - Failures
 
     static func failure(status: Int, reason: String, headers: HTTPHeaders, body: String) -> UpstreamFailure {
@@ -129,18 +100,18 @@ struct UpstreamHTTP: Sendable {
     static func failure(for error: any Error) -> UpstreamFailure {
         if let failure = error as? UpstreamFailure { return failure }
         if error is CancellationError { return .transport(.timeout, "the attempt was cancelled at its deadline") }
-        if let error = error as? HTTPClientError {
+        if let error = error as? UpstreamClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
-                .getConnectionFromPoolTimeout, .cancelled:
-                return .transport(.timeout, "timed out (\(error))")
-            case .remoteConnectionClosed:
-                return .transport(.connectionReset, "the upstream closed the connection")
-            case .bodyLengthMismatch, .contentLengthMissing:
-                return .malformed("the upstream sent a broken HTTP message (\(error))")
-            default:
-                break
+            case .deadlineExceeded: return .transport(.timeout, "timed out (the attempt's deadline passed)")
+            case .cancelled: return .transport(.timeout, "the attempt was cancelled at its deadline")
+            case .closedBeforeAnswer: return .transport(.connectionReset, "the upstream closed the connection")
+            case .invalidURL: return .transport(.connectionRefused, "the upstream URL is not an absolute http(s) URL")
+            case .tlsUnavailable(let reason): return .transport(.connectionRefused, "TLS is unavailable: \(reason)")
             }
+        }
+        if case ChannelError.connectTimeout = error { return .transport(.timeout, "timed out connecting") }
+        if error is NIOSSLError || error is BoringSSLError {
+            return .transport(.connectionReset, "the TLS handshake failed (\(error))")
         }
         // The connection closed before the body its content-length (or chunking) promised: the answer
         // was cut, not malformed.

@@ -39,9 +39,18 @@ public struct AdapterEnvironment: Sendable {
     public var logger: Logger
     /// The most bytes read from one upstream answer.
     public var maxResponseBytes: Int
+    /// The built-in adapters' client: keep-alive pools on `httpClient`'s event loops, shared by the
+    /// engines of one process.
+    var upstreamClient: UpstreamClient
 
     public init(httpClient: HTTPClient, logger: Logger, maxResponseBytes: Int = 8 << 20) {
+        self.init(httpClient: httpClient, upstreamClient: UpstreamClient(group: httpClient.eventLoopGroup), logger: logger,
+                  maxResponseBytes: maxResponseBytes)
+    }
+
+    init(httpClient: HTTPClient, upstreamClient: UpstreamClient, logger: Logger, maxResponseBytes: Int = 8 << 20) {
         self.httpClient = httpClient
+        self.upstreamClient = upstreamClient
         self.logger = logger
         self.maxResponseBytes = maxResponseBytes
     }
