@@ -17,11 +17,15 @@ import Synchronization
 final class UpstreamClient: Sendable {
     let group: any EventLoopGroup
     private let pool: UpstreamConnectionPool
+    private let tlsConfiguration: TLSConfiguration
     private let tls = Mutex<Result<NIOSSLContext, UpstreamClientError>?>(nil)
 
-    init(group: any EventLoopGroup) {
+    /// - Parameter tlsConfiguration: how `https` upstreams are checked; by default against the system's
+    ///   trust roots, with full verification.
+    init(group: any EventLoopGroup, tlsConfiguration: TLSConfiguration = .makeClientConfiguration()) {
         self.group = group
         self.pool = UpstreamConnectionPool(sweeper: group.next())
+        self.tlsConfiguration = tlsConfiguration
     }
 
     /// Sends a request and hands its answer to `consumer`. Returns at once; the returned exchange can be
@@ -116,7 +120,7 @@ final class UpstreamClient: Sendable {
             if let cached { return cached }
             let made: Result<NIOSSLContext, UpstreamClientError>
             do {
-                made = .success(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                made = .success(try NIOSSLContext(configuration: tlsConfiguration))
             } catch {
                 made = .failure(.tlsUnavailable(String(describing: error)))
             }
