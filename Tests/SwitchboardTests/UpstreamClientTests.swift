@@ -19,7 +19,7 @@ import Testing
     ) async -> Result<WholeResponseReader.Answer, UpstreamFailure> {
         do {
             let answer = try await http.post(
-                url, headers: ["content-type": "application/json"], body: Array(#"{"x":1}"#.utf8),
+                UpstreamURL(url), headers: ["content-type": "application/json"], body: Array(#"{"x":1}"#.utf8),
                 deadline: .now + timeout)
             return .success(answer)
         } catch {

@@ -46,7 +46,7 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         let url = UpstreamHTTP.join(baseURL, call.target.model ?? "")
         let response: WholeResponseReader.Answer
         do {
-            response = try await http.post(url, headers: headers(call), body: body(call, task: task), deadline: call.deadline)
+            response = try await http.post(UpstreamURL(url), headers: headers(call), body: body(call, task: task), deadline: call.deadline)
         } catch let failure {
             throw Self.withLoadEstimate(failure)
         }
@@ -75,7 +75,7 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
             keyVerdict = .notChecked("no key")
         } else {
             do {
-                let answer = try await http.get(UpstreamHTTP.join(hubURL, "/api/whoami-v2"), headers: headers, deadline: call.deadline)
+                let answer = try await http.get(UpstreamURL(UpstreamHTTP.join(hubURL, "/api/whoami-v2")), headers: headers, deadline: call.deadline)
                 keyVerdict = UpstreamHTTP.keyVerdict(status: answer.status, headers: answer.headers)
                     ?? .unexpected("HTTP \(answer.status) from the Hub's whoami")
             } catch {
@@ -94,7 +94,7 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         let url = UpstreamHTTP.join(hubURL, "/api/models/\(model)") + "?expand[]=inference&expand[]=inferenceProviderMapping"
         let answer: (status: Int, headers: HTTPHeaders, body: [UInt8])
         do {
-            answer = try await http.get(url, headers: headers, deadline: deadline)
+            answer = try await http.get(UpstreamURL(url), headers: headers, deadline: deadline)
         } catch {
             return .unknown(error.message)
         }

@@ -8,7 +8,9 @@ import SwitchboardJSON
 public struct OpenAIChatAdapter: ProviderAdapter {
     public static let declaration = AdapterDeclaration.openAIChat
 
-    private let url: String
+    /// The chat endpoint, parsed once; nil when base_url and chat_path do not make an http(s) URL (each
+    /// call then fails as a refused connection).
+    private let url: UpstreamURL?
     private let provider: Provider
     private let authHeader: String
     private let authScheme: String
@@ -21,7 +23,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
             throw SwitchboardError(.configuration, "provider '\(provider.name)' has no base_url")
         }
         self.provider = provider
-        self.url = UpstreamHTTP.join(baseURL, provider.options["chat_path"]?.string ?? "/chat/completions")
+        self.url = UpstreamURL(UpstreamHTTP.join(baseURL, provider.options["chat_path"]?.string ?? "/chat/completions"))
         self.authHeader = provider.options["auth_header"]?.string ?? "Authorization"
         self.authScheme = provider.options["auth_scheme"]?.string ?? "Bearer"
         self.streamUsage = provider.options["stream_usage"]?.boolean ?? true
@@ -70,7 +72,7 @@ public struct OpenAIChatAdapter: ProviderAdapter {
     public func probe(_ call: ProbeCall) async -> ProbeOutcome {
         let answer: (status: Int, headers: HTTPHeaders, body: [UInt8])
         do {
-            answer = try await http.get(modelsURL, headers: headers(key: call.key, accept: "application/json"), deadline: call.deadline)
+            answer = try await http.get(UpstreamURL(modelsURL), headers: headers(key: call.key, accept: "application/json"), deadline: call.deadline)
         } catch {
             return ProbeOutcome(key: .unreachable(error.message))
         }

@@ -21,7 +21,7 @@ struct UpstreamHTTP: Sendable {
     /// Sends `body` and returns the 2xx answer, read whole; a non-2xx status becomes an `.http` failure
     /// (with the start of the body for rules to match).
     func post(
-        _ url: String, headers: HTTPHeaders, body: some Sequence<UInt8>, deadline: ContinuousClock.Instant
+        _ url: UpstreamURL?, headers: HTTPHeaders, body: some Sequence<UInt8>, deadline: ContinuousClock.Instant
     ) async throws(UpstreamFailure) -> WholeResponseReader.Answer {
         let reader = WholeResponseReader(limit: maxResponseBytes)
         return try await run(.POST, url, headers: headers, body: ByteBuffer(bytes: body), deadline: deadline, reader: reader)
@@ -32,7 +32,7 @@ struct UpstreamHTTP: Sendable {
     /// back once the head — for non-SSE answers the body — has arrived, before `deadline`, with a way to
     /// stop the request.
     func stream(
-        _ url: String, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant,
+        _ url: UpstreamURL?, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant,
         into output: OpenAIStreamReader.Output
     ) async throws(UpstreamFailure) -> (outcome: OpenAIStreamReader.Outcome, stop: @Sendable () -> Void) {
         let reader = OpenAIStreamReader(limit: maxResponseBytes, output: output)
@@ -54,7 +54,7 @@ struct UpstreamHTTP: Sendable {
     /// A GET whatever its status (probes read 401s and 404s as answers): the status, the headers and
     /// up to `limit` bytes of the body. Transport failures throw.
     func get(
-        _ url: String, headers: HTTPHeaders, deadline: ContinuousClock.Instant, limit: Int = 4 << 20
+        _ url: UpstreamURL?, headers: HTTPHeaders, deadline: ContinuousClock.Instant, limit: Int = 4 << 20
     ) async throws(UpstreamFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
         let reader = WholeResponseReader(limit: limit, acceptsAnyStatus: true)
         let answer = try await run(.GET, url, headers: headers, body: nil, deadline: deadline, reader: reader)
@@ -62,7 +62,7 @@ struct UpstreamHTTP: Sendable {
     }
 
     private func run(
-        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: ByteBuffer?, deadline: ContinuousClock.Instant,
+        _ method: HTTPMethod, _ url: UpstreamURL?, headers: HTTPHeaders, body: ByteBuffer?, deadline: ContinuousClock.Instant,
         reader: WholeResponseReader
     ) async throws(UpstreamFailure) -> WholeResponseReader.Answer {
         let exchange = client.execute(

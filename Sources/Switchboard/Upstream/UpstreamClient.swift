@@ -29,14 +29,14 @@ final class UpstreamClient: Sendable {
     }
 
     /// Sends a request and hands its answer to `consumer`. Returns at once; the returned exchange can be
-    /// cancelled from any thread.
+    /// cancelled from any thread. A nil `url` (one that did not parse) fails the exchange.
     @discardableResult
     func execute(
-        _ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: ByteBuffer?,
+        _ method: HTTPMethod, _ url: UpstreamURL?, headers: HTTPHeaders, body: ByteBuffer?,
         connectTimeout: TimeAmount, deadline: NIODeadline, consumer: some UpstreamResponseConsumer
     ) -> UpstreamExchange {
         let preferred = group.any()
-        guard let url = UpstreamURL(url) else {
+        guard let url else {
             let exchange = UpstreamExchange(loop: preferred, consumer: consumer)
             preferred.execute { exchange.fail(UpstreamClientError.invalidURL) }
             return exchange

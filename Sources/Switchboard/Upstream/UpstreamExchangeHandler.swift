@@ -54,12 +54,13 @@ final class UpstreamExchangeHandler: ChannelInboundHandler, RemovableChannelHand
             if !exchange.receiveBody(buffer) { abandon(context) }
         case .end:
             self.exchange = nil
-            exchange.receiveEnd()
+            // Back in the pool before the caller hears of the end, so that its next request finds it.
             if keepAlive, context.channel.isActive {
                 onIdle?(self, context.channel)
             } else {
                 context.close(promise: nil)
             }
+            exchange.receiveEnd()
         }
     }
 
