@@ -390,7 +390,7 @@ public final class Switchboard: Sendable {
                 let scope = CompiledTarget.scope(provider: provider.name, model: target.model)
                 targets.append(CompiledTarget(
                     target: target, provider: provider, declaration: declaration, adapter: adapter,
-                    keyRing: ring, rotationSlot: ring?.rotationSlot(for: scope) ?? 0,
+                    needsDeadlineRace: declaration.usesNetwork && !(adapter is any DeadlineKeepingAdapter), keyRing: ring, rotationSlot: ring?.rotationSlot(for: scope) ?? 0,
                     scope: scope, displayName: provider.displayName, limiter: limiters[provider.name],
                     capabilities: .served(
                         declared: target.supports ?? provider.supports, adapter: Capabilities(declaration.capabilities))))

@@ -163,6 +163,23 @@ import Testing
         #expect(counts.open == 0, "\(counts)")
     }
 
+    @Test func aStartedStreamOutlivesTheDeadlineOfItsHead() async throws {
+        // The deadline bounds the wait for the head; the events after it are the stream watchdogs' business.
+        let upstream = try await MockUpstream { _ in .sse(["a", "b", "c", "d", "e"], delay: .milliseconds(400)) }
+        defer { upstream.syncShutdown() }
+        let (chunks, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
+        let (outcome, _) = try await Self.http().stream(
+            UpstreamURL(upstream.url("/v1/chat/completions")), headers: ["content-type": "application/json"],
+            body: Array("{}".utf8), deadline: .now + .milliseconds(1_500), into: .stream(continuation))
+        guard case .streaming = outcome else {
+            Issue.record("not streamed: \(outcome)")
+            return
+        }
+        var text = ""
+        for try await chunk in chunks { text += chunk.delta }
+        #expect(text == "abcde")
+    }
+
     @Test func aCertificateIsVerifiedAgainstTheTrustRoots() async throws {
         let certificate = try NIOSSLCertificate(bytes: Array(TestCertificate.certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(TestCertificate.privateKeyPEM.utf8), format: .pem)

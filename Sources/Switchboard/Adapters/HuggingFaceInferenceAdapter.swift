@@ -205,3 +205,6 @@ public struct HuggingFaceInferenceAdapter: ProviderAdapter {
         return failure
     }
 }
+
+/// Every call goes through `UpstreamHTTP`, whose client fails it at the call's deadline.
+extension HuggingFaceInferenceAdapter: DeadlineKeepingAdapter {}

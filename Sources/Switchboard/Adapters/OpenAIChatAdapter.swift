@@ -181,3 +181,6 @@ extension OpenAIChatAdapter: ChunkPushingAdapter {
         return stop
     }
 }
+
+/// Every call goes through `UpstreamHTTP`, whose client fails it at the call's deadline.
+extension OpenAIChatAdapter: DeadlineKeepingAdapter {}

@@ -30,7 +30,8 @@ struct UpstreamHTTP: Sendable {
     /// Sends `body` for a streamed answer: the reader reads the answer on the connection's event loop
     /// and sends SSE chunks to `output`. The outcome (streaming, a whole non-SSE body, or a failure) comes
     /// back once the head — for non-SSE answers the body — has arrived, before `deadline`, with a way to
-    /// stop the request.
+    /// stop the request. `deadline` bounds only that: a stream then runs as long as its events keep
+    /// coming (the stream opener's watchdogs decide).
     func stream(
         _ url: UpstreamURL?, headers: HTTPHeaders, body: [UInt8], deadline: ContinuousClock.Instant,
         into output: OpenAIStreamReader.Output
@@ -45,6 +46,7 @@ struct UpstreamHTTP: Sendable {
             } onCancel: {
                 exchange.cancel()
             }
+            exchange.liftDeadline()
             return (outcome, { exchange.cancel() })
         } catch {
             throw Self.failure(for: error)

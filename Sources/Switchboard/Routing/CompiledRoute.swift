@@ -16,6 +16,8 @@ struct CompiledTarget: Sendable {
     let provider: Provider
     let declaration: AdapterDeclaration
     let adapter: any ProviderAdapter
+    /// Whether attempts need the engine's own deadline race: not for adapters that keep their deadlines.
+    let needsDeadlineRace: Bool
     /// Nil for keyless providers.
     let keyRing: KeyRing?
     /// This target's round-robin counter in `keyRing` (`KeyRing.rotationSlot(for:)`), found at load.

@@ -232,8 +232,8 @@ private struct RouteRun {
             let started = clock.now
             do throws(UpstreamFailure) {
                 // Offline adapters answer locally; racing them against a clock would only add failures
-                // when the machine is busy.
-                let value = makesCall
+                // when the machine is busy. Adapters that keep their deadlines need no race either.
+                let value = target.needsDeadlineRace
                     ? try await withDeadline(attemptDeadline, timers: timers) { [lease] () async throws(UpstreamFailure) -> T in
                         try await attempt(target, call, lease)
                     }

@@ -27,6 +27,15 @@ final class UpstreamExchange: @unchecked Sendable {
         deadline = loop.scheduleTask(deadline: instant) { self.fail(UpstreamClientError.deadlineExceeded) }
     }
 
+    /// Lifts the deadline from any thread: a stream that has started runs as long as its reader's own
+    /// timers allow.
+    func liftDeadline() {
+        loop.execute {
+            self.deadline?.cancel()
+            self.deadline = nil
+        }
+    }
+
     /// The connection the request went out on: closed if the exchange fails before its answer ends.
     func attach(_ channel: any Channel) {
         self.channel = channel
