@@ -13,6 +13,9 @@ public func buildApplication(gateway: Gateway) -> some ApplicationProtocol {
     StatusController(gateway: gateway).addRoutes(to: router)
     return Application(
         router: router,
+        // Chat requests are read and answered by a channel handler ahead of the router (the hot path);
+        // the router's chat route answers the same way where that handler is not in the pipeline.
+        server: .http1(configuration: .init(additionalChannelHandlers: [ChatCompletionsChannelHandler(gateway: gateway)])),
         // A deep accept queue (the kernel caps it at net.core.somaxconn): at Hummingbird's 256, a burst of
         // new clients on a busy gateway overflows it and their connections wait for SYN retransmits.
         configuration: .init(

@@ -83,9 +83,14 @@ struct OpenAIError: HTTPResponseError, Sendable {
     var body: Body { Body(error: Detail(message: message, type: type, code: code, trace: trace)) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
+    }
+
+    /// The error as a JSON response with its headers.
+    func response() -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json"
-        let data = try JSONEncoder.gateway.encode(body)
+        let data = (try? JSONEncoder.gateway.encode(body)) ?? Data(#"{"error":{"message":"error","type":"api_error"}}"#.utf8)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -6,7 +6,7 @@ import Switchboard
 import SwitchboardUsage
 
 /// `POST /v1/chat/completions`: OpenAI's request and response shapes, streaming with SSE.
-struct ChatCompletionsController<Context: RequestContext> {
+struct ChatCompletionsController<Context: RequestContext>: Sendable {
     let gateway: Gateway
 
     func addRoutes(to router: Router<Context>) {
@@ -14,22 +14,37 @@ struct ChatCompletionsController<Context: RequestContext> {
     }
 
     @Sendable func complete(request: Request, context: Context) async throws -> Response {
-        let requestID = RequestUsage.requestID(from: request.headers[HTTPField.Name.requestID])
+        let buffer: ByteBuffer?
         do {
-            var response = try await answer(request, requestID: requestID)
+            buffer = try await request.body.collect(upTo: gateway.settings.maxRequestBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            buffer = nil
+        }
+        return await response(headers: request.headers, body: buffer)
+    }
+
+    /// The whole answer to one chat request, refusals and failures included (as OpenAI-shaped errors),
+    /// each with the request's id. `body` is nil when the client sent more than `maxRequestBytes`.
+    func response(headers: HTTPFields, body: ByteBuffer?) async -> Response {
+        let requestID = RequestUsage.requestID(from: headers[HTTPField.Name.requestID])
+        do {
+            var response = try await answer(body, requestID: requestID)
             response.headers[HTTPField.Name.requestID] = requestID
             return response
         } catch var error as OpenAIError {
             error.headers[HTTPField.Name.requestID] = requestID
-            throw error
+            return error.response()
+        } catch {
+            var response = OpenAIError(
+                status: .internalServerError, message: "the gateway failed to answer", type: "api_error", code: "internal_error"
+            ).response()
+            response.headers[HTTPField.Name.requestID] = requestID
+            return response
         }
     }
 
-    private func answer(_ request: Request, requestID: String) async throws -> Response {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: gateway.settings.maxRequestBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+    private func answer(_ buffer: ByteBuffer?, requestID: String) async throws -> Response {
+        guard let buffer else {
             throw refused(OpenAIError(
                 status: .contentTooLarge, message: "the request body is larger than \(gateway.settings.maxRequestBytes) bytes",
                 type: "invalid_request_error", code: "request_too_large"), requestID: requestID)
