@@ -108,9 +108,12 @@ final class StreamWatchdog: Sendable {
         if first { schedule(at: now.advanced(by: idleTimeout)) }
     }
 
+    /// Disarms the watchdog and lets go of its action: the action holds the stream's sink, which holds
+    /// this watchdog, and that cycle would keep every finished stream in memory.
     func stop() {
         let timer = state.withLock { state -> Scheduled<Void>? in
             state.stopped = true
+            state.onIdle = nil
             defer { state.timer = nil }
             return state.timer
         }
@@ -133,6 +136,7 @@ final class StreamWatchdog: Sendable {
             let due = last.advanced(by: idleTimeout)
             if ContinuousClock.now >= due {
                 state.stopped = true
+                defer { state.onIdle = nil }
                 return (state.onIdle, nil)
             }
             return (nil, due)
