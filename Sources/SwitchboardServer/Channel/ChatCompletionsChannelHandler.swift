@@ -143,7 +143,13 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
         if case .end = unwrapOutboundIn(data) {
             hummingbirdAnswers = max(0, hummingbirdAnswers - 1)
             context.write(data, promise: promise)
-            if hummingbirdAnswers == 0 { resume(context) }
+            if hummingbirdAnswers == 0, !queued.isEmpty || readPending {
+                // Not from inside Hummingbird's write: on the loop's next turn.
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    if let context = handler.value.context { handler.value.resume(context) }
+                }
+            }
             return
         }
         context.write(data, promise: promise)
@@ -236,6 +242,11 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
 
     /// Handles queued parts until one must wait again, then lets reading go on.
     private func resume(_ context: ChannelHandlerContext) {
+        let queuedBefore = queued.count
+        defer {
+            // Parts passed on outside a read of the channel: Hummingbird takes them at a read's end.
+            if queued.count < queuedBefore { context.fireChannelReadComplete() }
+        }
         while let part = queued.first {
             guard handle(part, context: context) else { return }
             queued.removeFirst()

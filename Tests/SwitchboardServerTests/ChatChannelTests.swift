@@ -1,0 +1,123 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SwitchboardTestSupport
+import Testing
+
+/// The chat endpoint is answered by a channel handler ahead of Hummingbird's router: on one connection
+/// its answers and the router's must still come in the order the requests were sent, and
+/// `Connection: close` must close.
+@Suite struct ChatChannelTests {
+    static func yaml(_ upstream: MockUpstream) -> String {
+        """
+        version: 1
+        providers:
+          upstream: { adapter: openai-chat, base_url: \(upstream.url("/v1")) }
+        routes:
+          chat: [{ provider: upstream, model: m, priority: 1 }]
+        """
+    }
+
+    static func chat(_ text: String, closing: Bool = false) -> String {
+        let body = #"{"model":"chat","messages":[{"role":"user","content":"\#(text)"}]}"#
+        return "POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\ncontent-type: application/json\r\n"
+            + (closing ? "connection: close\r\n" : "") + "content-length: \(body.utf8.count)\r\n\r\n" + body
+    }
+
+    static let health = "GET /healthz HTTP/1.1\r\nHost: gateway\r\n\r\n"
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let upstream = try await MockUpstream { request in
+            let asked = ((request.json["messages"] as? [[String: Any]])?.first?["content"] as? String) ?? "?"
+            return .chat("answer to \(asked)")
+        }
+        defer { upstream.syncShutdown() }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let raw = try await RawConnection(port: gateway.port)
+            try await raw.send(Self.health + Self.chat("one") + Self.health + Self.chat("two") + Self.chat("three") + Self.health)
+            let text = try await raw.receive(until: { $0.components(separatedBy: "HTTP/1.1 200").count - 1 == 6 })
+            let order = ["ok\n", "answer to one", "ok\n", "answer to two", "answer to three", "ok\n"]
+            var position = text.startIndex
+            for marker in order {
+                guard let found = text.range(of: marker, range: position..<text.endIndex) else {
+                    Issue.record("'\(marker)' is missing or out of order in:\n\(text)")
+                    break
+                }
+                position = found.upperBound
+            }
+            #expect(text.components(separatedBy: "x-request-id").count - 1 == 3)
+            try await raw.close()
+        }
+    }
+
+    @Test func connectionCloseClosesAfterTheAnswer() async throws {
+        let upstream = try await MockUpstream { _ in .chat("bye") }
+        defer { upstream.syncShutdown() }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let raw = try await RawConnection(port: gateway.port)
+            try await raw.send(Self.chat("x", closing: true))
+            let text = try await raw.receive(until: { _ in false })
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.contains("bye"))
+            #expect(raw.isClosed)
+        }
+    }
+}
+
+/// A plain TCP connection to the gateway: bytes out as given, everything that comes back.
+final class RawConnection: Sendable {
+    private let channel: any Channel
+    private let received: NIOLockedValueBox<(text: String, closed: Bool)>
+
+    init(port: Int) async throws {
+        let received = NIOLockedValueBox((text: "", closed: false))
+        self.received = received
+        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Collector(received: received))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+    }
+
+    var isClosed: Bool { received.withLockedValue { $0.closed } }
+
+    func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// What has arrived once `done` holds of it or the gateway closed, within 10 s.
+    func receive(until done: @Sendable (String) -> Bool) async throws -> String {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while ContinuousClock.now < deadline {
+            let (text, closed) = received.withLockedValue { ($0.text, $0.closed) }
+            if closed || done(text) { return text }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return received.withLockedValue { $0.text }
+    }
+
+    func close() async throws {
+        try await channel.close()
+    }
+
+    private final class Collector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received: NIOLockedValueBox<(text: String, closed: Bool)>
+
+        init(received: NIOLockedValueBox<(text: String, closed: Bool)>) {
+            self.received = received
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let text = String(buffer: unwrapInboundIn(data))
+            received.withLockedValue { $0.text += text }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            received.withLockedValue { $0.closed = true }
+        }
+    }
+}
