@@ -51,6 +51,23 @@ import Testing
         }
     }
 
+    @Test func aClientThatExpectsContinueIsToldToSendItsBody() async throws {
+        let upstream = try await MockUpstream { _ in .chat("go on") }
+        defer { upstream.syncShutdown() }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let raw = try await RawConnection(port: gateway.port)
+            let request = Self.chat("x")
+            let split = try #require(request.range(of: "\r\n\r\n"))
+            try await raw.send(request[..<split.lowerBound] + "\r\nexpect: 100-continue\r\n\r\n")
+            let interim = try await raw.receive(until: { $0.contains("\r\n\r\n") })
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+            try await raw.send(String(request[split.upperBound...]))
+            let text = try await raw.receive(until: { $0.contains("go on") })
+            #expect(text.contains("HTTP/1.1 200 OK"))
+            try await raw.close()
+        }
+    }
+
     @Test func connectionCloseClosesAfterTheAnswer() async throws {
         let upstream = try await MockUpstream { _ in .chat("bye") }
         defer { upstream.syncShutdown() }

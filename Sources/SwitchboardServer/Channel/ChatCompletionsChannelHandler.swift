@@ -92,6 +92,10 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
                 incoming.refusal = error
             }
             reading = .collecting(incoming)
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                // curl and others wait (a second, for curl) for this before they send a large body.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
             return true
         case (.collecting(var incoming), .body(let buffer)):
             reading = .answering  // drops the enum's copy, so the body buffer is appended in place
