@@ -103,6 +103,8 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
                 if incoming.body.readableBytes + buffer.readableBytes > gateway.settings.maxRequestBytes {
                     incoming.tooLarge = true
                     incoming.body = ByteBuffer()
+                } else if incoming.body.readableBytes == 0 {
+                    incoming.body = buffer  // the usual case, a body in one read: no copy
                 } else {
                     incoming.body.writeImmutableBuffer(buffer)
                 }

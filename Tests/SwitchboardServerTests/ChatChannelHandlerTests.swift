@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import Switchboard
+import SwitchboardConfig
+@testable import SwitchboardServer
+import Testing
+
+/// The chat channel handler in a test channel: what reaches Hummingbird's handlers behind it, and when.
+@Suite struct ChatChannelHandlerTests {
+    /// Behind the chat handler, in Hummingbird's place: records what gets through.
+    final class Behind: ChannelInboundHandler, Sendable {
+        typealias InboundIn = HTTPRequestPart
+        private let seen = NIOLockedValueBox<[String]>([])
+
+        var events: [String] { seen.withLockedValue { $0 } }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let line: String
+            switch unwrapInboundIn(data) {
+            case .head(let head): line = "head \(head.path ?? "")"
+            case .body: line = "body"
+            case .end: line = "end"
+            }
+            seen.withLockedValue { $0.append(line) }
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is ChannelShouldQuiesceEvent { seen.withLockedValue { $0.append("quiesce") } }
+        }
+    }
+
+    static func gateway() throws -> Gateway {
+        let configuration = try SwitchboardConfiguration.parse(GatewayTests.templateOnly).configuration
+        // The shared HTTP client: the test channel lets go of the engine when it closes.
+        let engine = try Switchboard(
+            configuration: configuration, environment: [:], httpClient: .shared, logger: GatewayTests.quiet)
+        return Gateway(
+            engine: engine, settings: GatewaySettings(host: "127.0.0.1", port: 0), logger: GatewayTests.quiet,
+            metrics: GatewayMetrics())
+    }
+
+    /// A test channel with the chat handler in front of `behind`.
+    static func channel(_ behind: Behind) async throws -> NIOAsyncTestingChannel {
+        let gateway = try gateway()
+        let channel = NIOAsyncTestingChannel()
+        try await channel.testingEventLoop.executeInContext {
+            try channel.pipeline.syncOperations.addHandlers(ChatCompletionsChannelHandler(gateway: gateway), behind)
+        }
+        return channel
+    }
+
+    static func chatHead() -> HTTPRequest {
+        HTTPRequest(method: .post, scheme: "http", authority: "gateway", path: "/v1/chat/completions")
+    }
+
+    /// The answer's parts, once its end has been written.
+    static func answer(from channel: NIOAsyncTestingChannel) async throws -> [HTTPResponsePart] {
+        var parts: [HTTPResponsePart] = []
+        while true {
+            let part = try await channel.waitForOutboundWrite(as: HTTPResponsePart.self)
+            parts.append(part)
+            if case .end = part { return parts }
+        }
+    }
+
+    /// Waits (a little at a time, at most 5 s) until `behind` has seen `count` events.
+    static func waitFor(_ count: Int, in behind: Behind) async throws -> [String] {
+        for _ in 0..<500 where behind.events.count < count {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return behind.events
+    }
+
+    @Test func aGracefulShutdownWaitsForTheAnswerInFlight() async throws {
+        let behind = Behind()
+        let channel = try await Self.channel(behind)
+        try await channel.writeInbound(HTTPRequestPart.head(Self.chatHead()))
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try await channel.writeInbound(HTTPRequestPart.body(GatewayTests.chatBody()))
+        #expect(behind.events.isEmpty, "Hummingbird was told to close with a chat request in flight")
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        let parts = try await Self.answer(from: channel)
+        guard case .head(let head) = parts.first else {
+            Issue.record("no head: \(parts)")
+            return
+        }
+        #expect(head.status == .ok)
+        #expect(try await Self.waitFor(1, in: behind) == ["quiesce"])
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func aRequestBehindAChatAnswerWaitsForIt() async throws {
+        let behind = Behind()
+        let channel = try await Self.channel(behind)
+        try await channel.writeInbound(HTTPRequestPart.head(Self.chatHead()))
+        try await channel.writeInbound(HTTPRequestPart.body(GatewayTests.chatBody()))
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: "http", authority: "gateway", path: "/healthz")))
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        _ = try await Self.answer(from: channel)
+        #expect(try await Self.waitFor(2, in: behind) == ["head /healthz", "end"])
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test func otherRequestsPassThroughAtOnce() async throws {
+        let behind = Behind()
+        let channel = try await Self.channel(behind)
+
+        try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: "http", authority: "gateway", path: "/v1/chat/completions")))
+        try await channel.writeInbound(HTTPRequestPart.end(nil))
+        #expect(behind.events == ["head /v1/chat/completions", "end"])
+        _ = try await channel.finish(acceptAlreadyClosed: true)
+
+    }
+}
