@@ -68,6 +68,25 @@ import Testing
         }
     }
 
+    @Test func aClientThatLeavesStopsTheUpstreamCall() async throws {
+        let gate = MockUpstream.MockGate()
+        let upstream = try await MockUpstream { _ in
+            var reply = MockUpstream.Reply.chat("too late")
+            reply.gate = gate
+            return reply
+        }
+        defer { gate.open(); upstream.syncShutdown() }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let raw = try await RawConnection(port: gateway.port)
+            try await raw.send(Self.chat("x"))
+            #expect(await gate.waitForHeld(1) == 1)
+            try await raw.close()
+            // The attempt is cancelled: its upstream connection is closed, not left waiting for the answer.
+            let counts = await upstream.waitForConnections { $0.open == 0 }
+            #expect(counts.open == 0, "\(counts)")
+        }
+    }
+
     @Test func connectionCloseClosesAfterTheAnswer() async throws {
         let upstream = try await MockUpstream { _ in .chat("bye") }
         defer { upstream.syncShutdown() }

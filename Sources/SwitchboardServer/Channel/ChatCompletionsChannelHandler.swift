@@ -49,6 +49,8 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
     private var readPending = false
     /// A graceful shutdown that arrived while a chat request was in flight, for Hummingbird after it.
     private var heldQuiesce: Any?
+    /// The answer being made: cancelled when the client goes away, so the engine stops its attempt.
+    private var answering: Task<Void, Never>?
 
     init(gateway: Gateway) {
         self.gateway = gateway
@@ -137,6 +139,8 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
 
     func channelInactive(context: ChannelHandlerContext) {
         if case .collecting(let incoming) = reading { incoming.slot?.release() }
+        answering?.cancel()
+        answering = nil
         queued.removeAll()
         heldQuiesce = nil
         context.fireChannelInactive()
@@ -188,7 +192,9 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let controller = self.controller
         let metrics = gateway.metrics
-        Task { await ChatCompletionsChannelHandler.respond(to: incoming, controller: controller, metrics: metrics, handler: handler) }
+        answering = Task {
+            await ChatCompletionsChannelHandler.respond(to: incoming, controller: controller, metrics: metrics, handler: handler)
+        }
     }
 
     private static func respond(
@@ -233,6 +239,7 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
     }
 
     private func answered(closing: Bool) {
+        answering = nil
         guard let context else { return }
         reading = .idle
         if closing {
