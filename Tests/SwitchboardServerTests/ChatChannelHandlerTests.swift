@@ -11,26 +11,37 @@ import SwitchboardConfig
 import Testing
 
 /// The chat channel handler in a test channel: what reaches Hummingbird's handlers behind it, and when.
-@Suite struct ChatChannelHandlerTests {
-    /// Behind the chat handler, in Hummingbird's place: records what gets through.
+@Suite(.timeLimit(.minutes(1))) struct ChatChannelHandlerTests {
+    /// Behind the chat handler, in Hummingbird's place: records what gets through, and says so.
     final class Behind: ChannelInboundHandler, Sendable {
         typealias InboundIn = HTTPRequestPart
         private let seen = NIOLockedValueBox<[String]>([])
+        private let (arrivals, arrived) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
         var events: [String] { seen.withLockedValue { $0 } }
 
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let line: String
-            switch unwrapInboundIn(data) {
-            case .head(let head): line = "head \(head.path ?? "")"
-            case .body: line = "body"
-            case .end: line = "end"
-            }
+        /// The events once there are `count` of them; the suite's time limit bounds a wait that never ends.
+        func events(count: Int) async -> [String] {
+            if events.count >= count { return events }
+            for await _ in arrivals where events.count >= count { break }
+            return events
+        }
+
+        private func record(_ line: String) {
             seen.withLockedValue { $0.append(line) }
+            arrived.yield()
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head): record("head \(head.path ?? "")")
+            case .body: record("body")
+            case .end: record("end")
+            }
         }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if event is ChannelShouldQuiesceEvent { seen.withLockedValue { $0.append("quiesce") } }
+            if event is ChannelShouldQuiesceEvent { record("quiesce") }
         }
     }
 
@@ -68,14 +79,6 @@ import Testing
         }
     }
 
-    /// Waits (a little at a time, at most 5 s) until `behind` has seen `count` events.
-    static func waitFor(_ count: Int, in behind: Behind) async throws -> [String] {
-        for _ in 0..<500 where behind.events.count < count {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return behind.events
-    }
-
     @Test func aGracefulShutdownWaitsForTheAnswerInFlight() async throws {
         let behind = Behind()
         let channel = try await Self.channel(behind)
@@ -90,7 +93,7 @@ import Testing
             return
         }
         #expect(head.status == .ok)
-        #expect(try await Self.waitFor(1, in: behind) == ["quiesce"])
+        #expect(await behind.events(count: 1) == ["quiesce"])
         _ = try await channel.finish(acceptAlreadyClosed: true)
     }
 
@@ -103,7 +106,7 @@ import Testing
         try await channel.writeInbound(HTTPRequestPart.head(HTTPRequest(method: .get, scheme: "http", authority: "gateway", path: "/healthz")))
         try await channel.writeInbound(HTTPRequestPart.end(nil))
         _ = try await Self.answer(from: channel)
-        #expect(try await Self.waitFor(2, in: behind) == ["head /healthz", "end"])
+        #expect(await behind.events(count: 2) == ["head /healthz", "end"])
         _ = try await channel.finish(acceptAlreadyClosed: true)
     }
 
