@@ -69,12 +69,7 @@ import Testing
     }
 
     @Test func aClientThatLeavesStopsTheUpstreamCall() async throws {
-        let gate = MockUpstream.MockGate()
-        let upstream = try await MockUpstream { _ in
-            var reply = MockUpstream.Reply.chat("too late")
-            reply.gate = gate
-            return reply
-        }
+        let (upstream, gate) = try await MockUpstream.holding(.chat("too late"))
         defer { gate.open(); upstream.syncShutdown() }
         try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
             let raw = try await RawConnection(port: gateway.port)

@@ -445,3 +445,16 @@ public final class MockUpstream: Sendable {
         }
     }
 }
+
+extension MockUpstream {
+    /// An upstream that answers every request with `reply` once the test opens the returned gate.
+    public static func holding(_ reply: Reply) async throws -> (MockUpstream, MockGate) {
+        let gate = MockGate()
+        let upstream = try await MockUpstream { _ in
+            var held = reply
+            held.gate = gate
+            return held
+        }
+        return (upstream, gate)
+    }
+}

@@ -132,19 +132,8 @@ import Testing
         #expect(Self.transport(await Self.post(http, upstream.url("/a"))) == .malformedResponse)
     }
 
-    /// An upstream that holds every answer at a gate the test opens.
-    static func heldUpstream() async throws -> (MockUpstream, MockUpstream.MockGate) {
-        let gate = MockUpstream.MockGate()
-        let upstream = try await MockUpstream { _ in
-            var reply = MockUpstream.Reply.json("{}")
-            reply.gate = gate
-            return reply
-        }
-        return (upstream, gate)
-    }
-
     @Test func theDeadlineEndsTheCallAndLetsGoOfItsConnection() async throws {
-        let (upstream, gate) = try await Self.heldUpstream()
+        let (upstream, gate) = try await MockUpstream.holding(.json("{}"))
         defer { gate.open(); upstream.syncShutdown() }
         let result = await Self.post(Self.http(), upstream.url("/a"), within: .milliseconds(300))
         #expect(Self.transport(result) == .timeout)
@@ -153,7 +142,7 @@ import Testing
     }
 
     @Test func cancellingTheCallLetsGoOfItsConnection() async throws {
-        let (upstream, gate) = try await Self.heldUpstream()
+        let (upstream, gate) = try await MockUpstream.holding(.json("{}"))
         defer { gate.open(); upstream.syncShutdown() }
         let http = Self.http()
         let call = Task { await Self.post(http, upstream.url("/a"), within: .seconds(30)) }

@@ -80,11 +80,9 @@ final class OpenAIStreamReader: UpstreamResponseConsumer, @unchecked Sendable {
         switch body {
         case .failure(let status, let reason, let headers, var text):
             body = .over
-            let room = WholeResponseReader.errorTextLimit - text.readableBytes
-            text.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) ?? buffer)
+            let full = WholeResponseReader.keepErrorText(buffer, in: &text)
             body = .failure(status: status, reason: reason, headers: headers, text: text)
-            if text.readableBytes >= WholeResponseReader.errorTextLimit {
-                // Enough for the rules: the rest of an error answer is not waited for.
+            if full {
                 receiveEnd()
                 return false
             }

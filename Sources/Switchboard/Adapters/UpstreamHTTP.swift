@@ -24,7 +24,8 @@ struct UpstreamHTTP: Sendable {
         _ url: UpstreamURL?, headers: HTTPHeaders, body: some Sequence<UInt8>, deadline: ContinuousClock.Instant
     ) async throws(UpstreamFailure) -> WholeResponseReader.Answer {
         let reader = WholeResponseReader(limit: maxResponseBytes)
-        return try await run(.POST, url, headers: headers, body: ByteBuffer(bytes: body), deadline: deadline, reader: reader)
+        return try await run(.POST, url, headers: headers, body: ByteBuffer(bytes: body), deadline: deadline,
+                             reader: reader, result: reader.result).value
     }
 
     /// Sends `body` for a streamed answer: the reader reads the answer on the connection's event loop
@@ -37,20 +38,11 @@ struct UpstreamHTTP: Sendable {
         into output: OpenAIStreamReader.Output
     ) async throws(UpstreamFailure) -> (outcome: OpenAIStreamReader.Outcome, stop: @Sendable () -> Void) {
         let reader = OpenAIStreamReader(limit: maxResponseBytes, output: output)
-        let exchange = client.execute(
-            .POST, url, headers: headers, body: ByteBuffer(bytes: body), connectTimeout: connectTimeout,
-            deadline: EventLoopTimers.nioDeadline(deadline), consumer: reader)
-        do {
-            let outcome = try await withTaskCancellationHandler {
-                try await reader.result.value()
-            } onCancel: {
-                exchange.cancel()
-            }
-            exchange.liftDeadline()
-            return (outcome, { exchange.cancel() })
-        } catch {
-            throw Self.failure(for: error)
-        }
+        let (outcome, exchange) = try await run(
+            .POST, url, headers: headers, body: ByteBuffer(bytes: body), deadline: deadline, reader: reader,
+            result: reader.result)
+        exchange.liftDeadline()
+        return (outcome, { exchange.cancel() })
     }
 
     /// A GET whatever its status (probes read 401s and 404s as answers): the status, the headers and
@@ -59,23 +51,27 @@ struct UpstreamHTTP: Sendable {
         _ url: UpstreamURL?, headers: HTTPHeaders, deadline: ContinuousClock.Instant, limit: Int = 4 << 20
     ) async throws(UpstreamFailure) -> (status: Int, headers: HTTPHeaders, body: [UInt8]) {
         let reader = WholeResponseReader(limit: limit, acceptsAnyStatus: true)
-        let answer = try await run(.GET, url, headers: headers, body: nil, deadline: deadline, reader: reader)
+        let answer = try await run(.GET, url, headers: headers, body: nil, deadline: deadline, reader: reader,
+                                   result: reader.result).value
         return (answer.status, answer.headers, Array(buffer: answer.body))
     }
 
-    private func run(
+    /// Sends the request and waits for `result`, which `reader` sets; cancelling the calling task stops
+    /// the exchange. Returns the exchange too, for a stream to go on with.
+    private func run<Value: Sendable>(
         _ method: HTTPMethod, _ url: UpstreamURL?, headers: HTTPHeaders, body: ByteBuffer?, deadline: ContinuousClock.Instant,
-        reader: WholeResponseReader
-    ) async throws(UpstreamFailure) -> WholeResponseReader.Answer {
+        reader: some UpstreamResponseConsumer, result: UpstreamResult<Value>
+    ) async throws(UpstreamFailure) -> (value: Value, exchange: UpstreamExchange) {
         let exchange = client.execute(
             method, url, headers: headers, body: body, connectTimeout: connectTimeout,
             deadline: EventLoopTimers.nioDeadline(deadline), consumer: reader)
         do {
-            return try await withTaskCancellationHandler {
-                try await reader.result.value()
+            let value = try await withTaskCancellationHandler {
+                try await result.value()
             } onCancel: {
                 exchange.cancel()
             }
+            return (value, exchange)
         } catch {
             throw Self.failure(for: error)
         }

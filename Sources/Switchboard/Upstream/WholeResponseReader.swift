@@ -19,6 +19,14 @@ final class WholeResponseReader: UpstreamResponseConsumer, @unchecked Sendable {
     private var body = ByteBuffer()
     static let errorTextLimit = 8_192
 
+    /// Adds the start of `buffer` to an error answer's `text`, up to `errorTextLimit`; true once the limit
+    /// is reached (enough for the rules: the rest of an error answer is not waited for).
+    static func keepErrorText(_ buffer: ByteBuffer, in text: inout ByteBuffer) -> Bool {
+        let room = errorTextLimit - text.readableBytes
+        text.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) ?? buffer)
+        return text.readableBytes >= errorTextLimit
+    }
+
     /// - Parameter acceptsAnyStatus: a non-2xx answer is an answer too (probes read 401s and 404s).
     init(limit: Int, acceptsAnyStatus: Bool = false) {
         self.limit = limit
@@ -33,13 +41,9 @@ final class WholeResponseReader: UpstreamResponseConsumer, @unchecked Sendable {
     func receiveBody(_ buffer: ByteBuffer) -> Bool {
         guard let head else { return true }
         if !acceptsAnyStatus, !(200..<300).contains(head.status.code) {
-            let room = Self.errorTextLimit - body.readableBytes
-            body.writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: min(room, buffer.readableBytes)) ?? buffer)
-            if body.readableBytes >= Self.errorTextLimit {
-                receiveEnd()
-                return false
-            }
-            return true
+            guard Self.keepErrorText(buffer, in: &body) else { return true }
+            receiveEnd()
+            return false
         }
         guard body.readableBytes + buffer.readableBytes <= limit else {
             result.resolve(.failure(.malformed("the response is larger than \(limit) bytes")))
