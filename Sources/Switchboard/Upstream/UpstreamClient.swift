@@ -42,7 +42,7 @@ final class UpstreamClient: Sendable {
             return exchange
         }
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: url.target, headers: headers)
-        if !head.headers.contains(name: "host") { head.headers.add(name: "Host", value: url.origin.hostHeader) }
+        if !head.headers.contains(name: "host") { head.headers.add(name: "Host", value: url.hostHeader) }
         if let body { head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes)) }
         let idle = pool.take(url.origin, preferring: preferred)
         let loop = idle?.channel.eventLoop ?? preferred

@@ -26,6 +26,8 @@ struct UpstreamURL: Sendable, Hashable {
     var origin: Origin
     /// The request target: path and query, at least `/`.
     var target: String
+    /// `origin.hostHeader`, made once with the parse rather than on every request.
+    var hostHeader: String
 
     /// Nil when `text` is not an absolute `http` or `https` URL with a host.
     init?(_ text: String) {
@@ -70,5 +72,6 @@ struct UpstreamURL: Sendable, Hashable {
         }
         self.origin = Origin(secure: secure, host: String(host).lowercased(), port: port)
         self.target = target
+        self.hostHeader = origin.hostHeader
     }
 }
