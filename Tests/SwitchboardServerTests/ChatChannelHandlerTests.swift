@@ -110,6 +110,31 @@ import Testing
         _ = try await channel.finish(acceptAlreadyClosed: true)
     }
 
+    @Test func aStreamedPartWaitsOnlyWhenTheClientCannotTakeMore() async throws {
+        let channel = try await Self.channel(Behind())
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080))  // active, as a client's is
+        let loop = channel.testingEventLoop
+        let part = HTTPResponsePart.body(ByteBuffer(string: "data: {}\n\n"))
+        @Sendable func write() throws -> EventLoopFuture<Void>? {
+            try channel.pipeline.syncOperations.handler(type: ChatCompletionsChannelHandler.self).writePart(part, on: loop)
+        }
+        let whileWritable = try await loop.executeInContext { try write() == nil }
+        #expect(whileWritable, "a write waited although the client keeps up")
+        channel.isWritable = false
+        let wait = try await loop.executeInContext { try write() }
+        #expect(wait != nil, "a write did not wait for a client that cannot take more")
+        try await wait?.get()
+        #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == part)
+        #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == part)
+        // Kept past the close, which takes the handler out of the pipeline.
+        let handler = try await loop.executeInContext {
+            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ChatCompletionsChannelHandler.self), eventLoop: loop)
+        }
+        try await channel.close()
+        let afterClose = try await loop.executeInContext { handler.value.writePart(part, on: loop) }
+        await #expect(throws: ChannelError.ioOnClosedChannel) { try await afterClose?.get() }
+    }
+
     @Test func otherRequestsPassThroughAtOnce() async throws {
         let behind = Behind()
         let channel = try await Self.channel(behind)

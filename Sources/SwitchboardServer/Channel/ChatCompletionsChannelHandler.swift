@@ -213,9 +213,20 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
         var head = HTTPResponse(status: response.status, headerFields: response.headers)
         head.headerFields[.date] = HTTPDate.now()
         head.headerFields[.server] = "switchboard"
-        let length = response.body.contentLength
-        if let length { head.headerFields[.contentLength] = "\(length)" }
-        let writer = ChatChannelBodyWriter(handler: handler, flushesEachWrite: length == nil)
+        let closes = incoming.head.headerFields[.connection]?.lowercased() == "close"
+        let loop = handler.eventLoop
+        if let length = response.body.contentLength {
+            // A whole answer (a completion, an error): head, body and end leave in one write, and the
+            // next request is taken once they have.
+            head.headerFields[.contentLength] = "\(length)"
+            // Cannot fail: collecting throws nothing, and the controller's bodies of known length are buffers.
+            let body = (try? await CollectedBody.collect(response.body)) ?? ByteBuffer()
+            let (slot, whole) = (incoming.slot, head)
+            let write: @Sendable () -> Void = { handler.value.writeWhole(whole, body: body, slot: slot, closing: closes) }
+            if loop.inEventLoop { write() } else { loop.execute(write) }
+            return
+        }
+        let writer = ChatChannelBodyWriter(handler: handler)
         do {
             try await writer.writeHead(head)
             try await response.body.write(writer)
@@ -223,19 +234,33 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
             // The client went away; the controller has recorded what it could.
         }
         incoming.slot?.release()
-        let closes = incoming.head.headerFields[.connection]?.lowercased() == "close"
-        let loop = handler.eventLoop
         let answered: @Sendable () -> Void = { handler.value.answered(closing: closes) }
         if loop.inEventLoop { answered() } else { loop.execute(answered) }
     }
 
-    /// Writes one response part through this handler's place in the pipeline (never through
-    /// Hummingbird's handlers behind it); `flush` also sends it, and the future says when it left.
-    func writePart(_ part: HTTPResponsePart, flush: Bool, on loop: any EventLoop) -> EventLoopFuture<Void> {
-        guard let context else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
-        if flush { return context.writeAndFlush(wrapOutboundOut(part)) }
-        context.write(wrapOutboundOut(part), promise: nil)
-        return loop.makeSucceededVoidFuture()
+    /// Writes a whole answer through this handler's place in the pipeline, then takes what comes next.
+    private func writeWhole(_ head: HTTPResponse, body: ByteBuffer, slot: TokenSlot?, closing: Bool) {
+        guard let context else {
+            slot?.release()
+            return
+        }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            slot?.release()
+            self.answered(closing: closing)
+        }
+    }
+
+    /// Writes and sends one part of a streamed answer through this handler's place in the pipeline (never
+    /// through Hummingbird's handlers behind it). Returns nil when the client can take more at once, else
+    /// a future to wait on: when the part has left (a slow client's backpressure) or the client is gone.
+    func writePart(_ part: HTTPResponsePart, on loop: any EventLoop) -> EventLoopFuture<Void>? {
+        guard let context, context.channel.isActive else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        let written = context.writeAndFlush(wrapOutboundOut(part))
+        return context.channel.isWritable ? nil : written
     }
 
     private func answered(closing: Bool) {
