@@ -26,18 +26,47 @@ enum Identifiers {
     /// `chatcmpl-` and 32 hex digits, like OpenAI's completion ids.
     static func completionID() -> String {
         let (high, low) = next()
-        return "chatcmpl-" + hex(high, digits: 16) + hex(low, digits: 16)
+        return String(unsafeUninitializedCapacity: 41) { bytes in
+            var at = 0
+            for byte in "chatcmpl-".utf8 {
+                bytes[at] = byte
+                at += 1
+            }
+            hex(high, digits: 16, into: bytes, at: &at)
+            hex(low, digits: 16, into: bytes, at: &at)
+            return at
+        }
     }
 
     /// A lowercase UUID-shaped id (8-4-4-4-12 hex digits) for `x-request-id`.
     static func requestID() -> String {
         let (high, low) = next()
-        return hex(high >> 32, digits: 8) + "-" + hex((high >> 16) & 0xFFFF, digits: 4) + "-" + hex(high & 0xFFFF, digits: 4)
-            + "-" + hex(low >> 48, digits: 4) + "-" + hex(low & 0xFFFF_FFFF_FFFF, digits: 12)
+        return String(unsafeUninitializedCapacity: 36) { bytes in
+            var at = 0
+            let dash = UInt8(ascii: "-")
+            hex(high >> 32, digits: 8, into: bytes, at: &at)
+            bytes[at] = dash
+            at += 1
+            hex(high >> 16, digits: 4, into: bytes, at: &at)
+            bytes[at] = dash
+            at += 1
+            hex(high, digits: 4, into: bytes, at: &at)
+            bytes[at] = dash
+            at += 1
+            hex(low >> 48, digits: 4, into: bytes, at: &at)
+            bytes[at] = dash
+            at += 1
+            hex(low, digits: 12, into: bytes, at: &at)
+            return at
+        }
     }
 
-    private static func hex(_ value: UInt64, digits: Int) -> String {
-        let text = String(value, radix: 16)
-        return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
+    /// Writes the low `digits` hex digits of `value` (lowercase, zero-padded) at `at`, and moves `at` past them.
+    private static func hex(_ value: UInt64, digits: Int, into bytes: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
+        for digit in 0..<digits {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(4 * (digits - 1 - digit))) & 0xF
+            bytes[at + digit] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+        }
+        at += digits
     }
 }
