@@ -195,13 +195,17 @@ private struct Cursor {
     private mutating func string() throws(JSONParser.Error) -> String {
         let start = index + 1  // after the quote
         var cursor = start
+        var bits: UInt8 = 0  // every byte or-ed: below 0x80 when the string is ASCII
         // Fast path: no escapes, which is nearly every key and most values.
         while cursor < count {
             let byte = base[cursor]
             if byte == UInt8(ascii: "\"") {
                 index = cursor + 1
-                return try text(UnsafeBufferPointer(start: base + start, count: cursor - start), at: start)
+                let bytes = UnsafeBufferPointer(start: base + start, count: cursor - start)
+                // ASCII is valid UTF-8 as it is: no validation (and no generic decoding) needed.
+                return bits < 0x80 ? String(decoding: bytes, as: UTF8.self) : try text(bytes, at: start)
             }
+            bits |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("a control character in a string must be escaped", at: cursor) }
             cursor += 1
