@@ -48,6 +48,17 @@ public enum JSONParser {
         return (object, cursor.memberRanges ?? [])
     }
 
+    /// Checks that `bytes` hold one JSON document, refusing what `parse` refuses, without making its
+    /// values (no strings, arrays or objects are built: see `JSONScan`).
+    public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(Error) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
+            throw Error(message: "empty input", offset: 0)
+        }
+        var cursor = Cursor(base: base, count: bytes.count, maxDepth: maxDepth)
+        cursor.validatesOnly = true
+        _ = try cursor.document()
+    }
+
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
         // `withUnsafeBytes` rethrows untyped errors: the typed one travels in a `Result`.
         try bytes.withUnsafeBytes { buffer in Result { () throws(Error) in try parse(buffer, maxDepth: maxDepth) } }.get()
@@ -70,6 +81,8 @@ private struct Cursor {
     var depth = 0
     /// When set, where each member of the top-level object lies.
     var memberRanges: [JSONObjectBytes.MemberRange]?
+    /// When set, values are checked but not made: every value reads as `.null`.
+    var validatesOnly = false
 
     init(base: UnsafePointer<UInt8>, count: Int, maxDepth: Int) {
         self.base = base
@@ -103,11 +116,18 @@ private struct Cursor {
         switch base[index] {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "\""):
+            if validatesOnly {
+                try skipString()
+                return .null
+            }
+            return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return validatesOnly ? .null : .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return validatesOnly ? .null : .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let number = try number()
+            return validatesOnly ? .null : .number(number)
         default: throw fail("unexpected character")
         }
     }
@@ -136,6 +156,14 @@ private struct Cursor {
             guard index < count else { throw fail("unexpected end of input") }
             guard base[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let keyStart = index
+            if validatesOnly {
+                try skipString()
+                skipWhitespace()
+                guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
+                index += 1
+                _ = try value()
+                continue
+            }
             let key = try string()
             skipWhitespace()
             guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
@@ -158,7 +186,8 @@ private struct Cursor {
         var elements: [JSONValue] = []
         if closesAtOnce(UInt8(ascii: "]")) { return .array(elements) }
         repeat {
-            elements.append(try value())
+            let element = try value()
+            if !validatesOnly { elements.append(element) }
         } while try continues(closing: UInt8(ascii: "]"), otherwise: "expected ',' or ']' in an array")
         return .array(elements)
     }
@@ -227,6 +256,30 @@ private struct Cursor {
                 bytes.append(byte)
                 index += 1
             }
+        }
+        throw fail("unterminated string", at: start - 1)
+    }
+
+    /// Checks a string and moves past it without making it (an escaped one is still decoded, to check
+    /// its escapes).
+    private mutating func skipString() throws(JSONParser.Error) {
+        let start = index + 1  // after the quote
+        var cursor = start
+        var bits: UInt8 = 0
+        while cursor < count {
+            let byte = base[cursor]
+            if byte == UInt8(ascii: "\"") {
+                if bits >= 0x80 { _ = try text(UnsafeBufferPointer(start: base + start, count: cursor - start), at: start) }
+                index = cursor + 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                _ = try string()
+                return
+            }
+            if byte < 0x20 { throw fail("a control character in a string must be escaped", at: cursor) }
+            bits |= byte
+            cursor += 1
         }
         throw fail("unterminated string", at: start - 1)
     }

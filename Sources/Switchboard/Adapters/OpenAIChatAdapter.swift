@@ -157,16 +157,6 @@ public struct OpenAIChatAdapter: ProviderAdapter {
             choices: choices.enumerated().compactMap { ChatChoice(openAI: $1, position: $0) },
             usage: Usage(openAI: document["usage"]), model: document["model"]?.string, body: bytes)
     }
-
-    /// A `chat.completion.chunk` event, kept whole for relaying; nil when the event is not one.
-    static func chunk(_ event: [UInt8]) -> ChatChunk? {
-        guard let document = try? JSONObjectBytes(event), let choices = document["choices"]?.array else { return nil }
-        var chunk = ChatChunk(
-            choices: choices.enumerated().compactMap { ChoiceDelta(openAI: $1, position: $0) },
-            usage: Usage(openAI: document["usage"]), event: event)
-        chunk.usageMember = document.memberWithSeparator("usage")
-        return chunk
-    }
 }
 
 extension OpenAIChatAdapter: ChunkPushingAdapter {

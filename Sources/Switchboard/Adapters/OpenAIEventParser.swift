@@ -35,14 +35,14 @@ struct OpenAIEventParser {
                     done = true
                     break
                 }
-                guard let chunk = OpenAIChatAdapter.chunk(event) else {
+                guard let chunk = OpenAIEvent.chunk(event) else {
                     failure = .malformed("a streamed event is not a chat.completion.chunk")
                     break
                 }
-                if chunk.choices.contains(where: { $0.finishReason != nil }) { finished = true }
+                if chunk.finishesAChoice { finished = true }
                 if var held = heldBack {
                     held.append(chunk)
-                    guard chunk.usage == nil, chunk.choices.allSatisfy(\.isEmpty) else {
+                    guard chunk.usage == nil, chunk.addsNothing else {
                         ready.append(contentsOf: held)
                         heldBack = nil
                         continue

@@ -124,9 +124,20 @@ public struct ChatCompletion: Sendable, Hashable {
 }
 
 /// A piece of a streamed answer.
+///
+/// A chunk relayed from an OpenAI-compatible upstream keeps the event's bytes (`event`) and reads of them
+/// only what relaying needs (whether a choice finishes or carries something, and the usage); its
+/// `choices` are made from the event when they are read.
 public struct ChatChunk: Sendable, Hashable {
-    /// What the chunk adds to each choice it touches (empty for a usage-only chunk).
-    public var choices: [ChoiceDelta]
+    /// What the chunk adds to each choice it touches (empty for a usage-only chunk). For a relayed event,
+    /// made from its bytes at each read.
+    public var choices: [ChoiceDelta] {
+        get { madeChoices ?? event.map(OpenAIEvent.choices(of:)) ?? [] }
+        set {
+            madeChoices = newValue
+            traits = nil
+        }
+    }
     /// Set when the upstream reports usage (usually on a last chunk of its own).
     public var usage: Usage?
     /// The upstream's event (its JSON) exactly as it arrived, when it is already an OpenAI
@@ -138,15 +149,26 @@ public struct ChatChunk: Sendable, Hashable {
     /// Set when the upstream's same read already holds the next chunk: a relay writes the chunks of one
     /// read together, flushing after the last, rather than one write per chunk.
     package var moreFollows = false
+    private var madeChoices: [ChoiceDelta]?
+    /// What relaying needs to know of the choices, read from the event without making them.
+    private var traits: ChoiceTraits?
 
     public init(delta: String, finishReason: FinishReason? = nil, usage: Usage? = nil) {
         self.init(choices: [ChoiceDelta(content: delta, finishReason: finishReason)], usage: usage)
     }
 
     public init(choices: [ChoiceDelta], usage: Usage? = nil, event: [UInt8]? = nil) {
-        self.choices = choices
+        self.madeChoices = choices
         self.usage = usage
         self.event = event
+    }
+
+    /// A relayed event's chunk, its choices left in the event.
+    init(event: [UInt8], traits: ChoiceTraits, usage: Usage?, usageMember: Range<Int>?) {
+        self.event = event
+        self.traits = traits
+        self.usage = usage
+        self.usageMember = usageMember
     }
 
     /// Text added to the first choice (may be empty, e.g. on the last chunk).
@@ -154,9 +176,38 @@ public struct ChatChunk: Sendable, Hashable {
     /// Set on the first choice's last chunk.
     public var finishReason: FinishReason? { choices.first { $0.index == 0 }?.finishReason }
 
+    private var choiceTraits: ChoiceTraits { traits ?? ChoiceTraits(choices) }
+
     /// Whether the chunk adds something a reader shows: text, a refusal or a piece of a tool call (not
     /// only a role, a finish reason or usage).
-    package var carriesContent: Bool {
-        choices.contains { !($0.content ?? "").isEmpty || !$0.toolCalls.isEmpty || $0.refusal != nil }
+    package var carriesContent: Bool { choiceTraits.carriesContent }
+    /// Whether some choice ends with this chunk.
+    package var finishesAChoice: Bool { choiceTraits.finishes }
+    /// Whether no choice adds anything yet (the role-only first chunk most servers send).
+    package var addsNothing: Bool { choiceTraits.addsNothing }
+    package var hasChoices: Bool { choiceTraits.count > 0 }
+}
+
+/// What relaying a chunk needs to know of its choices.
+struct ChoiceTraits: Sendable, Hashable {
+    var count = 0
+    var carriesContent = false
+    var finishes = false
+    var addsNothing = true
+
+    init() {}
+
+    init(_ choices: [ChoiceDelta]) {
+        for choice in choices {
+            add(content: !(choice.content ?? "").isEmpty || !choice.toolCalls.isEmpty || choice.refusal != nil,
+                finishes: choice.finishReason != nil)
+        }
+    }
+
+    mutating func add(content: Bool, finishes: Bool) {
+        count += 1
+        carriesContent = carriesContent || content
+        self.finishes = self.finishes || finishes
+        addsNothing = addsNothing && !content && !finishes
     }
 }

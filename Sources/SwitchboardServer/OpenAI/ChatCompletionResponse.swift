@@ -145,7 +145,7 @@ enum ChatCompletionResponse {
     static func relayed(_ chunk: ChatChunk, includeUsage: Bool) -> (ArraySlice<UInt8>, ArraySlice<UInt8>)? {
         guard let event = chunk.event else { return nil }
         guard !includeUsage, let cut = chunk.usageMember else { return (event[...], []) }
-        if chunk.choices.isEmpty { return nil }
+        if !chunk.hasChoices { return nil }
         return (event[..<cut.lowerBound], event[cut.upperBound...])
     }
 
