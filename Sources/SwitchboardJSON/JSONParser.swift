@@ -51,12 +51,22 @@ public enum JSONParser {
     /// Checks that `bytes` hold one JSON document, refusing what `parse` refuses, without making its
     /// values (no strings, arrays or objects are built: see `JSONScan`).
     public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(Error) {
+        _ = try validateNotingMembers(bytes, maxDepth: maxDepth)
+    }
+
+    /// `validate`, noting where each member of a top-level object lies (empty for any other document).
+    static func validateNotingMembers(
+        _ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth
+    ) throws(Error) -> [JSONObjectBytes.MemberRange] {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else {
             throw Error(message: "empty input", offset: 0)
         }
         var cursor = Cursor(base: base, count: bytes.count, maxDepth: maxDepth)
         cursor.validatesOnly = true
+        cursor.memberRanges = []
+        cursor.memberRanges?.reserveCapacity(16)
         _ = try cursor.document()
+        return cursor.memberRanges ?? []
     }
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(Error) -> JSONValue {
@@ -161,7 +171,12 @@ private struct Cursor {
                 skipWhitespace()
                 guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
                 index += 1
+                skipWhitespace()
+                let valueStart = index
                 _ = try value()
+                if depth == 1, memberRanges != nil {
+                    memberRanges?.append(JSONObjectBytes.MemberRange(member: keyStart..<index, value: valueStart..<index))
+                }
                 continue
             }
             let key = try string()

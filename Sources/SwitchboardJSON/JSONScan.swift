@@ -13,10 +13,13 @@ public struct JSONScan: Sendable {
     public let bytes: [UInt8]
     /// Where the document's value lies (without surrounding whitespace).
     public let root: Range<Int>
+    /// When the document is an object, where its members lie (noted while checking it): lookups in the
+    /// root need no walk.
+    private let rootMembers: [JSONObjectBytes.MemberRange]
 
     public init(_ bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParser.Error) {
-        try bytes.withUnsafeBytes { buffer in
-            Result { () throws(JSONParser.Error) in try JSONParser.validate(buffer, maxDepth: maxDepth) }
+        rootMembers = try bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONParser.Error) in try JSONParser.validateNotingMembers(buffer, maxDepth: maxDepth) }
         }.get()
         var start = 0
         var end = bytes.count
@@ -68,9 +71,13 @@ public struct JSONScan: Sendable {
         return cut
     }
 
-    /// Calls `body` with each member's key (with its quotes) and where the member lies, in order;
-    /// nothing when `object` is not an object.
-    private func forEachMember(of object: Range<Int>, _ body: (Range<Int>, JSONObjectBytes.MemberRange) -> Void) {
+    /// Calls `body` with each member's key (with its quotes: see `isKey`) and where the member lies, in
+    /// order; nothing when `object` is not an object.
+    public func forEachMember(of object: Range<Int>, _ body: (Range<Int>, JSONObjectBytes.MemberRange) -> Void) {
+        if object == root, !rootMembers.isEmpty {
+            for member in rootMembers { body(member.member.lowerBound..<endOfString(from: member.member.lowerBound), member) }
+            return
+        }
         guard kind(of: object) == .object else { return }
         var index = object.lowerBound + 1
         while true {
@@ -181,10 +188,21 @@ public struct JSONScan: Sendable {
     }
 
     /// Whether the key string at `range` (with its quotes) is `key`.
-    private func isKey(_ range: Range<Int>, _ key: String) -> Bool {
-        let raw = bytes[(range.lowerBound + 1)..<(range.upperBound - 1)]
-        guard raw.contains(UInt8(ascii: "\\")) else { return raw.elementsEqual(key.utf8) }
-        // An escaped key (rare): compared decoded.
-        return parse(range)?.string == key
+    public func isKey(_ range: Range<Int>, _ key: String) -> Bool {
+        let start = range.lowerBound + 1
+        let end = range.upperBound - 1
+        var key = key
+        let plain = key.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { all -> Bool? in
+                if end - start == wanted.count {
+                    var offset = 0
+                    while offset < wanted.count, all[start + offset] == wanted[offset] { offset += 1 }
+                    if offset == wanted.count { return true }
+                }
+                // Only an escaped key can still be `key`.
+                return all[start..<end].contains(UInt8(ascii: "\\")) ? nil : false
+            }
+        }
+        return plain ?? (parse(range)?.string == key)
     }
 }

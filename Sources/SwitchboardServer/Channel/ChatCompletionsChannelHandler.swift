@@ -255,12 +255,16 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
     }
 
     /// Writes and sends one part of a streamed answer through this handler's place in the pipeline (never
-    /// through Hummingbird's handlers behind it). Returns nil when the client can take more at once, else
-    /// a future to wait on: when the part has left (a slow client's backpressure) or the client is gone.
+    /// through Hummingbird's handlers behind it). Returns nil when the client was keeping up, else a future
+    /// to wait on: when the part has left (a slow client's backpressure) or the client is gone.
     func writePart(_ part: HTTPResponsePart, on loop: any EventLoop) -> EventLoopFuture<Void>? {
         guard let context, context.channel.isActive else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
-        let written = context.writeAndFlush(wrapOutboundOut(part))
-        return context.channel.isWritable ? nil : written
+        // While the client keeps up, no promise: one per part would cost more than the part's bytes.
+        guard !context.channel.isWritable else {
+            context.writeAndFlush(wrapOutboundOut(part), promise: nil)
+            return nil
+        }
+        return context.writeAndFlush(wrapOutboundOut(part))
     }
 
     private func answered(closing: Bool) {

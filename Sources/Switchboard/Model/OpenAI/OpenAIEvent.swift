@@ -13,8 +13,12 @@ enum OpenAIEvent {
         var traits = ChoiceTraits()
         scan.forEachElement(of: choices) { choice in
             guard scan.kind(of: choice) == .object else { return }
-            traits.add(content: addsContent(scan.value("delta", of: choice), in: scan),
-                       finishes: scan.value("finish_reason", of: choice).map { scan.kind(of: $0) == .string } ?? false)
+            var delta: Range<Int>?
+            var finishReason: Range<Int>?
+            scan.forEachMember(of: choice) { key, member in
+                if scan.isKey(key, "delta") { delta = member.value } else if scan.isKey(key, "finish_reason") { finishReason = member.value }
+            }
+            traits.add(content: addsContent(delta, in: scan), finishes: finishReason.map { scan.kind(of: $0) == .string } ?? false)
         }
         return ChatChunk(
             event: event, traits: traits, usage: scan.value("usage", of: scan.root).flatMap { Usage(openAI: scan.parse($0)) },
@@ -29,14 +33,22 @@ enum OpenAIEvent {
 
     /// Whether a choice's `delta` adds text, a refusal or a piece of a tool call, as `ChoiceDelta` reads them.
     private static func addsContent(_ delta: Range<Int>?, in scan: JSONScan) -> Bool {
-        guard let delta, scan.kind(of: delta) == .object else { return false }
-        if let content = scan.value("content", of: delta), scan.kind(of: content) == .string, !scan.isEmptyString(content) {
-            return true
+        guard let delta else { return false }
+        var content: Range<Int>?
+        var refusal: Range<Int>?
+        var calls: Range<Int>?
+        scan.forEachMember(of: delta) { key, member in
+            if scan.isKey(key, "content") {
+                content = member.value
+            } else if scan.isKey(key, "refusal") {
+                refusal = member.value
+            } else if scan.isKey(key, "tool_calls") {
+                calls = member.value
+            }
         }
-        if let refusal = scan.value("refusal", of: delta), scan.kind(of: refusal) == .string { return true }
-        guard let calls = scan.value("tool_calls", of: delta), scan.kind(of: calls) == .array,
-            let parsed = scan.parse(calls)?.array
-        else { return false }
+        if let content, scan.kind(of: content) == .string, !scan.isEmptyString(content) { return true }
+        if let refusal, scan.kind(of: refusal) == .string { return true }
+        guard let calls, scan.kind(of: calls) == .array, let parsed = scan.parse(calls)?.array else { return false }
         return parsed.contains { ToolCallDelta(openAI: $0) != nil }
     }
 }
