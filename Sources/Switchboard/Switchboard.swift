@@ -283,7 +283,7 @@ public final class Switchboard: Sendable {
         }
         return ChatStream(
             route: route, provider: provider, model: model, trace: trace, first: opened.first, rest: opened.rest,
-            price: target.price, settlement: settlement)
+            price: target.price, settlement: settlement, upstream: (opened.sink, opened.stop))
     }
 
     /// The route compiled at load, by name.

@@ -19,8 +19,8 @@ import Testing
         """
     }
 
-    static func chat(_ text: String, closing: Bool = false) -> String {
-        let body = #"{"model":"chat","messages":[{"role":"user","content":"\#(text)"}]}"#
+    static func chat(_ text: String, closing: Bool = false, stream: Bool = false) -> String {
+        let body = #"{"model":"chat","messages":[{"role":"user","content":"\#(text)"}],"stream":\#(stream)}"#
         return "POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\ncontent-type: application/json\r\n"
             + (closing ? "connection: close\r\n" : "") + "content-length: \(body.utf8.count)\r\n\r\n" + body
     }
@@ -80,6 +80,47 @@ import Testing
             let counts = await upstream.waitForConnections { $0.open == 0 }
             #expect(counts.open == 0, "\(counts)")
         }
+    }
+
+    /// The rest of a stream is pushed from the upstream's loop to the client's: a client that leaves
+    /// mid-stream still stops the upstream, and the request counts as the client's going.
+    @Test func aClientThatLeavesAStreamStopsTheUpstream() async throws {
+        let (upstream, gate) = try await MockUpstream.holding(.sse(["Hel", "lo"]), fromPart: 1)
+        defer { gate.open(); upstream.syncShutdown() }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let raw = try await RawConnection(port: gateway.port)
+            try await raw.send(Self.chat("x", stream: true))
+            let start = await raw.receive { $0.contains(#""content":"Hel""#) }
+            #expect(start.contains(#""content":"Hel""#))
+            try await raw.close()
+            let counts = await upstream.waitForConnections { $0.open == 0 }
+            #expect(counts.open == 0, "\(counts)")
+            let end = ContinuousClock.now.advanced(by: .seconds(10))
+            while Self.clientClosed(gateway) == 0, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(Self.clientClosed(gateway) == 1)
+        }
+    }
+
+    /// A stream that breaks after its rest was handed over ends with one error event, never `[DONE]`.
+    @Test func aStreamThatBreaksAfterItStartedEndsWithOneErrorEvent() async throws {
+        let (upstream, gate) = try await MockUpstream.holding(.sse(["Hel", "lo"], done: false, cut: true), fromPart: 1)
+        defer { gate.open(); upstream.syncShutdown() }
+        try await LiveGateway.run(Self.yaml(upstream), logger: LogStore().logger()) { gateway in
+            let raw = try await RawConnection(port: gateway.port)
+            try await raw.send(Self.chat("x", stream: true))
+            _ = await raw.receive { $0.contains(#""content":"Hel""#) }
+            gate.open()
+            // The answer is chunked: it ends with the zero-length chunk.
+            let text = await raw.receive { $0.hasSuffix("0\r\n\r\n") }
+            #expect(text.contains(#""content":"lo""#))
+            #expect(text.components(separatedBy: "stream_interrupted").count == 2, "\(text)")
+            #expect(!text.contains("[DONE]"))
+            try await raw.close()
+        }
+    }
+
+    static func clientClosed(_ gateway: LiveGateway) -> Int {
+        gateway.gateway.live.summaries(by: .route, minutes: 60)["chat"]?.errors["client_closed"] ?? 0
     }
 
     @Test func connectionCloseClosesAfterTheAnswer() async throws {

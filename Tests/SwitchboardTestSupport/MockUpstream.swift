@@ -447,12 +447,14 @@ public final class MockUpstream: Sendable {
 }
 
 extension MockUpstream {
-    /// An upstream that answers every request with `reply` once the test opens the returned gate.
-    public static func holding(_ reply: Reply) async throws -> (MockUpstream, MockGate) {
+    /// An upstream that answers every request with `reply` once the test opens the returned gate; with
+    /// `fromPart` > 0, it sends the body parts before that one at once (a stream that starts, then waits).
+    public static func holding(_ reply: Reply, fromPart: Int = 0) async throws -> (MockUpstream, MockGate) {
         let gate = MockGate()
         let upstream = try await MockUpstream { _ in
             var held = reply
             held.gate = gate
+            held.gatedFromPart = fromPart
             return held
         }
         return (upstream, gate)

@@ -22,10 +22,13 @@ public struct ChatStream: AsyncSequence, Sendable {
     let rest: AsyncThrowingStream<ChatChunk, any Error>
     /// Told how the stream ended (how a streamed request is counted, and fills the response cache).
     let settlement: StreamSettlement?
+    /// Where `rest` comes from and how to stop it, for a reader that takes the rest pushed
+    /// (`AsyncIterator.relay(to:)`); nil for an answer that is already whole.
+    let upstream: (sink: ChunkSink, stop: @Sendable () -> Void)?
 
     init(route: String, provider: String, model: String, trace: AttemptTrace, first: ChatChunk,
          rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false, price: Price? = nil,
-         settlement: StreamSettlement? = nil) {
+         settlement: StreamSettlement? = nil, upstream: (sink: ChunkSink, stop: @Sendable () -> Void)? = nil) {
         self.route = route
         self.provider = provider
         self.model = model
@@ -35,6 +38,7 @@ public struct ChatStream: AsyncSequence, Sendable {
         self.first = first
         self.rest = rest
         self.settlement = settlement
+        self.upstream = upstream
     }
 
     /// A stream that is already complete: `chunk` is the whole answer (a cache hit).
@@ -61,6 +65,9 @@ public struct ChatStream: AsyncSequence, Sendable {
         var read: StreamAssembler?
         var usage: Usage?
         var ended = false
+        let upstream: (sink: ChunkSink, stop: @Sendable () -> Void)?
+        /// Chunks read from `rest` (the first is not among them).
+        var readFromRest = 0
 
         public mutating func next() async throws(SwitchboardError) -> ChatChunk? {
             if let chunk = first {
@@ -75,26 +82,30 @@ public struct ChatStream: AsyncSequence, Sendable {
                     settlement?.settle(.finished(usage: usage, assembled: read))
                     return nil
                 }
+                readFromRest += 1
                 note(chunk)
                 return chunk
             } catch {
                 // A broken stream never counts as finished, however often it is asked again.
                 ended = true
-                let failure = UpstreamHTTP.failure(for: error)
-                var trace = trace
-                if let settlement {
-                    // The attempt that opened the stream did not answer after all: the trace says how it failed.
-                    let errorClass = settlement.errorClass(of: failure)
-                    if let last = trace.entries.lastIndex(where: { $0.outcome.isCall }) {
-                        trace.entries[last].outcome = .failure(errorClass: errorClass, status: failure.status)
-                        trace.entries[last].message = "broke after the stream started: \(failure.message)"
-                    }
-                    settlement.settle(.interrupted(errorClass: errorClass, failure: failure))
-                }
-                throw SwitchboardError(
-                    .streamInterrupted, "the stream from \(provider) broke after it had started: \(failure.message)",
-                    route: route, trace: trace)
+                throw ChatStream.interrupted(
+                    by: UpstreamHTTP.failure(for: error), provider: provider, route: route, trace: trace,
+                    settlement: settlement)
             }
+        }
+
+        /// Hands the rest of the stream to `target`, pushed as each chunk arrives from where the upstream
+        /// is read (no task between upstream and target). Only once the first chunk has been read and
+        /// nothing read from the upstream waits here; nil otherwise (read on, and ask again) and for an
+        /// answer that is already whole. After it, this iterator is done.
+        package mutating func relay(to target: any ChatStreamRelayTarget) -> ChatStreamRelay? {
+            guard first == nil, !ended, let upstream else { return nil }
+            let relay = ChatStreamRelay(
+                target: target, usage: usage, read: read, provider: provider, route: route, trace: trace,
+                settlement: settlement, stop: upstream.stop)
+            guard upstream.sink.redirect(to: relay, consumed: readFromRest) else { return nil }
+            ended = true
+            return relay
         }
 
         private mutating func note(_ chunk: ChatChunk) {
@@ -105,7 +116,27 @@ public struct ChatStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(first: first, rest: rest.makeAsyncIterator(), provider: provider, route: route, trace: trace,
-                      settlement: settlement, read: settlement?.assembles == true ? StreamAssembler() : nil)
+                      settlement: settlement, read: settlement?.assembles == true ? StreamAssembler() : nil,
+                      upstream: upstream)
+    }
+
+    /// The error a reader gets when the upstream broke after the stream started; the settlement learns
+    /// how, and the trace says how the attempt that opened the stream failed after all.
+    static func interrupted(
+        by failure: UpstreamFailure, provider: String, route: String, trace: AttemptTrace, settlement: StreamSettlement?
+    ) -> SwitchboardError {
+        var trace = trace
+        if let settlement {
+            let errorClass = settlement.errorClass(of: failure)
+            if let last = trace.entries.lastIndex(where: { $0.outcome.isCall }) {
+                trace.entries[last].outcome = .failure(errorClass: errorClass, status: failure.status)
+                trace.entries[last].message = "broke after the stream started: \(failure.message)"
+            }
+            settlement.settle(.interrupted(errorClass: errorClass, failure: failure))
+        }
+        return SwitchboardError(
+            .streamInterrupted, "the stream from \(provider) broke after it had started: \(failure.message)",
+            route: route, trace: trace)
     }
 
     /// Reads the whole stream into one text (the first choice's).

@@ -7,10 +7,21 @@ import Synchronization
 /// (`ChunkPushingAdapter`), straight from the connection's event loop: then a chunk reaches its reader
 /// with no task in between. The first `finish` ends both streams and releases the provider's slot; what
 /// comes after it is ignored.
+///
+/// A reader that can take chunks where they arrive (a channel handler) may have the rest pushed to it
+/// instead (`redirect(to:consumed:)`): then not even the reader's task stands between upstream and client.
 package final class ChunkSink: Sendable {
     private struct State {
         var isFirst = true
         var finished = false
+        /// Chunks sent into the reader's stream so far.
+        var sentToRest = 0
+        var receiver: (any ChunkReceiver)?
+    }
+
+    private enum Destination {
+        case first, rest
+        case receiver(any ChunkReceiver)
     }
 
     private let first: AsyncThrowingStream<ChatChunk, any Error>.Continuation
@@ -30,18 +41,38 @@ package final class ChunkSink: Sendable {
     }
 
     package func yield(_ chunk: ChatChunk) {
-        let isFirst = state.withLock { state -> Bool? in
+        let destination = state.withLock { state -> Destination? in
             guard !state.finished else { return nil }
-            defer { state.isFirst = false }
-            return state.isFirst
+            if state.isFirst {
+                state.isFirst = false
+                return .first
+            }
+            if let receiver = state.receiver { return .receiver(receiver) }
+            state.sentToRest += 1
+            return .rest
         }
-        guard let isFirst else { return }
+        guard let destination else { return }
         watchdog.chunkArrived()
-        if isFirst {
+        switch destination {
+        case .first:
             first.yield(chunk)
             first.finish()
-        } else {
+        case .rest:
             rest.yield(chunk)
+        case .receiver(let receiver):
+            receiver.receive(chunk)
+        }
+    }
+
+    /// Sends every later chunk, and the end, to `receiver` (from wherever the sink is fed: the
+    /// connection's event loop for a pushing adapter) instead of the reader's stream. Only once the
+    /// reader has read all `consumed` chunks sent into that stream, so none is overtaken; false when some
+    /// are still in it (read on and ask again), or the stream is over (read its end).
+    package func redirect(to receiver: any ChunkReceiver, consumed: Int) -> Bool {
+        state.withLock { state in
+            guard !state.finished, !state.isFirst, state.receiver == nil, state.sentToRest == consumed else { return false }
+            state.receiver = receiver
+            return true
         }
     }
 
@@ -61,14 +92,23 @@ package final class ChunkSink: Sendable {
 
     /// Ends the stream: cleanly without a failure (an answer with no chunk at all is still an error).
     package func finish(throwing failure: UpstreamFailure? = nil) {
-        let wasFirst = state.withLock { state -> Bool? in
+        let ending = state.withLock { state -> (wasFirst: Bool, receiver: (any ChunkReceiver)?)? in
             guard !state.finished else { return nil }
             state.finished = true
-            return state.isFirst
+            return (state.isFirst, state.receiver)
         }
-        guard let wasFirst else { return }
+        guard let ending else { return }
         lease?.release()
-        if wasFirst { first.finish(throwing: failure ?? .malformed("the stream ended before any content")) }
+        if ending.wasFirst { first.finish(throwing: failure ?? .malformed("the stream ended before any content")) }
         if let failure { rest.finish(throwing: failure) } else { rest.finish() }
+        ending.receiver?.finish(throwing: failure)
     }
+}
+
+/// Takes a started stream's chunks where they arrive (see `ChunkSink.redirect(to:consumed:)`). Chunks come
+/// one at a time, from the thread that feeds the sink; `finish` comes once, and may come from another
+/// thread (a timeout) while a chunk is being handed over: a receiver ignores what comes after it.
+package protocol ChunkReceiver: AnyObject, Sendable {
+    func receive(_ chunk: ChatChunk)
+    func finish(throwing failure: UpstreamFailure?)
 }

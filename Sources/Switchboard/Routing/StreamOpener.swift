@@ -14,6 +14,10 @@ enum StreamOpener {
     struct Opened: Sendable {
         var first: ChatChunk
         var rest: AsyncThrowingStream<ChatChunk, any Error>
+        /// Where the rest comes from, for a reader that takes it pushed (`ChunkSink.redirect`).
+        var sink: ChunkSink
+        /// Stops the upstream (the reader left).
+        var stop: @Sendable () -> Void
     }
 
     static func open(
@@ -46,7 +50,7 @@ enum StreamOpener {
         do {
             for try await first in firstSignal {
                 timer.cancel()
-                return Opened(first: first, rest: rest)
+                return Opened(first: first, rest: rest, sink: sink, stop: stop)
             }
         } catch {
             timer.cancel()

@@ -90,8 +90,12 @@ struct OpenAIError: HTTPResponseError, Sendable {
     func response() -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json"
-        let data = (try? JSONEncoder.gateway.encode(body)) ?? Data(#"{"error":{"message":"error","type":"api_error"}}"#.utf8)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+    }
+
+    /// The error's JSON body.
+    var json: [UInt8] {
+        (try? Array(JSONEncoder.gateway.encode(body))) ?? Array(#"{"error":{"message":"error","type":"api_error"}}"#.utf8)
     }
 }
 

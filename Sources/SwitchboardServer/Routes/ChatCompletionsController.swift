@@ -116,76 +116,49 @@ struct ChatCompletionsController<Context: RequestContext>: Sendable {
     private func stream(
         _ body: ChatCompletionBody, selection: RouteSelection, engine: Switchboard, usage requestUsage: RequestUsage
     ) async throws -> Response {
-        let answer = try await engine.stream(body.request, selection: selection)
+        let stream = try await engine.stream(body.request, selection: selection)
         let id = ChatCompletionResponse.newID()
         let created = ChatCompletionResponse.now
-        let model = answer.model
+        let model = stream.model
         let includeUsage = body.includeUsage
-        var headers = Self.answerHeaders(route: answer.route, provider: answer.provider, model: model,
-                                         attempts: answer.trace.attempts)
-        Self.markCache(&headers, engine: engine, route: answer.route, hit: answer.cacheHit)
+        var headers = Self.answerHeaders(route: stream.route, provider: stream.provider, model: model,
+                                         attempts: stream.trace.attempts)
+        Self.markCache(&headers, engine: engine, route: stream.route, hit: stream.cacheHit)
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
         let logger = gateway.logger
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            // Events that carry nothing a reader shows (the role-only first chunk, a finish reason, usage)
-            // wait for the next one and go out in the same write, and the events of one upstream read
-            // go out in one write: fewer writes, no token later.
-            var pending = ByteBuffer()
-            var pendingShows = false
-            func add(_ json: some Collection<UInt8>, _ more: ArraySlice<UInt8> = []) {
-                pending.reserveCapacity(pending.readableBytes + json.count + more.count + 8)
-                pending.writeString("data: ")
-                pending.writeBytes(json)
-                pending.writeBytes(more)
-                pending.writeString("\n\n")
-            }
-            func flush() async throws {
-                guard pending.readableBytes > 0 else { return }
-                try await writer.write(pending)
-                pending = ByteBuffer()
-                pendingShows = false
-            }
-            func send(_ json: some Collection<UInt8>) async throws {
-                add(json)
-                try await flush()
-            }
-            var usage: Usage?
-            var first = true
-            var relayedAny = false
-            var iterator = answer.makeAsyncIterator()
+            var answer = StreamedAnswer(id: id, created: created, model: model, includeUsage: includeUsage)
+            var iterator = stream.makeAsyncIterator()
+            // A channel's writer takes the rest of the stream pushed, once its first chunks are out.
+            let channel = writer as? ChatChannelBodyWriter
+            var pushed = false
             do {
+                var usage: Usage?
                 while let chunk = try await iterator.next() {
-                    if let chunkUsage = chunk.usage { usage = chunkUsage }
-                    if chunk.event != nil {
-                        // An OpenAI-compatible upstream's event goes out as it came.
-                        relayedAny = true
-                        if let (head, tail) = ChatCompletionResponse.relayed(chunk, includeUsage: includeUsage) {
-                            add(head, tail)
-                        }
-                    } else {
-                        add(ChatCompletionResponse.chunk(
-                            id: id, created: created, model: model, choices: chunk.choices, first: first))
+                    if let events = answer.add(chunk) { try await writer.write(events) }
+                    if let channel, let rest = channel.handOver(&iterator, answer: answer) {
+                        // From here the error event of a broken stream is written where the chunks are.
+                        pushed = true
+                        usage = try await rest.ended()
+                        break
                     }
-                    if chunk.carriesContent { pendingShows = true }
-                    if pendingShows && !chunk.moreFollows { try await flush() }
-                    first = false
                 }
-                if includeUsage, !relayedAny, let usage {
-                    add(ChatCompletionResponse.usageChunk(id: id, created: created, model: model, usage: usage))
+                if !pushed {
+                    try await writer.write(answer.finish())
+                    usage = answer.usage
                 }
-                try await send(ChatCompletionResponse.done)
-                requestUsage.answered(provider: answer.provider, model: model, trace: answer.trace, usage: usage,
-                                      price: answer.price, cacheHit: answer.cacheHit)
+                requestUsage.answered(provider: stream.provider, model: model, trace: stream.trace, usage: usage,
+                                      price: stream.price, cacheHit: stream.cacheHit)
             } catch let error as SwitchboardError {
-                logger.warning("stream interrupted", metadata: ["provider": "\(answer.provider)", "route": "\(answer.route)"])
+                logger.warning("stream interrupted", metadata: ["provider": "\(stream.provider)", "route": "\(stream.route)"])
                 // The client got a 200 and then an error event: recorded with the status the error maps to.
                 let openAIError = OpenAIError(error)
                 requestUsage.failed(error, status: Int(openAIError.status.code))
-                try await send(Array(JSONEncoder.gateway.encode(openAIError.body)))
+                if !pushed { try await writer.write(answer.failure(openAIError)) }
             } catch {
-                answer.abandon()
-                requestUsage.clientWentAway(provider: answer.provider, model: model, trace: answer.trace)
+                stream.abandon()
+                requestUsage.clientWentAway(provider: stream.provider, model: model, trace: stream.trace)
                 throw error
             }
             try await writer.finish(nil)
