@@ -186,6 +186,33 @@ import Testing
         #expect(upstream.requests.count == 2)
     }
 
+    @Test func aStreamItsReaderLeftDoesNotFillTheCache() async throws {
+        let gate = MockUpstream.MockGate()
+        let upstream = try await MockUpstream { request in
+            guard request.wantsStream else { return .chat("whole answer") }
+            var reply = MockUpstream.Reply.sse(["partial ", "answer"])
+            reply.gate = gate
+            reply.gatedFromPart = 1
+            return reply
+        }
+        defer { gate.open(); upstream.syncShutdown() }
+        try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }")) { engine in
+            let (started, start) = AsyncStream<Void>.makeStream()
+            let reader = Task {
+                let stream = try await engine.stream(Self.request("left"), route: "chat")
+                var iterator = stream.makeAsyncIterator()
+                _ = try await iterator.next()
+                start.yield()
+                while try await iterator.next() != nil {}
+            }
+            for await _ in started { break }
+            reader.cancel()
+            _ = await reader.result
+            let plain = try await engine.complete(Self.request("left"), route: "chat")
+            #expect(!plain.cacheHit && plain.text == "whole answer", "the part a leaving reader read was cached")
+        }
+    }
+
     @Test func offlineTemplateAnswersAreNotCached() async throws {
         let yaml = """
             version: 1

@@ -79,7 +79,9 @@ public struct ChatStream: AsyncSequence, Sendable {
             do {
                 guard let chunk = try await rest.next() else {
                     ended = true
-                    settlement?.settle(.finished(usage: usage, assembled: read))
+                    // A reader whose task is cancelled sees the stream end too: that is the reader leaving,
+                    // not the upstream finishing (nor an answer for the cache).
+                    settlement?.settle(Task.isCancelled ? .abandoned : .finished(usage: usage, assembled: read))
                     return nil
                 }
                 readFromRest += 1
