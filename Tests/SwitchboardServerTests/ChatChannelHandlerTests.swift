@@ -120,11 +120,19 @@ import Testing
         }
         let whileWritable = try await loop.executeInContext { try write() == nil }
         #expect(whileWritable, "a write waited although the client keeps up")
+        // The end always waits until it has left: a close or the next request comes after it.
+        let end = try await loop.executeInContext {
+            try channel.pipeline.syncOperations.handler(type: ChatCompletionsChannelHandler.self)
+                .writePart(.end(nil), on: loop)
+        }
+        #expect(end != nil, "the end of an answer did not wait until it had left")
+        try await end?.get()
+        #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == part)
+        #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == .end(nil))
         channel.isWritable = false
         let wait = try await loop.executeInContext { try write() }
         #expect(wait != nil, "a write did not wait for a client that cannot take more")
         try await wait?.get()
-        #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == part)
         #expect(try await channel.readOutbound(as: HTTPResponsePart.self) == part)
         // Kept past the close, which takes the handler out of the pipeline.
         let handler = try await loop.executeInContext {

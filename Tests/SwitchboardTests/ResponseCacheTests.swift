@@ -207,7 +207,12 @@ import Testing
             }
             for await _ in started { break }
             reader.cancel()
-            _ = await reader.result
+            // The reader learns that it left: no clean end for a stream it did not read to its end.
+            if case .failure(let error as SwitchboardError) = await reader.result {
+                #expect(error.kind == .cancelled)
+            } else {
+                Issue.record("a cancelled reader saw its stream end cleanly")
+            }
             let plain = try await engine.complete(Self.request("left"), route: "chat")
             #expect(!plain.cacheHit && plain.text == "whole answer", "the part a leaving reader read was cached")
         }

@@ -100,6 +100,8 @@ import Testing
         sink.yield(ChatChunk(delta: "a"))
         #expect(!sink.redirect(to: receiver, consumed: 0), "handed over with a chunk waiting in the stream")
         #expect(sink.redirect(to: receiver, consumed: 1))
+        // The reader's stream going away after the hand-over ends nothing: the receiver reads the rest now.
+        #expect(!sink.readerLeft())
         sink.yield(ChatChunk(delta: "b"))
         sink.finish()
         #expect(receiver.log == ["b", "end"])

@@ -76,17 +76,9 @@ public struct ChatStream: AsyncSequence, Sendable {
                 return chunk
             }
             if ended { return nil }
+            let next: ChatChunk?
             do {
-                guard let chunk = try await rest.next() else {
-                    ended = true
-                    // A reader whose task is cancelled sees the stream end too: that is the reader leaving,
-                    // not the upstream finishing (nor an answer for the cache).
-                    settlement?.settle(Task.isCancelled ? .abandoned : .finished(usage: usage, assembled: read))
-                    return nil
-                }
-                readFromRest += 1
-                note(chunk)
-                return chunk
+                next = try await rest.next()
             } catch {
                 // A broken stream never counts as finished, however often it is asked again.
                 ended = true
@@ -94,6 +86,22 @@ public struct ChatStream: AsyncSequence, Sendable {
                     by: UpstreamHTTP.failure(for: error), provider: provider, route: route, trace: trace,
                     settlement: settlement)
             }
+            guard let chunk = next else {
+                ended = true
+                // A reader whose task is cancelled sees the stream end too: that is the reader leaving, not
+                // the upstream finishing (nor an answer for the cache), and no clean end for it.
+                if Task.isCancelled {
+                    settlement?.settle(.abandoned)
+                    throw SwitchboardError(
+                        .cancelled, "the stream from \(provider) was left before its end: its reader was cancelled",
+                        route: route, trace: trace)
+                }
+                settlement?.settle(.finished(usage: usage, assembled: read))
+                return nil
+            }
+            readFromRest += 1
+            note(chunk)
+            return chunk
         }
 
         /// Hands the rest of the stream to `target`, pushed as each chunk arrives from where the upstream

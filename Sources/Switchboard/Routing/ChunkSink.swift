@@ -90,6 +90,14 @@ package final class ChunkSink: Sendable {
         return { task.cancel() }
     }
 
+    /// The reader's stream was dropped or its task cancelled: ends the stream, unless its rest was handed
+    /// to a receiver (which reads it now). Returns whether it ended it (then the upstream is to stop).
+    func readerLeft() -> Bool {
+        guard state.withLock({ $0.receiver == nil }) else { return false }
+        finish()
+        return true
+    }
+
     /// Ends the stream: cleanly without a failure (an answer with no chunk at all is still an error).
     package func finish(throwing failure: UpstreamFailure? = nil) {
         let ending = state.withLock { state -> (wasFirst: Bool, receiver: (any ChunkReceiver)?)? in

@@ -41,11 +41,9 @@ enum StreamOpener {
         }
         restContinuation.onTermination = { termination in
             watchdog.stop()
-            // The reader left: the slot is released and the upstream stopped.
-            if case .cancelled = termination {
-                sink.finish()
-                stop()
-            }
+            // The reader left: the slot is released and the upstream stopped. Not when the rest was handed
+            // to a receiver: that is the reader now, and stops the upstream itself when it leaves.
+            if case .cancelled = termination, sink.readerLeft() { stop() }
         }
         do {
             for try await first in firstSignal {

@@ -256,11 +256,14 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
 
     /// Writes and sends one part of a streamed answer through this handler's place in the pipeline (never
     /// through Hummingbird's handlers behind it). Returns nil when the client was keeping up, else a future
-    /// to wait on: when the part has left (a slow client's backpressure) or the client is gone.
+    /// to wait on: when the part has left (a slow client's backpressure) or the client is gone. The end of
+    /// an answer always gets its future: what follows it (a close, the next request) waits for it to leave.
     func writePart(_ part: HTTPResponsePart, on loop: any EventLoop) -> EventLoopFuture<Void>? {
         guard let context, context.channel.isActive else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+        var isEnd = false
+        if case .end = part { isEnd = true }
         // While the client keeps up, no promise: one per part would cost more than the part's bytes.
-        guard !context.channel.isWritable else {
+        guard isEnd || !context.channel.isWritable else {
             context.writeAndFlush(wrapOutboundOut(part), promise: nil)
             return nil
         }

@@ -150,13 +150,14 @@ struct ChatCompletionsController<Context: RequestContext>: Sendable {
                 }
                 requestUsage.answered(provider: stream.provider, model: model, trace: stream.trace, usage: usage,
                                       price: stream.price, cacheHit: stream.cacheHit)
-            } catch let error as SwitchboardError {
+            } catch let error as SwitchboardError where error.kind != .cancelled {
                 logger.warning("stream interrupted", metadata: ["provider": "\(stream.provider)", "route": "\(stream.route)"])
                 // The client got a 200 and then an error event: recorded with the status the error maps to.
                 let openAIError = OpenAIError(error)
                 requestUsage.failed(error, status: Int(openAIError.status.code))
                 if !pushed { try await writer.write(answer.failure(openAIError)) }
             } catch {
+                // The client went away (its writes fail, or its task was cancelled).
                 stream.abandon()
                 requestUsage.clientWentAway(provider: stream.provider, model: model, trace: stream.trace)
                 throw error
