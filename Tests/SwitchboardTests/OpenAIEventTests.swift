@@ -34,6 +34,11 @@ struct OpenAIEventTests {
         // The choices, made when read, are the whole event's.
         #expect(chunk.choices == choices)
         #expect(chunk.event == event)
+        // A chunk read lazily equals one made with the same choices from the same event.
+        var eager = ChatChunk(choices: choices, usage: chunk.usage, event: event)
+        eager.usageMember = chunk.usageMember
+        #expect(chunk == eager)
+        #expect(chunk.hashValue == eager.hashValue)
         #expect(chunk.usage == Usage(openAI: document["usage"]))
         #expect(chunk.usageMember == document.memberWithSeparator("usage"))
         // What relaying reads without making them agrees with the made choices.

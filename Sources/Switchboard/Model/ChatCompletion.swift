@@ -186,6 +186,20 @@ public struct ChatChunk: Sendable, Hashable {
     /// Whether no choice adds anything yet (the role-only first chunk most servers send).
     package var addsNothing: Bool { choiceTraits.addsNothing }
     package var hasChoices: Bool { choiceTraits.count > 0 }
+
+    /// Equal when they say the same: the same choices (made or still in the event), usage and event.
+    public static func == (lhs: ChatChunk, rhs: ChatChunk) -> Bool {
+        lhs.usage == rhs.usage && lhs.event == rhs.event && lhs.usageMember == rhs.usageMember
+            && lhs.moreFollows == rhs.moreFollows && lhs.choices == rhs.choices
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(choices)
+        hasher.combine(usage)
+        hasher.combine(event)
+        hasher.combine(usageMember)
+        hasher.combine(moreFollows)
+    }
 }
 
 /// What relaying a chunk needs to know of its choices.
