@@ -29,11 +29,25 @@ final class LogStore: Sendable {
     }
 
     private let box = NIOLockedValueBox<[Line]>([])
+    private let (arrivals, arrived) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     var lines: [Line] { box.withLockedValue { $0 } }
     var text: String { lines.map(\.description).joined(separator: "\n") }
 
-    func append(_ line: Line) { box.withLockedValue { $0.append(line) } }
+    func append(_ line: Line) {
+        box.withLockedValue { $0.append(line) }
+        arrived.yield()
+    }
+
+    /// The first line `matches` accepts, once it is written (one waiter at a time; the suite's time limit
+    /// bounds a line that never comes).
+    func line(where matches: @Sendable (Line) -> Bool) async -> Line? {
+        if let line = lines.first(where: matches) { return line }
+        for await _ in arrivals {
+            if let line = lines.first(where: matches) { return line }
+        }
+        return nil
+    }
 
     /// A logger at `.trace` (so every message and its metadata is built) writing here.
     func logger(_ label: String = "switchboard") -> Logger {

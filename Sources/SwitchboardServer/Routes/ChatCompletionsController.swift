@@ -160,6 +160,7 @@ struct ChatCompletionsController<Context: RequestContext>: Sendable {
                 // The client went away (its writes fail, or its task was cancelled).
                 stream.abandon()
                 requestUsage.clientWentAway(provider: stream.provider, model: model, trace: stream.trace)
+                logger.debug("stream left by its client", metadata: ["provider": "\(stream.provider)", "route": "\(stream.route)"])
                 throw error
             }
             try await writer.finish(nil)
