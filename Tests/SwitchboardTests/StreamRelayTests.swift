@@ -98,8 +98,11 @@ import Testing
         #expect(!sink.redirect(to: receiver, consumed: 0), "handed over before the first chunk")
         sink.yield(ChatChunk(delta: "first"))
         sink.yield(ChatChunk(delta: "a"))
+        #expect(!sink.canRedirect(consumed: 0))
         #expect(!sink.redirect(to: receiver, consumed: 0), "handed over with a chunk waiting in the stream")
+        #expect(sink.canRedirect(consumed: 1))
         #expect(sink.redirect(to: receiver, consumed: 1))
+        #expect(!sink.canRedirect(consumed: 1), "handed over twice")
         // The reader's stream going away after the hand-over ends nothing: the receiver reads the rest now.
         #expect(!sink.readerLeft())
         sink.yield(ChatChunk(delta: "b"))

@@ -61,9 +61,7 @@ public struct ChatStream: AsyncSequence, Sendable {
         let route: String
         let trace: AttemptTrace
         let settlement: StreamSettlement?
-        /// What has been read so far, kept only when the settlement wants the whole answer.
-        var read: StreamAssembler?
-        var usage: Usage?
+        var progress: StreamProgress
         var ended = false
         let upstream: (sink: ChunkSink, stop: @Sendable () -> Void)?
         /// Chunks read from `rest` (the first is not among them).
@@ -96,7 +94,7 @@ public struct ChatStream: AsyncSequence, Sendable {
                         .cancelled, "the stream from \(provider) was left before its end: its reader was cancelled",
                         route: route, trace: trace)
                 }
-                settlement?.settle(.finished(usage: usage, assembled: read))
+                settlement?.settle(progress.finished)
                 return nil
             }
             readFromRest += 1
@@ -109,24 +107,31 @@ public struct ChatStream: AsyncSequence, Sendable {
         /// nothing read from the upstream waits here; nil otherwise (read on, and ask again) and for an
         /// answer that is already whole. After it, this iterator is done.
         package mutating func relay(to target: any ChatStreamRelayTarget) -> ChatStreamRelay? {
-            guard first == nil, !ended, let upstream else { return nil }
+            guard canRelay, let upstream else { return nil }
             let relay = ChatStreamRelay(
-                target: target, usage: usage, read: read, provider: provider, route: route, trace: trace,
+                target: target, progress: progress, provider: provider, route: route, trace: trace,
                 settlement: settlement, stop: upstream.stop)
             guard upstream.sink.redirect(to: relay, consumed: readFromRest) else { return nil }
             ended = true
             return relay
         }
 
+        /// Whether `relay(to:)` would hand the rest over now (it checks again): a reader asks before it
+        /// makes a target.
+        package var canRelay: Bool {
+            guard first == nil, !ended, let upstream else { return false }
+            return upstream.sink.canRedirect(consumed: readFromRest)
+        }
+
         private mutating func note(_ chunk: ChatChunk) {
-            if let chunkUsage = chunk.usage { usage = chunkUsage }
-            read?.add(chunk)
+            progress.note(chunk)
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(first: first, rest: rest.makeAsyncIterator(), provider: provider, route: route, trace: trace,
-                      settlement: settlement, read: settlement?.assembles == true ? StreamAssembler() : nil,
+                      settlement: settlement,
+                      progress: StreamProgress(assembled: settlement?.assembles == true ? StreamAssembler() : nil),
                       upstream: upstream)
     }
 
@@ -167,4 +172,19 @@ public struct ChatStream: AsyncSequence, Sendable {
             choices: assembler.assembled, usage: assembler.usage, route: route, provider: provider, model: model,
             trace: trace, cacheHit: cacheHit)
     }
+}
+
+/// What a stream's reader has taken from it so far: the usage the upstream reported, and the whole answer
+/// when the settlement wants it (to fill the response cache).
+struct StreamProgress: Sendable {
+    var usage: Usage?
+    var assembled: StreamAssembler?
+
+    mutating func note(_ chunk: ChatChunk) {
+        if let chunkUsage = chunk.usage { usage = chunkUsage }
+        assembled?.add(chunk)
+    }
+
+    /// How a stream read to its clean end settles.
+    var finished: StreamSettlement.End { .finished(usage: usage, assembled: assembled) }
 }

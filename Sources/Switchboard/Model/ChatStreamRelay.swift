@@ -14,8 +14,7 @@ package protocol ChatStreamRelayTarget: AnyObject, Sendable {
 /// broken stream), done as each chunk arrives.
 package final class ChatStreamRelay: ChunkReceiver {
     private struct State {
-        var usage: Usage?
-        var read: StreamAssembler?
+        var progress: StreamProgress
         var ended = false
     }
 
@@ -28,10 +27,10 @@ package final class ChatStreamRelay: ChunkReceiver {
     private let stop: @Sendable () -> Void
 
     init(
-        target: any ChatStreamRelayTarget, usage: Usage?, read: StreamAssembler?, provider: String, route: String,
+        target: any ChatStreamRelayTarget, progress: StreamProgress, provider: String, route: String,
         trace: AttemptTrace, settlement: StreamSettlement?, stop: @escaping @Sendable () -> Void
     ) {
-        self.state = Mutex(State(usage: usage, read: read))
+        self.state = Mutex(State(progress: progress))
         self.target = target
         self.provider = provider
         self.route = route
@@ -43,26 +42,25 @@ package final class ChatStreamRelay: ChunkReceiver {
     package func receive(_ chunk: ChatChunk) {
         let live = state.withLock { state -> Bool in
             guard !state.ended else { return false }
-            if let usage = chunk.usage { state.usage = usage }
-            state.read?.add(chunk)
+            state.progress.note(chunk)
             return true
         }
         if live { target.relay(chunk) }
     }
 
     package func finish(throwing failure: UpstreamFailure?) {
-        let read = state.withLock { state -> (usage: Usage?, read: StreamAssembler?)? in
+        let progress = state.withLock { state -> StreamProgress? in
             guard !state.ended else { return nil }
             state.ended = true
-            return (state.usage, state.read)
+            return state.progress
         }
-        guard let read else { return }
+        guard let progress else { return }
         if let failure {
             target.relayEnded(.failure(ChatStream.interrupted(
                 by: failure, provider: provider, route: route, trace: trace, settlement: settlement)))
         } else {
-            settlement?.settle(.finished(usage: read.usage, assembled: read.read))
-            target.relayEnded(.success(read.usage))
+            settlement?.settle(progress.finished)
+            target.relayEnded(.success(progress.usage))
         }
     }
 

@@ -70,10 +70,19 @@ package final class ChunkSink: Sendable {
     /// are still in it (read on and ask again), or the stream is over (read its end).
     package func redirect(to receiver: any ChunkReceiver, consumed: Int) -> Bool {
         state.withLock { state in
-            guard !state.finished, !state.isFirst, state.receiver == nil, state.sentToRest == consumed else { return false }
+            guard Self.canRedirect(state, consumed: consumed) else { return false }
             state.receiver = receiver
             return true
         }
+    }
+
+    /// Whether `redirect(to:consumed:)` would hand over now.
+    func canRedirect(consumed: Int) -> Bool {
+        state.withLock { Self.canRedirect($0, consumed: consumed) }
+    }
+
+    private static func canRedirect(_ state: State, consumed: Int) -> Bool {
+        !state.finished && !state.isFirst && state.receiver == nil && state.sentToRest == consumed
     }
 
     /// Feeds the sink from `upstream` in a task of its own (an adapter that does not push); returns a

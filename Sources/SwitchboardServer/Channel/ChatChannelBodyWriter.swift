@@ -26,6 +26,7 @@ struct ChatChannelBodyWriter: ResponseBodyWriter {
     /// Hands the rest of `iterator`'s stream to the client's channel, pushed as it arrives
     /// (`ChatChannelStreamRelay`); nil when it cannot be handed over yet (read on, and ask again).
     func handOver(_ iterator: inout ChatStream.AsyncIterator, answer: StreamedAnswer) -> PushedStream? {
+        guard iterator.canRelay else { return nil }  // chunks still waiting, or a whole answer: no target made
         let target = ChatChannelStreamRelay(handler: handler, answer: answer)
         guard let relay = iterator.relay(to: target) else {
             target.cancel()  // never handed over: its end has no one to wait for it

@@ -43,20 +43,13 @@ enum Identifiers {
         let (high, low) = next()
         return String(unsafeUninitializedCapacity: 36) { bytes in
             var at = 0
-            let dash = UInt8(ascii: "-")
-            hex(high >> 32, digits: 8, into: bytes, at: &at)
-            bytes[at] = dash
-            at += 1
-            hex(high >> 16, digits: 4, into: bytes, at: &at)
-            bytes[at] = dash
-            at += 1
-            hex(high, digits: 4, into: bytes, at: &at)
-            bytes[at] = dash
-            at += 1
-            hex(low >> 48, digits: 4, into: bytes, at: &at)
-            bytes[at] = dash
-            at += 1
-            hex(low, digits: 12, into: bytes, at: &at)
+            for (value, digits) in [(high >> 32, 8), (high >> 16, 4), (high, 4), (low >> 48, 4), (low, 12)] {
+                if at > 0 {
+                    bytes[at] = UInt8(ascii: "-")
+                    at += 1
+                }
+                hex(value, digits: digits, into: bytes, at: &at)
+            }
             return at
         }
     }
