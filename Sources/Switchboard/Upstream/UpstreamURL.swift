@@ -23,11 +23,11 @@ struct UpstreamURL: Sendable, Hashable {
         }
     }
 
-    var origin: Origin
+    let origin: Origin
     /// The request target: path and query, at least `/`.
-    var target: String
+    let target: String
     /// `origin.hostHeader`, made once with the parse rather than on every request.
-    var hostHeader: String
+    let hostHeader: String
 
     /// Nil when `text` is not an absolute `http` or `https` URL with a host.
     init?(_ text: String) {
