@@ -42,6 +42,12 @@ public struct JSONObjectBytes: Sendable, Hashable {
     /// bytes to cut to leave it out (the last one when repeated; nil when absent).
     public func memberWithSeparator(_ key: String) -> Range<Int>? {
         guard let index = object.members.lastIndex(where: { $0.key == key }) else { return nil }
+        return Self.cut(member: index, of: ranges)
+    }
+
+    /// The bytes to cut to leave out the member at `index` of an object whose members lie at `ranges`:
+    /// with the comma before it, or (the first member) the comma after it.
+    static func cut(member index: Int, of ranges: [MemberRange]) -> Range<Int> {
         if index > 0 { return ranges[index - 1].member.upperBound..<ranges[index].member.upperBound }
         if ranges.count > 1 { return ranges[0].member.lowerBound..<ranges[1].member.lowerBound }
         return ranges[0].member

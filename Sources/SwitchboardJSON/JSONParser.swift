@@ -166,30 +166,22 @@ private struct Cursor {
             guard index < count else { throw fail("unexpected end of input") }
             guard base[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let keyStart = index
+            let key: String
             if validatesOnly {
                 try skipString()
-                skipWhitespace()
-                guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
-                index += 1
-                skipWhitespace()
-                let valueStart = index
-                _ = try value()
-                if depth == 1, memberRanges != nil {
-                    memberRanges?.append(JSONObjectBytes.MemberRange(member: keyStart..<index, value: valueStart..<index))
-                }
-                continue
+                key = ""
+            } else {
+                key = try string()
             }
-            let key = try string()
             skipWhitespace()
             guard index < count, base[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
             index += 1
+            skipWhitespace()
+            let valueStart = index
+            let parsed = try value()
+            if !validatesOnly { members.append(JSONObject.Member(key: key, value: parsed)) }
             if depth == 1, memberRanges != nil {
-                skipWhitespace()
-                let valueStart = index
-                members.append(JSONObject.Member(key: key, value: try value()))
                 memberRanges?.append(JSONObjectBytes.MemberRange(member: keyStart..<index, value: valueStart..<index))
-            } else {
-                members.append(JSONObject.Member(key: key, value: try value()))
             }
         } while try continues(closing: UInt8(ascii: "}"), otherwise: "expected ',' or '}' in an object")
         return .object(JSONObject(members))

@@ -54,21 +54,13 @@ public struct JSONScan: Sendable {
     /// to cut to leave it out (the last one when repeated; nil when absent). As
     /// `JSONObjectBytes.memberWithSeparator`.
     public func memberWithSeparator(_ key: String, of object: Range<Int>) -> Range<Int>? {
-        var cut: Range<Int>?
-        var previous: Range<Int>?
-        var firstMatched = false
+        var members: [JSONObjectBytes.MemberRange] = []
+        var matched: Int?
         forEachMember(of: object) { name, member in
-            if isKey(name, key) {
-                // After another member: from that member's end. First: alone, until a second one shows.
-                cut = previous.map { $0.upperBound..<member.member.upperBound } ?? member.member
-                firstMatched = previous == nil
-            } else if firstMatched, let first = previous {
-                cut = first.lowerBound..<member.member.lowerBound
-                firstMatched = false
-            }
-            previous = member.member
+            if isKey(name, key) { matched = members.count }
+            members.append(member)
         }
-        return cut
+        return matched.map { JSONObjectBytes.cut(member: $0, of: members) }
     }
 
     /// Calls `body` with each member's key (with its quotes: see `isKey`) and where the member lies, in
