@@ -207,7 +207,7 @@ struct ChoiceTraits: Sendable, Hashable {
     var count = 0
     var carriesContent = false
     var finishes = false
-    var addsNothing = true
+    var addsNothing: Bool { !carriesContent && !finishes }
 
     init() {}
 
@@ -222,6 +222,5 @@ struct ChoiceTraits: Sendable, Hashable {
         count += 1
         carriesContent = carriesContent || content
         self.finishes = self.finishes || finishes
-        addsNothing = addsNothing && !content && !finishes
     }
 }

@@ -24,11 +24,12 @@ public struct ChatStream: AsyncSequence, Sendable {
     let settlement: StreamSettlement?
     /// Where `rest` comes from and how to stop it, for a reader that takes the rest pushed
     /// (`AsyncIterator.relay(to:)`); nil for an answer that is already whole.
-    let upstream: (sink: ChunkSink, stop: @Sendable () -> Void)?
+    let upstream: Upstream?
+    typealias Upstream = (sink: ChunkSink, stop: @Sendable () -> Void)
 
     init(route: String, provider: String, model: String, trace: AttemptTrace, first: ChatChunk,
          rest: AsyncThrowingStream<ChatChunk, any Error>, cacheHit: Bool = false, price: Price? = nil,
-         settlement: StreamSettlement? = nil, upstream: (sink: ChunkSink, stop: @Sendable () -> Void)? = nil) {
+         settlement: StreamSettlement? = nil, upstream: Upstream? = nil) {
         self.route = route
         self.provider = provider
         self.model = model
@@ -63,14 +64,14 @@ public struct ChatStream: AsyncSequence, Sendable {
         let settlement: StreamSettlement?
         var progress: StreamProgress
         var ended = false
-        let upstream: (sink: ChunkSink, stop: @Sendable () -> Void)?
+        let upstream: Upstream?
         /// Chunks read from `rest` (the first is not among them).
         var readFromRest = 0
 
         public mutating func next() async throws(SwitchboardError) -> ChatChunk? {
             if let chunk = first {
                 first = nil
-                note(chunk)
+                progress.note(chunk)
                 return chunk
             }
             if ended { return nil }
@@ -98,7 +99,7 @@ public struct ChatStream: AsyncSequence, Sendable {
                 return nil
             }
             readFromRest += 1
-            note(chunk)
+            progress.note(chunk)
             return chunk
         }
 
@@ -123,9 +124,6 @@ public struct ChatStream: AsyncSequence, Sendable {
             return upstream.sink.canRedirect(consumed: readFromRest)
         }
 
-        private mutating func note(_ chunk: ChatChunk) {
-            progress.note(chunk)
-        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
