@@ -57,7 +57,7 @@ final class UpstreamClient: Sendable {
                 self.connect(request, body: body, to: url.origin, connectTimeout: connectTimeout, exchange: exchange)
             }
         }
-        if loop.inEventLoop { start() } else { loop.execute(start) }
+        loop.run(start)
         return exchange
     }
 

@@ -31,14 +31,14 @@ final class ChatChannelStreamRelay: ChatStreamRelayTarget {
     }
 
     func relay(_ chunk: ChatChunk) {
-        onClientLoop { [self] in
+        handler.eventLoop.run { [self] in
             guard !state.value.ended, let events = state.value.answer.add(chunk) else { return }
             _ = handler.value.writePart(.body(events), on: handler.eventLoop)
         }
     }
 
     func relayEnded(_ result: Result<Usage?, SwitchboardError>) {
-        onClientLoop { [self] in
+        handler.eventLoop.run { [self] in
             guard !state.value.ended else { return }
             state.value.ended = true
             let events: ByteBuffer
@@ -53,15 +53,10 @@ final class ChatChannelStreamRelay: ChatStreamRelayTarget {
 
     /// The client went away: the request's task stops waiting.
     func cancel() {
-        onClientLoop { [self] in
+        handler.eventLoop.run { [self] in
             guard !state.value.ended else { return }
             state.value.ended = true
             end.fail(CancellationError())
         }
-    }
-
-    private func onClientLoop(_ body: @escaping @Sendable () -> Void) {
-        let loop = handler.eventLoop
-        if loop.inEventLoop { body() } else { loop.execute(body) }
     }
 }

@@ -222,8 +222,7 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
             // Cannot fail: collecting throws nothing, and the controller's bodies of known length are buffers.
             let body = (try? await CollectedBody.collect(response.body)) ?? ByteBuffer()
             let (slot, whole) = (incoming.slot, head)
-            let write: @Sendable () -> Void = { handler.value.writeWhole(whole, body: body, slot: slot, closing: closes) }
-            if loop.inEventLoop { write() } else { loop.execute(write) }
+            loop.run { handler.value.writeWhole(whole, body: body, slot: slot, closing: closes) }
             return
         }
         let writer = ChatChannelBodyWriter(handler: handler)
@@ -234,8 +233,7 @@ final class ChatCompletionsChannelHandler: ChannelDuplexHandler, RemovableChanne
             // The client went away; the controller has recorded what it could.
         }
         incoming.slot?.release()
-        let answered: @Sendable () -> Void = { handler.value.answered(closing: closes) }
-        if loop.inEventLoop { answered() } else { loop.execute(answered) }
+        loop.run { handler.value.answered(closing: closes) }
     }
 
     /// Writes a whole answer through this handler's place in the pipeline, then takes what comes next.
