@@ -360,14 +360,7 @@ import Testing
     /// A token's concurrency slot is held while its streamed answer is being written, not given back
     /// when the answer's head goes out.
     @Test func aStreamHoldsItsTokensSlotUntilItsBodyIsWritten() async throws {
-        let gate = MockUpstream.MockGate()
-        let upstream = try await MockUpstream { request in
-            guard request.wantsStream else { return .chat("plain") }
-            var reply = MockUpstream.Reply.sse(["first", " second"])
-            reply.gate = gate
-            reply.gatedFromPart = 1
-            return reply
-        }
+        let (upstream, gate) = try await MockUpstream.holding(.sse(["first", " second"]), fromPart: 1, plain: .chat("plain"))
         let yaml = """
             version: 1
             providers:

@@ -160,15 +160,8 @@ import Testing
     }
 
     @Test func aStreamHoldsItsSlotUntilItEnds() async throws {
-        let gate = MockUpstream.MockGate()
         // The first chunk goes out at once; the rest waits at the gate.
-        let primary = try await MockUpstream { request in
-            guard request.wantsStream else { return .chat("from a") }
-            var reply = MockUpstream.Reply.sse(["Hel", "lo"])
-            reply.gate = gate
-            reply.gatedFromPart = 1
-            return reply
-        }
+        let (primary, gate) = try await MockUpstream.holding(.sse(["Hel", "lo"]), fromPart: 1, plain: .chat("from a"))
         let fallback = try await MockUpstream { _ in .chat("from b") }
         defer { gate.open(); Task { try await primary.shutdown(); try await fallback.shutdown() } }
         let yaml = Self.yaml(primary: primary, fallback: fallback, limits: "{ max_in_flight: 1 }")

@@ -449,9 +449,11 @@ public final class MockUpstream: Sendable {
 extension MockUpstream {
     /// An upstream that answers every request with `reply` once the test opens the returned gate; with
     /// `fromPart` > 0, it sends the body parts before that one at once (a stream that starts, then waits).
-    public static func holding(_ reply: Reply, fromPart: Int = 0) async throws -> (MockUpstream, MockGate) {
+    /// With `plain`, a request that does not ask for a stream gets `plain` at once instead.
+    public static func holding(_ reply: Reply, fromPart: Int = 0, plain: Reply? = nil) async throws -> (MockUpstream, MockGate) {
         let gate = MockGate()
-        let upstream = try await MockUpstream { _ in
+        let upstream = try await MockUpstream { request in
+            if let plain, !request.wantsStream { return plain }
             var held = reply
             held.gate = gate
             held.gatedFromPart = fromPart

@@ -187,14 +187,8 @@ import Testing
     }
 
     @Test func aStreamItsReaderLeftDoesNotFillTheCache() async throws {
-        let gate = MockUpstream.MockGate()
-        let upstream = try await MockUpstream { request in
-            guard request.wantsStream else { return .chat("whole answer") }
-            var reply = MockUpstream.Reply.sse(["partial ", "answer"])
-            reply.gate = gate
-            reply.gatedFromPart = 1
-            return reply
-        }
+        let (upstream, gate) = try await MockUpstream.holding(
+            .sse(["partial ", "answer"]), fromPart: 1, plain: .chat("whole answer"))
         defer { gate.open(); upstream.syncShutdown() }
         try await EngineHarness.withEngine(Self.yaml(upstream, cache: "{ ttl: 10m }")) { engine in
             let (started, start) = AsyncStream<Void>.makeStream()

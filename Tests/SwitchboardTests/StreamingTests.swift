@@ -30,13 +30,7 @@ import Testing
     @Test func aHundredStreamsToOneProviderAreAllOpenAtOnce() async throws {
         // Each stream holds its upstream connection until its answer ends: a per-host connection cap
         // (AsyncHTTPClient's, 64 here once) would hold every stream past it back until others finish.
-        let gate = MockUpstream.MockGate()
-        let upstream = try await MockUpstream { _ in
-            var reply = MockUpstream.Reply.sse(["Hel", "lo"])
-            reply.gate = gate
-            reply.gatedFromPart = 1
-            return reply
-        }
+        let (upstream, gate) = try await MockUpstream.holding(.sse(["Hel", "lo"]), fromPart: 1)
         defer { gate.open(); upstream.syncShutdown() }
         let yaml = EngineHarness.chain([("primary", upstream.url("/v1"), [])], withTemplate: false)
         let streams = 100
