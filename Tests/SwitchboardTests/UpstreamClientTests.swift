@@ -159,7 +159,8 @@ import Testing
         let (upstream, gate) = try await MockUpstream.holding(.sse(["a", "b", "c"]), fromPart: 1)
         defer { gate.open(); upstream.syncShutdown() }
         let (chunks, continuation) = AsyncThrowingStream<ChatChunk, any Error>.makeStream()
-        let deadline = ContinuousClock.now + .seconds(1)
+        // Room for the head under the full suite's load: the test waits this long whatever it is.
+        let deadline = ContinuousClock.now + .seconds(3)
         let (outcome, _) = try await Self.http().stream(
             UpstreamURL(upstream.url("/v1/chat/completions")), headers: ["content-type": "application/json"],
             body: Array("{}".utf8), deadline: deadline, into: .stream(continuation))
